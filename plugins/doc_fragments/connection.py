@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection options of every plugin that talks to a webapp."""
+
+    DOCUMENTATION = r'''
+options:
+  url:
+    description:
+      - Base URL of the webapp, C(https://HOST:PORT).
+      - May carry a path prefix when the webapp sits behind a reverse proxy, for example C(https://gw.example.com/wa/eu-1).
+      - Plain C(http://) works but warns, since the password and the token then travel unencrypted.
+      - Falls back to the E(WABIZ_URL) environment variable.
+    type: str
+    required: true
+  username:
+    description:
+      - User to log in with (C(POST /v1/users/login)); any user works, the admin role is not needed.
+      - The collection never changes a password. An account that still has its first password fails with
+        C(password_change_required).
+      - Falls back to E(WABIZ_USERNAME).
+    type: str
+  password:
+    description:
+      - Password of O(username). Never logged nor returned.
+      - Falls back to E(WABIZ_PASSWORD).
+    type: str
+  token:
+    description:
+      - A bearer token to use instead of logging in. When O(username) and O(password) are given too, a refused token
+        is replaced by a fresh login.
+      - Falls back to E(WABIZ_TOKEN).
+    type: str
+  validate_certs:
+    description:
+      - Verify the webapp's TLS certificate. The webapp ships a self-signed certificate by default: give its CA with
+        O(ca_path) rather than turning this off.
+      - Falls back to E(WABIZ_VALIDATE_CERTS).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA (or bundle) that signed the webapp certificate, used instead of the system store.
+      - Falls back to E(WABIZ_CA_PATH).
+    type: path
+    aliases: [ca_cert]
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each read. Applies per attempt, so the worst case is about
+        O(timeout) times (O(retries) + 1) plus back-off.
+    type: float
+    default: 10
+  retries:
+    description:
+      - How many times to retry on connection errors, timeouts, HTTP 429 and 503, and the API errors documented as
+        retriable (1015, 1016, 1017, 1018), with exponential back-off that honours C(Retry-After).
+    type: int
+    default: 2
+'''
+
+    POLICY = r'''
+options:
+  policy:
+    description:
+      - Thresholds and expectations the checks hold the cluster to, merged over the documented defaults.
+      - Keys (all optional) C(role_counts), C(expected_shards), C(expected_version), C(expected_db_engine),
+        C(min_secondary_masters) (default V(1)), C(min_standby_coreapps) (default V(1)), C(free_space_warning)
+        (default V(5GiB)), C(free_space_critical) (default V(1GiB)), C(free_space) (per directory overrides),
+        C(build_expiry_warning_days) (default V(7)), C(require_registered) (default V(true)), C(severity)
+        (per finding code), C(ignore) (list of finding codes).
+      - Sizes are bytes or strings with a unit, V(500MB), V(5GiB), V(1.5G).
+      - An invalid policy fails with error code C(invalid_policy). The full table is in the collection's
+        C(docs/data-model.md).
+    type: dict
+    default: {}
+'''
