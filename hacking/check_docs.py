@@ -1,0 +1,112 @@
+# Render the documentation of every plugin and role of an installed collection with ansible-doc.
+#
+# usage: python hacking/check_docs.py COLLECTIONS_PATH NAMESPACE.NAME
+#   COLLECTIONS_PATH holds ansible_collections/NAMESPACE/NAME (an installed copy of the built tarball).
+# Plugins are found both with `ansible-doc -l` and from the files on disk (so a plugin whose
+# documentation cannot even be listed is still checked).  Exit code 1 if any doc fails to render.
+"""Check that ansible-doc renders every plugin and role of a collection."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+# plugin directory -> ansible-doc type, for types with one documented plugin per file
+PER_FILE_TYPES = {
+    'modules': 'module',
+    'inventory': 'inventory',
+    'lookup': 'lookup',
+    'callback': 'callback',
+    'connection': 'connection',
+    'become': 'become',
+    'cache': 'cache',
+    'vars': 'vars',
+    'strategy': 'strategy',
+    'httpapi': 'httpapi',
+    'cliconf': 'cliconf',
+    'netconf': 'netconf',
+    'shell': 'shell',
+}
+# filter and test plugin files may hold several plugins each: only `ansible-doc -l` knows their names
+LISTED_TYPES = ['filter', 'test']
+
+
+def ansible_doc(env, *args):
+    """Run ansible-doc, return (rc, stdout, stderr)."""
+    proc = subprocess.run(['ansible-doc'] + list(args), env=env, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def noise_free(stderr):
+    """Drop known harmless warnings from ansible-doc's stderr."""
+    return '\n'.join(line for line in stderr.splitlines() if '_protomatter' not in line and line.strip())
+
+
+def names_on_disk(root, fqcn):
+    """Return {doc_type: set(names)} for per-file plugin types and roles found in the collection tree."""
+    found = {}
+    for dirname, doc_type in PER_FILE_TYPES.items():
+        base = os.path.join(root, 'plugins', dirname)
+        for dirpath, dummy, files in os.walk(base):
+            rel = os.path.relpath(dirpath, base)
+            prefix = '' if rel == '.' else rel.replace(os.sep, '.') + '.'
+            for filename in files:
+                stem, ext = os.path.splitext(filename)
+                allowed = ('.py', '.ps1') if dirname == 'modules' else ('.py',)
+                if ext not in allowed or stem.startswith('_'):
+                    continue
+                found.setdefault(doc_type, set()).add('%s.%s%s' % (fqcn, prefix, stem))
+    roles_dir = os.path.join(root, 'roles')
+    if os.path.isdir(roles_dir):
+        for role in sorted(os.listdir(roles_dir)):
+            if os.path.isdir(os.path.join(roles_dir, role)):
+                found.setdefault('role', set()).add('%s.%s' % (fqcn, role))
+    return found
+
+
+def main():
+    """Entry point."""
+    coll_path, fqcn = sys.argv[1], sys.argv[2]
+    namespace, name = fqcn.split('.')
+    root = os.path.join(coll_path, 'ansible_collections', namespace, name)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=coll_path, ANSIBLE_NOCOLOR='1')
+
+    wanted = names_on_disk(root, fqcn)
+    for doc_type in sorted(set(PER_FILE_TYPES.values()) | set(LISTED_TYPES) | {'role'}):
+        rc, out, err = ansible_doc(env, '-t', doc_type, '-l', fqcn, '--json')
+        if rc != 0:
+            print('FAIL  ansible-doc -t %s -l %s (rc %d)\n%s' % (doc_type, fqcn, rc, noise_free(err)))
+            wanted.setdefault(doc_type, set()).add('<list>')
+            continue
+        wanted.setdefault(doc_type, set()).update(json.loads(out or '{}'))
+
+    failures = checked = 0
+    for doc_type in sorted(wanted):
+        names = sorted(n for n in wanted[doc_type] if n != '<list>')
+        if '<list>' in wanted[doc_type]:
+            failures += 1
+        if not names:
+            continue
+        rc, out, err = ansible_doc(env, '--json', '-t', doc_type, *names)
+        try:
+            rendered = json.loads(out) if rc == 0 else {}
+        except ValueError:
+            rendered = {}
+        for plugin in names:
+            checked += 1
+            doc = rendered.get(plugin)
+            if doc:
+                print('ok    %-7s %s' % (doc_type, plugin))
+                continue
+            failures += 1
+            # render it alone to get its own error message
+            dummy, dummy2, err1 = ansible_doc(env, '-t', doc_type, plugin)
+            print('FAIL  %-7s %s\n%s' % (doc_type, plugin, noise_free(err1) or noise_free(err)))
+    print('ansible-doc: %d plugin(s)/role(s) checked, %d failure(s)' % (checked, failures))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

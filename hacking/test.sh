@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# wabiz.onprem test driver (used by `make test` and `.ci/run`).
+#
+# usage: hacking/test.sh [STAGE...]     (default: all)
+#   stages: setup sanity (= sanity-2.21 + sanity-2.20) sanity-2.21 sanity-2.20 pytest molecule lint build changelog
+#   `setup` (venvs, symlink farm, interpreter dir, ansible-test pip seed, shellcheck) always runs first.
+# Every stage is timed and logged to tests/output/ci/<stage>.log; a failing stage does not stop the others.
+# Ends with a stage table and, as the very last line:  ci: N passed, N failed, N skipped
+# Counting: ansible-test sanity junit cases (one per sanity test; skipped tests as skipped) + pytest junit
+# cases + one case per molecule scenario + one case each for lint, build, changelog.  A stage with nothing
+# to do prints "nothing to run" and counts as one skipped case.  Exit code 1 if anything failed.
+#
+# Environment: VERBOSE=1 streams stage output to the console too; TAIL=N lines of a failed stage's log (60).
+# Tests get: ANSIBLE_COLLECTIONS_PATH=<repo>/.build/collections (symlink farm -> live tree),
+#   PYTHONPATH=<repo>/.build/collections:<repo>/tests/simulator (pytest),
+#   ANSIBLE_PYTHON_INTERPRETER=<repo>/.venv/bin/python (pyenv shims break interpreter discovery),
+#   PATH starting with <repo>/.build/pybin (real pyenv interpreters python3.8..3.13) and <repo>/.venv/bin.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+NS=wabiz
+NAME=onprem
+OUT=$REPO/tests/output/ci
+VENV=$REPO/.venv
+VENV220=$REPO/.venv-2.20
+PYBIN=$REPO/.build/pybin
+COLLECTIONS=$REPO/.build/collections
+TAIL=${TAIL:-60}
+ALL_STAGES=(sanity-2.21 sanity-2.20 pytest molecule lint build changelog)
+
+export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 TERM=${TERM:-dumb}
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PYTHONDONTWRITEBYTECODE=1
+export ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS
+export ANSIBLE_PYTHON_INTERPRETER=$VENV/bin/python
+unset PYTHONPATH VIRTUAL_ENV
+
+# ---------------------------------------------------------------- arguments
+stages=()
+for arg in "${@:-all}"; do
+  case $arg in
+    all) stages+=("${ALL_STAGES[@]}") ;;
+    sanity) stages+=(sanity-2.21 sanity-2.20) ;;
+    units) stages+=(pytest) ;;
+    setup) ;;
+    sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog) stages+=("$arg") ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "test.sh: unknown stage '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/wabiz-onprem-test.XXXXXX")
+cleanup() { rm -rf "$WORK"; }
+trap cleanup EXIT
+mkdir -p "$OUT/junit"
+
+declare -A STATUS=() SECS=()
+ORDER=()
+T0=$SECONDS
+
+log() { echo ">>> $*"; }
+
+# run_stage NAME FUNCTION: rc 0 = pass, 3 = nothing to run (skip), anything else = fail
+run_stage() {
+  local name=$1 fn=$2 t=$SECONDS rc logf=$OUT/$1.log
+  rm -rf "$OUT/junit/$name"; mkdir -p "$OUT/junit/$name"
+  log "[$name] start (log: ${logf#"$REPO"/})"
+  if [ "${VERBOSE:-0}" = 1 ]; then
+    ( "$fn" "$name" ) 2>&1 </dev/null | tee "$logf"; rc=${PIPESTATUS[0]}
+  else
+    ( "$fn" "$name" ) >"$logf" 2>&1 </dev/null; rc=$?
+  fi
+  SECS[$name]=$((SECONDS - t)); ORDER+=("$name")
+  case $rc in
+    0) STATUS[$name]=pass ;;
+    3) STATUS[$name]=skip; log "[$name] $(grep -m1 'nothing to run' "$logf" || echo 'nothing to run')" ;;
+    *) STATUS[$name]=FAIL
+       echo "----- [$name] FAILED (rc $rc), last $TAIL lines of ${logf#"$REPO"/}:"
+       tail -n "$TAIL" "$logf" | sed "s/^/  [$name] /"
+       echo "----- end of [$name]" ;;
+  esac
+  log "[$name] ${STATUS[$name]} (${SECS[$name]} s)"
+}
+
+# ---------------------------------------------------------------- setup
+# pip version ansible-test wants for its venvs (read from the installed ansible-test)
+seed_get_pip() {
+  local py=$1 pipv cache=$HOME/.ansible/test/cache
+  pipv=$("$py" - <<'PY'
+import pathlib, re, ansible_test
+src = (pathlib.Path(ansible_test.__file__).parent / '_internal/python_requirements.py').read_text()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+) || return 1
+  mkdir -p "$cache"
+  if [ ! -f "$cache/pip-$pipv-py3-none-any.whl" ]; then
+    "$py" -m pip download -q --no-deps -d "$cache" "pip==$pipv" || return 1
+  fi
+  # ci-files.testing.ansible.com is unreachable: a stand-in get-pip that installs pip from the PyPI wheel
+  cat > "$cache/get_pip_${pipv//./_}.py" <<PYEOF
+import os, sys
+WHEEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pip-$pipv-py3-none-any.whl')
+sys.path.insert(0, WHEEL)
+from pip._internal.cli.main import main
+sys.exit(main(['install', '--upgrade', '--force-reinstall', '--find-links', os.path.dirname(WHEEL)]
+              + [a for a in sys.argv[1:] if a not in ('--no-setuptools', '--no-wheel')]))
+PYEOF
+  echo "seeded ansible-test get-pip for pip $pipv ($($py -c 'import ansible; print("ansible-core", ansible.__version__)' 2>/dev/null))"
+}
+
+stage_setup() {
+  local exe root
+  make -s --no-print-directory venv-main collection || return 1
+  if [ "$NEED220" = 1 ]; then make -s --no-print-directory venv-2.20 || return 1; fi
+  # real interpreters ahead of the broken pyenv shims (they exit 127 for non-global versions)
+  rm -rf "$PYBIN"; mkdir -p "$PYBIN"
+  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  for exe in "$root"/versions/3.*/bin/python3.[0-9]*; do
+    case $exe in *-config|*.py|*m) continue ;; esac
+    [ -x "$exe" ] && [ ! -e "$PYBIN/$(basename "$exe")" ] && ln -s "$exe" "$PYBIN/"
+  done
+  echo "target interpreters:" "$PYBIN"/*
+  seed_get_pip "$VENV/bin/python" || return 1
+  if [ "$NEED220" = 1 ]; then seed_get_pip "$VENV220/bin/python" || return 1; fi
+  # install the shellcheck tool for ansible-test's shellcheck sanity test (apt; skipped by ansible-test if absent)
+  if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+     && [ "${WABIZ_NO_APT:-0}" != 1 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 120 apt-get install -y -q shellcheck >/dev/null 2>&1 \
+      || { timeout 120 apt-get update -q >/dev/null 2>&1 && timeout 120 apt-get install -y -q shellcheck >/dev/null 2>&1; } \
+      || echo "WARNING: could not install shellcheck; ansible-test will skip the shellcheck sanity test"
+  fi
+  command -v shellcheck >/dev/null && echo "shellcheck: $(shellcheck --version | sed -n 2p)"
+  return 0
+}
+
+# ---------------------------------------------------------------- stages
+copy_tree() {  # copy tracked + untracked-not-ignored files to $1/ansible_collections/NS/NAME
+  local dest=$1/ansible_collections/$NS/$NAME
+  mkdir -p "$dest"
+  if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$REPO" ls-files -z -co --exclude-standard | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$dest"
+  else
+    tar --exclude=./.git --exclude='./.venv*' --exclude=./.build --exclude=./tests/output --exclude=./.ansible \
+      --exclude=./collections -cf - . | tar -xf - -C "$dest"
+  fi
+  echo "$dest"
+}
+
+sanity_with() {  # sanity_with STAGE VENV
+  local name=$1 venv=$2 dest rc skip=()
+  dest=$(copy_tree "$WORK/$name") || return 1
+  command -v shellcheck >/dev/null || { skip=(--skip-test shellcheck); echo "shellcheck not installed: --skip-test shellcheck"; }
+  cd "$dest" || return 1
+  echo "ansible-test $("$venv/bin/ansible-test" --version) in $dest"
+  PATH="$PYBIN:$venv/bin:$PATH" "$venv/bin/ansible-test" sanity --junit --color no "${skip[@]}"
+  rc=$?
+  cp tests/output/junit/*.xml "$OUT/junit/$name/" 2>/dev/null
+  return $rc
+}
+stage_sanity_221() { sanity_with "$1" "$VENV"; }
+stage_sanity_220() { sanity_with "$1" "$VENV220"; }
+
+stage_pytest() {
+  local dirs=() d rc
+  for d in tests/unit tests/simulator tests/integration; do
+    [ -d "$d" ] || continue
+    find "$d" -path tests/integration/targets -prune -o \( -name 'test_*.py' -o -name '*_test.py' \) -print | grep -q . && dirs+=("$d")
+  done
+  if [ ${#dirs[@]} -eq 0 ]; then echo "nothing to run: no test_*.py in tests/unit, tests/simulator, tests/integration"; return 3; fi
+  PATH="$PYBIN:$VENV/bin:$PATH" PYTHONPATH="$COLLECTIONS:$REPO/tests/simulator" \
+    "$VENV/bin/python" -m pytest -n 2 -p no:cacheprovider --junitxml="$OUT/junit/$1/pytest.xml" "${dirs[@]}"
+  rc=$?
+  if [ $rc -eq 5 ]; then echo "pytest: no tests collected (rc 5) - not a failure"; return 3; fi
+  return $rc
+}
+
+stage_molecule() {
+  local rc=0 ran=0 role
+  export PATH="$PYBIN:$VENV/bin:$PATH"   # molecule needs ansible-config etc. on PATH
+  if compgen -G 'extensions/molecule/*/molecule.yml' >/dev/null; then
+    ran=1; echo "=== molecule test --all (extensions/molecule)"
+    molecule test --all || rc=1
+  fi
+  for role in roles/*/; do
+    compgen -G "${role}molecule/*/molecule.yml" >/dev/null || continue
+    ran=1; echo "=== molecule test --all ($role)"
+    (cd "$role" && molecule test --all) || rc=1
+  done
+  [ $ran = 1 ] || { echo "nothing to run: no extensions/molecule/*/molecule.yml or roles/*/molecule/*/molecule.yml"; return 3; }
+  return $rc
+}
+
+stage_lint() {
+  PATH="$VENV/bin:$PATH" ansible-lint
+}
+
+stage_build() {
+  local dist=$WORK/dist inst=$WORK/installed tarball
+  export PATH="$VENV/bin:$PATH"
+  rm -rf "$dist" "$inst"
+  ansible-galaxy collection build --force --output-path "$dist" || return 1
+  tarball=$(ls "$dist/$NS-$NAME-"*.tar.gz) || return 1
+  echo "=== contents of $(basename "$tarball"):"; tar -tzf "$tarball" | sort | sed 's/^/  /'
+  ansible-galaxy collection install --force -p "$inst" "$tarball" || return 1
+  mkdir -p "$REPO/.build/dist" && cp "$tarball" "$REPO/.build/dist/"
+  echo "=== ansible-doc of every plugin and role (installed copy)"
+  python "$REPO/hacking/check_docs.py" "$inst" "$NS.$NAME"
+}
+
+stage_changelog() {
+  local tool
+  [ -f changelogs/config.yaml ] || { echo "nothing to run: no changelogs/config.yaml"; return 3; }
+  # antsibull-changelog is installed by ansible-test's changelog sanity test; no extra dependency here
+  tool=$(command -v antsibull-changelog || find "$HOME/.ansible/test/venv" -path '*sanity.changelog*' -name antsibull-changelog -type f 2>/dev/null | head -1)
+  [ -n "$tool" ] || { echo "nothing to run: antsibull-changelog not found (the sanity stage installs it)"; return 3; }
+  echo "using $tool"
+  "$tool" lint -v && "$tool" lint-changelog-yaml changelogs/changelog.yaml
+}
+
+# ---------------------------------------------------------------- run
+NEED220=0
+for s in "${stages[@]}"; do [ "$s" = sanity-2.20 ] && NEED220=1; done
+log "wabiz.onprem tests: stages: ${stages[*]:-(setup only)}"
+run_stage setup stage_setup
+if [ "${STATUS[setup]}" = pass ]; then
+  for s in "${stages[@]}"; do
+    case $s in
+      sanity-2.21) run_stage "$s" stage_sanity_221 ;;
+      sanity-2.20) run_stage "$s" stage_sanity_220 ;;
+      *) run_stage "$s" "stage_$s" ;;
+    esac
+  done
+else
+  log "setup failed: other stages not run"
+fi
+
+# ---------------------------------------------------------------- summary
+echo
+echo "stage          result    seconds  cases (passed/failed/skipped)"
+total_p=0; total_f=0; total_s=0; anyfail=0
+for s in "${ORDER[@]}"; do
+  read -r p f k < <(
+    "$VENV/bin/python" - "$s" "${STATUS[$s]}" "$OUT/junit/$s" "$OUT/$s.log" 2>/dev/null <<'PY' || echo "0 1 0"
+import glob, re, sys, xml.etree.ElementTree as ET
+stage, status, junit_dir, logf = sys.argv[1:]
+p = f = s = 0
+if stage.startswith('sanity') or stage == 'pytest':
+    for path in glob.glob(junit_dir + '/*.xml'):
+        for tc in ET.parse(path).iter('testcase'):
+            if tc.find('failure') is not None or tc.find('error') is not None: f += 1
+            elif tc.find('skipped') is not None: s += 1
+            else: p += 1
+elif stage == 'molecule' and status != 'skip':
+    text = re.sub(r'\x1b\[[0-9;]*m', '', open(logf, errors='replace').read())
+    for m in re.finditer(r'^\s*(\S+)\s*:\s*actions=\d+.*?\bfailed=(\d+)', text, re.M):
+        if int(m.group(2)): f += 1
+        else: p += 1
+if stage == 'setup' and status == 'pass': pass   # not a test case
+elif status == 'skip' and not (p or f or s): s = 1
+elif status == 'pass' and not (p or f or s): p = 1
+elif status == 'FAIL' and not f: f = 1   # a failure the junit/recap did not show
+print(p, f, s)
+PY
+  )
+  [ "${STATUS[$s]}" = FAIL ] && anyfail=1
+  total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + k))
+  printf '%-14s %-9s %7s  %s/%s/%s\n' "$s" "${STATUS[$s]}" "${SECS[$s]}" "$p" "$f" "$k"
+done
+printf '%-14s %-9s %7s\n' total "" "$((SECONDS - T0))"
+[ $anyfail = 1 ] && echo "FAILED stages: $(for s in "${ORDER[@]}"; do [ "${STATUS[$s]}" = FAIL ] && printf '%s ' "$s"; done)(logs in ${OUT#"$REPO"/}/)"
+[ $anyfail = 1 ] && [ $total_f = 0 ] && total_f=1
+echo "ci: $total_p passed, $total_f failed, $total_s skipped"
+[ $anyfail = 0 ] && [ "$total_f" = 0 ]
