@@ -15,7 +15,9 @@ FARM := $(COLLECTIONS_DIR)/ansible_collections/$(NAMESPACE)/$(NAME)
 
 # Python >= 3.12 for the venvs: newest pyenv 3.12.x (its shims are broken, use the real binary),
 # else python3 if it is new enough.  Override with `make PYTHON=/path/to/python3.12 ...`.
-PYTHON ?= $(shell hacking/find-python.sh)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell hacking/find-python.sh)
+endif
 
 VENV := .venv
 VENV_STAMP := $(VENV)/.stamp-requirements-dev

@@ -114,7 +114,7 @@ stage_setup() {
   if [ "$NEED220" = 1 ]; then make -s --no-print-directory venv-2.20 || return 1; fi
   # real interpreters ahead of the broken pyenv shims (they exit 127 for non-global versions)
   rm -rf "$PYBIN"; mkdir -p "$PYBIN"
-  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  root=$("$REPO/hacking/find-python.sh" --pyenv-root) || echo "WARNING: no pyenv root found; target Pythons from PATH only"
   for exe in "$root"/versions/3.*/bin/python3.[0-9]*; do
     case $exe in *-config|*.py|*m) continue ;; esac
     [ -x "$exe" ] && [ ! -e "$PYBIN/$(basename "$exe")" ] && ln -s "$exe" "$PYBIN/"
