@@ -10,7 +10,7 @@
 # cases + one case per molecule scenario + one case each for lint, build, changelog.  A stage with nothing
 # to do prints "nothing to run" and counts as one skipped case.  Exit code 1 if anything failed.
 #
-# Environment: VERBOSE=1 streams stage output to the console too; TAIL=N lines of a failed stage's log (60).
+# Environment: VERBOSE=1 streams stage output to the console too; TAIL=N lines of a failed stage's log (30).
 # Tests get: ANSIBLE_COLLECTIONS_PATH=<repo>/.build/collections (symlink farm -> live tree),
 #   PYTHONPATH=<repo>/.build/collections:<repo>/tests/simulator (pytest),
 #   ANSIBLE_PYTHON_INTERPRETER=<repo>/.venv/bin/python (pyenv shims break interpreter discovery),
@@ -26,7 +26,7 @@ VENV=$REPO/.venv
 VENV220=$REPO/.venv-2.20
 PYBIN=$REPO/.build/pybin
 COLLECTIONS=$REPO/.build/collections
-TAIL=${TAIL:-60}
+TAIL=${TAIL:-30}
 ALL_STAGES=(sanity-2.21 sanity-2.20 pytest molecule lint build changelog)
 
 export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 TERM=${TERM:-dumb}
@@ -75,7 +75,8 @@ run_stage() {
     0) STATUS[$name]=pass ;;
     3) STATUS[$name]=skip; log "[$name] $(grep -m1 'nothing to run' "$logf" || echo 'nothing to run')" ;;
     *) STATUS[$name]=FAIL
-       echo "----- [$name] FAILED (rc $rc), last $TAIL lines of ${logf#"$REPO"/}:"
+       echo "----- [$name] FAILED (rc $rc); error lines, then the last $TAIL lines of ${logf#"$REPO"/}:"
+       grep -E '^(ERROR|FATAL|FAILED|E  )|\[ERROR\]|^fatal:|failed=[1-9]|Traceback' "$logf" | head -n 40 | sed "s/^/  [$name] ! /"
        tail -n "$TAIL" "$logf" | sed "s/^/  [$name] /"
        echo "----- end of [$name]" ;;
   esac
