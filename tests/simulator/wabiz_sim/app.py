@@ -1,0 +1,171 @@
+"""aiohttp layer: one catch-all handler, transport faults, the ``/__sim/`` control API, TLS serving."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+
+from .api import PROXY_PAGES, Api, Reply, dumps, html_page
+from .errors import ControlError
+from .fleet import load_fleet
+from .model import Fleet
+
+LOG = logging.getLogger('wabiz_sim')
+MAX_BODY = 1024 * 1024
+FLEET_KEY = web.AppKey('fleet', object)
+API_KEY = web.AppKey('api', object)
+
+
+def _to_response(reply):
+    resp = web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+    if reply.content_type:
+        resp.headers['Content-Type'] = reply.content_type
+    return resp
+
+
+def _control_json(status, payload):
+    return web.Response(status=status, body=dumps(payload), content_type='application/json')
+
+
+async def _read_json(request):
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw.decode('utf-8'))
+    except (UnicodeDecodeError, ValueError):
+        raise ControlError('request body is not valid JSON') from None
+
+
+async def control(request):
+    """``/__sim/...``: state, cluster patches, failover, clock, reset. No auth, no faults, no rate limits."""
+    fleet = request.app[FLEET_KEY]
+    parts = [p for p in request.path.split('/') if p][1:]
+    method = request.method
+    try:
+        if parts == ['state'] and method == 'GET':
+            names = [n for n in request.query.get('clusters', '').split(',') if n]
+            for name in names:
+                fleet.get(name)
+            return _control_json(200, fleet.state(names or None))
+        if parts == ['reset'] and method == 'POST':
+            fleet.reset()
+            return _control_json(200, {'reset': True, 'clock': fleet.clock.state()})
+        if parts == ['clock'] and method in ('GET', 'POST'):
+            body = await _read_json(request) if method == 'POST' else None
+            return _control_json(200, fleet.clock_op(body) if body is not None else fleet.clock.state())
+        if len(parts) >= 2 and parts[0] == 'clusters':
+            name = parts[1]
+            if len(parts) == 2:
+                if method == 'GET':
+                    return _control_json(200, fleet.get(name).state())
+                if method == 'POST':
+                    cluster = fleet.get(name)
+                    cluster.patch(await _read_json(request))
+                    return _control_json(200, cluster.state())
+                if method == 'PUT':
+                    return _control_json(200, fleet.put(name, await _read_json(request)).state())
+                if method == 'DELETE':
+                    fleet.delete(name)
+                    return _control_json(200, {'deleted': name})
+            if len(parts) == 3 and method == 'POST' and parts[2] in ('failover', 'revive'):
+                cluster = fleet.get(name)
+                body = await _read_json(request)
+                if not isinstance(body, dict):
+                    raise ControlError('the body must be a JSON object')
+                if parts[2] == 'failover':
+                    return _control_json(200, cluster.failover(body.get('node'), body.get('remove')))
+                if not body.get('node'):
+                    raise ControlError('revive needs {"node": hostname}')
+                return _control_json(200, cluster.revive(body['node']))
+        raise ControlError('unknown control call %s %s' % (method, request.path), 404)
+    except ControlError as exc:
+        return _control_json(exc.status, {'error': str(exc)})
+
+
+async def handle(request):
+    path = request.path
+    if path == '/__sim' or path.startswith('/__sim/'):
+        return await control(request)
+    api = request.app[API_KEY]
+    cluster, rest = api.resolve(path)
+    method = request.method
+    if cluster is None:
+        return _to_response(api.no_cluster(method, path))
+    modifiers = []
+    for fault in cluster.take_faults(method, rest):
+        kind = fault['kind']
+        if kind == 'delay':
+            await asyncio.sleep(fault['seconds'])
+        elif kind in ('truncate', 'oversized'):
+            modifiers.append(fault)
+        elif kind == 'close':
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError()
+        elif kind == 'status':
+            return _to_response(api.status_fault(cluster, fault))
+        elif kind == 'proxy_error':
+            status = fault['status']
+            return _to_response(html_page(status, PROXY_PAGES.get(status, 'Error')))
+        elif kind == 'html_200':
+            return _to_response(Reply(200, b'<!DOCTYPE html><html><head><title>Login</title></head><body><form>Sign in</form></body></html>',
+                                      'text/html; charset=utf-8'))
+        elif kind == 'not_json':
+            return _to_response(Reply(200, b'OK: this is not JSON {', 'application/json'))
+    body = await request.read() if request.can_read_body else b''
+    reply = api.handle(cluster, method, rest, request.headers, request.query, body)
+    for fault in modifiers:
+        if fault['kind'] == 'oversized' and len(reply.body) < fault['bytes']:
+            reply.body = reply.body + b' ' * (fault['bytes'] - len(reply.body))
+    for fault in modifiers:
+        if fault['kind'] == 'truncate':
+            cut = reply.body[:max(1, len(reply.body) // 2)]
+            if fault['mode'] == 'json':
+                reply.body = cut
+            else:
+                return await _truncated_connection(request, reply, cut)
+    return _to_response(reply)
+
+
+async def _truncated_connection(request, reply, cut):
+    """Announce the full Content-Length, send only ``cut``, then drop the connection."""
+    resp = web.StreamResponse(status=reply.status, headers=reply.headers)
+    if reply.content_type:
+        resp.headers['Content-Type'] = reply.content_type
+    resp.content_length = len(reply.body)
+    await resp.prepare(request)
+    await resp.write(cut)
+    await asyncio.sleep(0.05)
+    if request.transport is not None:
+        request.transport.abort()
+    raise asyncio.CancelledError()
+
+
+def create_app(fleet):
+    """The aiohttp application serving ``fleet`` (a :class:`wabiz_sim.model.Fleet`)."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[FLEET_KEY] = fleet
+    app[API_KEY] = Api(fleet)
+    app.router.add_route('*', '/{tail:.*}', handle)
+    return app
+
+
+def build_fleet(source, seed=None):
+    """Fleet from a dict / path / YAML text (see :func:`wabiz_sim.fleet.load_fleet`)."""
+    return Fleet(load_fleet(source, seed))
+
+
+async def start_server(fleet, host='127.0.0.1', port=0, ssl_context=None, access_log=False):
+    """Start serving; return ``(runner, port)``."""
+    app = create_app(fleet)
+    runner = web.AppRunner(app, access_log=LOG if access_log else None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, reuse_address=True)
+    await site.start()
+    server = site._server  # pylint: disable=protected-access
+    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    return runner, bound
