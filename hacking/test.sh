@@ -7,8 +7,9 @@
 # Every stage is timed and logged to tests/output/ci/<stage>.log; a failing stage does not stop the others.
 # Ends with a stage table and, as the very last line:  ci: N passed, N failed, N skipped
 # Counting: ansible-test sanity junit cases (one per sanity test; skipped tests as skipped) + pytest junit
-# cases + one case per molecule scenario + one case each for lint, build, changelog.  A stage with nothing
-# to do prints "nothing to run" and counts as one skipped case.  Exit code 1 if anything failed.
+# cases + one case per molecule scenario (each run as `molecule test -s X`) + one case each for lint, build,
+# changelog.  A stage with nothing to do prints "nothing to run" and counts as one skipped case.
+# Exit code 1 if anything failed.
 #
 # Environment: VERBOSE=1 streams stage output to the console too; TAIL=N lines of a failed stage's log (30).
 # Tests get: ANSIBLE_COLLECTIONS_PATH=<repo>/.build/collections (symlink farm -> live tree),
@@ -176,19 +177,23 @@ stage_pytest() {
   return $rc
 }
 
-stage_molecule() {
-  local rc=0 ran=0 role
+stage_molecule() {  # one `molecule test -s X` per scenario, so a failing scenario does not hide the others
+  local rc=0 ran=0 role scen res=$OUT/junit/$1/scenarios.txt
   export PATH="$PYBIN:$VENV/bin:$PATH"   # molecule needs ansible-config etc. on PATH
-  if compgen -G 'extensions/molecule/*/molecule.yml' >/dev/null; then
-    ran=1; echo "=== molecule test --all (extensions/molecule)"
-    molecule test --all || rc=1
-  fi
-  for role in roles/*/; do
-    compgen -G "${role}molecule/*/molecule.yml" >/dev/null || continue
-    ran=1; echo "=== molecule test --all ($role)"
-    (cd "$role" && molecule test --all) || rc=1
+  : >"$res"
+  for scen in extensions/molecule/*/molecule.yml roles/*/molecule/*/molecule.yml; do
+    [ -f "$scen" ] || continue
+    ran=1
+    role=${scen%%/molecule/*}; scen=${scen%/molecule.yml}; scen=${scen##*/}
+    case $role in
+      extensions) echo "=== molecule test -s $scen (extensions/molecule)"
+                  if molecule test -s "$scen"; then echo "$scen pass" >>"$res"; else echo "$scen fail" >>"$res"; rc=1; fi ;;
+      *) echo "=== molecule test -s $scen ($role)"
+         if (cd "$role" && molecule test -s "$scen"); then echo "$role:$scen pass" >>"$res"; else echo "$role:$scen fail" >>"$res"; rc=1; fi ;;
+    esac
   done
   [ $ran = 1 ] || { echo "nothing to run: no extensions/molecule/*/molecule.yml or roles/*/molecule/*/molecule.yml"; return 3; }
+  echo "=== molecule results:"; cat "$res"
   return $rc
 }
 
@@ -243,7 +248,7 @@ total_p=0; total_f=0; total_s=0; anyfail=0
 for s in "${ORDER[@]}"; do
   read -r p f k < <(
     "$VENV/bin/python" - "$s" "${STATUS[$s]}" "$OUT/junit/$s" "$OUT/$s.log" 2>/dev/null <<'PY' || echo "0 1 0"
-import glob, re, sys, xml.etree.ElementTree as ET
+import glob, sys, xml.etree.ElementTree as ET
 stage, status, junit_dir, logf = sys.argv[1:]
 p = f = s = 0
 if stage.startswith('sanity') or stage == 'pytest':
@@ -253,10 +258,9 @@ if stage.startswith('sanity') or stage == 'pytest':
             elif tc.find('skipped') is not None: s += 1
             else: p += 1
 elif stage == 'molecule' and status != 'skip':
-    text = re.sub(r'\x1b\[[0-9;]*m', '', open(logf, errors='replace').read())
-    for m in re.finditer(r'^\s*(\S+)\s*:\s*actions=\d+.*?\bfailed=(\d+)', text, re.M):
-        if int(m.group(2)): f += 1
-        else: p += 1
+    for line in open(junit_dir + '/scenarios.txt'):
+        if line.split()[-1] == 'pass': p += 1
+        else: f += 1
 if stage == 'setup' and status == 'pass': pass   # not a test case
 elif status == 'skip' and not (p or f or s): s = 1
 elif status == 'pass' and not (p or f or s): p = 1
