@@ -45,7 +45,7 @@ for arg in "${@:-all}"; do
     units) stages+=(pytest) ;;
     setup) ;;
     sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog) stages+=("$arg") ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown stage '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
