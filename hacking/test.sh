@@ -115,11 +115,11 @@ stage_setup() {
   make -s --no-print-directory venv-main collection || return 1
   if [ "$NEED220" = 1 ]; then make -s --no-print-directory venv-2.20 || return 1; fi
   # real interpreters ahead of the broken pyenv shims (they exit 127 for non-global versions)
-  rm -rf "$PYBIN"; mkdir -p "$PYBIN"
+  mkdir -p "$PYBIN"   # (no rm -rf: another test.sh may be using it right now)
   root=$("$REPO/hacking/find-python.sh" --pyenv-root) || echo "WARNING: no pyenv root found; target Pythons from PATH only"
   for exe in "$root"/versions/3.*/bin/python3.[0-9]*; do
     case $exe in *-config|*.py|*m) continue ;; esac
-    [ -x "$exe" ] && [ ! -e "$PYBIN/$(basename "$exe")" ] && ln -s "$exe" "$PYBIN/"
+    [ -x "$exe" ] && [ "$(readlink "$PYBIN/${exe##*/}")" != "$exe" ] && ln -sfn "$exe" "$PYBIN/${exe##*/}"
   done
   echo "target interpreters:" "$PYBIN"/*
   seed_get_pip "$VENV/bin/python" || return 1
