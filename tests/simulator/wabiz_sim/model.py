@@ -234,9 +234,12 @@ class Cluster:
         old = self.spec
         self.raw, self.spec = raw, spec
         if 'users' in patch:
-            for name, info in spec['users'].items():
-                if old['users'].get(name) != info:
-                    self.users[name] = dict(info)
+            named = patch['users'] if isinstance(patch['users'], dict) else spec['users']
+            for name in named:
+                if name in spec['users']:
+                    self.users[name] = dict(spec['users'][name])
+                elif name != 'admin':
+                    self.users.pop(name, None)
         self._apply_spec(rebuild=any(old[k] != spec[k] for k in TOPOLOGY_KEYS), old_spec=old)
 
     def invalidate(self):
