@@ -36,6 +36,7 @@ a ``severity`` override of that code applies to both levels.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import re
 from decimal import Decimal
 
@@ -143,7 +144,7 @@ def parse_size(value):
             raise ValueError('invalid size %r: a size cannot be negative' % (value,))
         return value
     if isinstance(value, float):
-        if value != value or value in (float('inf'), float('-inf')) or value < 0:
+        if not math.isfinite(value) or value < 0:
             raise ValueError('invalid size %r: %s' % (value, _SIZE_HELP))
         return int(value)
     if isinstance(value, str):
@@ -269,7 +270,7 @@ def _v_days(path, value):
     elif isinstance(value, str) and _NUMBER_RE.match(value.strip()):
         text = value.strip()
         number = int(text) if _INT_RE.match(text) else float(text)
-    if number is None or number != number or number < 0 or number == float('inf'):
+    if number is None or not math.isfinite(number) or number < 0:
         raise PolicyError('policy %s: expected a number of days >= 0, got %r' % (path, value))
     return number
 
