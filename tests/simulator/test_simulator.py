@@ -22,9 +22,11 @@ from wabiz_sim.testing import DEMO_FLEET, SIM_ROOT, SimProcess, Simulator
 PASSWORD = 'Adm1n!pass'
 FLEET = {
     'seed': 42,
-    'defaults': {'version': 'v2.45.1', 'users': {'admin': {'password': PASSWORD, 'must_change': False},
-                                                'monitor': {'password': 'M0nitor!pass', 'role': 'user'}},
-                 'api_key': 'test-api-key-123456'},
+    'defaults': {
+        'version': 'v2.45.1',
+        'users': {'admin': {'password': PASSWORD, 'must_change': False}, 'monitor': {'password': 'M0nitor!pass', 'role': 'user'}},
+        'api_key': 'test-api-key-123456',
+    },
     'clusters': [
         {'name': 'mc', 'mode': 'multiconnect', 'masters': 2, 'coreapps': 5, 'shards': 4},
         {'name': 'ha', 'mode': 'ha', 'masters': 2, 'coreapps': 2},
@@ -162,7 +164,6 @@ def test_multiconnect_shape_and_topology(sim):
         assert nodes['wacore%d' % (k + 1)]['shards'] == [[k, k]] and nodes['wacore%d' % (k + 1)]['socket_conn'] == 'UP'
     assert nodes['wacore5']['shards'] == [] and nodes['wacore5']['socket_conn'] == 'DN'
     assert all(n['multi_connect'] is True for n in nodes.values())
-    assert support(sim, 'mc') == body or True  # deterministic keys across calls
     assert sorted(support(sim, 'mc')) == sorted(body)
 
 
@@ -338,7 +339,7 @@ def test_rate_limit_429_with_retry_after(sim):
     token = token_for(sim, 'mc')
     sim.freeze_clock(True)
     sim.patch_cluster('mc', {'rate_limit': {'rps': 1, 'burst': 3}})
-    codes = [call(sim, 'mc', '/v1/health', token).status_code for _ in range(3)]
+    codes = [call(sim, 'mc', '/v1/health', token).status_code for _i in range(3)]
     assert codes == [200, 200, 200]
     resp = call(sim, 'mc', '/v1/health', token)
     assert_error(resp, 429, 1015)
@@ -389,7 +390,7 @@ def test_status_fault_limited_by_count_and_path(sim):
     token = token_for(sim, 'mc')
     sim.patch_cluster('mc', {'faults': [{'kind': 'status', 'status': 503, 'count': 2, 'path': '/v1/support'}]})
     assert call(sim, 'mc', '/v1/health', token).status_code == 200
-    assert [call(sim, 'mc', '/v1/support', token).status_code for _ in range(3)] == [503, 503, 200]
+    assert [call(sim, 'mc', '/v1/support', token).status_code for _i in range(3)] == [503, 503, 200]
 
 
 def test_proxy_error_html(sim):
