@@ -347,7 +347,9 @@ def _normalize_node(name, hostname, container_id, entry, keyed, now):
             bad('expire_timestamp', str(exc))
         else:
             node['expire_timestamp'] = format_timestamp(expiry)
-            node['expires_in_days'] = round((expiry - now).total_seconds() / _EPOCH_DAY, 2)
+            days = round((expiry - now).total_seconds() / _EPOCH_DAY, 2)
+            # keep the sign of a build that expired minutes ago, which rounds to 0.0
+            node['expires_in_days'] = -0.01 if expiry < now and days >= 0 else days
 
     free_space = node['free_space']
     for directory in DIRECTORIES:

@@ -629,3 +629,8 @@ def test_redact_returns_independent_copy():
     redacted['support']['db_info'].append('x')
     assert body['support']['schema']['message'] == 12
     assert body['support']['db_info'] == ['mysql-connector 8.0.33']
+
+
+def test_build_expired_minutes_ago_stays_negative():
+    node = normalize(flat_with(expire_timestamp='2026-03-01T11:55:00'), now=NOW)['nodes'][0]
+    assert node['expires_in_days'] < 0
