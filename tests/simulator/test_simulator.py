@@ -637,3 +637,32 @@ def test_cli_bad_fleet_is_one_line_exit_2(tmp_path):
     data = yaml.safe_load(res.stdout)
     assert len(data['clusters']) == 3 and data['clusters'][0]['shards'] == 8
     assert load_fleet(data)['specs'][2]['name'] == 'mc-0003'
+
+
+def test_single_instance_node_error_and_no_failover(sim):
+    sim.patch_cluster('single', {'nodes': {'single': {'error': {'code': 1011, 'details': 'booting'}}}, 'env_format': 'objects'})
+    token = token_for(sim, 'single')
+    err = assert_error(call(sim, 'single', '/v1/support', token), 500, 1011)
+    assert err == {'code': 1011, 'title': 'Service not ready', 'details': 'booting'}
+    assert_error(call(sim, 'single', '/v1/health', token), 500, 1011)
+    sim.patch_cluster('single', {'nodes': None})
+    assert {'name': 'WA_DB_ENGINE', 'value': 'MYSQL'} in support(sim, 'single', token)['env']
+    resp = requests.post(sim.url(None, '/__sim/clusters/single/failover'), json={}, verify=sim.verify, timeout=10)
+    assert resp.status_code == 400 and 'single instance' in resp.json()['error']
+
+
+def test_demo_fleet_in_process():
+    with Simulator() as demo:
+        assert demo.verify == demo.ca_path
+        nodes = by_host(support(demo, 'mc-faulty'))
+        owned = sorted(n['shards'][0][0] for n in nodes.values() if 'shards' in n and n['shards'] and n['shards'][0][0] >= 0)
+        assert owned == [0, 3]          # shard 1 unowned (wacore2 down), shard 2 hidden behind wacore3's 1011
+        assert nodes['wacore2']['socket_conn'] == 'DN' and nodes['wacore3']['errors'][0]['code'] == 1011
+        assert nodes['wacore1']['free_space_logs'] == 500000000
+        assert 'WA_API_KEY=demo-api-key-0123456789' in nodes['master1']['env']
+        for name, count in (('mc-healthy', 7), ('ha-healthy', 4)):
+            assert len(support(demo, name)) == count
+        assert support(demo, 'single-healthy')['multi_connect'] is False
+        assert call(demo, 'ha-healthy', '/v1/health', auth='Apikey demo-api-key-0123456789').status_code == 200
+        demo.delete_cluster('mc-healthy')
+        assert call(demo, 'mc-healthy', '/v1/support').status_code == 404
