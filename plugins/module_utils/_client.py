@@ -19,6 +19,8 @@ import traceback
 
 from email.utils import parsedate_tz, mktime_tz
 
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed
+
 try:
     from urllib.parse import urlsplit, urlunsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
@@ -336,7 +338,7 @@ class Client(object):
         """Everything the checks need from one endpoint: the support body and the shard count."""
         support = self.get_support()
         shard_count, shard_error = (None, None)
-        if isinstance(support.get('support'), dict) and not _is_flat(support['support']):
+        if isinstance(support.get('support'), dict) and is_keyed(support['support']):
             shard_count, shard_error = self.get_shard_count()
         return {'support': support, 'shard_count': shard_count, 'shard_count_error': shard_error}
 
@@ -378,11 +380,6 @@ class Client(object):
             return WabizError('api_error', '%s: unexpected HTTP %s' % (where, response.status), status=response.status)
         return WabizError('bad_response', '%s: unexpected answer (HTTP %s), expected %s' % (where, response.status, expected),
                           status=response.status)
-
-
-def _is_flat(support):
-    """The single-instance shape has the documented fields at the top level."""
-    return any(key in support for key in ('socket_conn', 'version', 'free_space_data', 'expire_timestamp', 'db_engine'))
 
 
 def _short(exc):

@@ -405,6 +405,11 @@ def _topology_for(count):
     return 'unknown'
 
 
+def is_keyed(support):
+    """True for the HA / multiconnect shape (an object keyed by node), false for a single instance."""
+    return not any(key in FLAT_FIELDS for key in support)
+
+
 def normalize(body, shard_count=None, now=None, single_name='single', expected_shards=None):
     """Normalize a ``/v1/support`` body; see the module docstring and docs/data-model.md."""
     if not isinstance(body, dict):
@@ -414,7 +419,7 @@ def normalize(body, shard_count=None, now=None, single_name='single', expected_s
         raise SupportShapeError('expected "support" to be an object, got %s' % _type_name(support))
     now = _coerce_now(now)
 
-    keyed = not any(key in FLAT_FIELDS for key in support)
+    keyed = is_keyed(support)
     expiries = []
     nodes = []
     if keyed:
