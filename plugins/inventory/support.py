@@ -1,0 +1,543 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: support
+short_description: Fleet inventory of WhatsApp Business API On-Premises clusters from GET /v1/support
+version_added: 0.1.0
+description:
+  - Reads C(GET /v1/support) (and C(GET /v1/account/shards) for keyed bodies) of every cluster listed in the
+    configuration file, concurrently, runs the collection's health checks on each answer and builds an inventory.
+  - One host per cluster in the group C(wabiz_clusters), named after the cluster, with the report in C(wabiz_support)
+    (the same keys as the M(wabiz.onprem.support_info) result without the raw body). A cluster whose call failed is
+    a host in C(wabiz_clusters) and C(wabiz_unreachable) with C(wabiz_support.error) set; the other clusters are
+    not affected unless O(fail_on_error) is set.
+  - Optionally (O(nodes)) one host per node, named C(<cluster>.<hostname>), in C(wabiz_nodes) and in groups by
+    cluster, role and shard. Group and host names are listed in the collection's C(docs/data-model.md).
+  - Every string that came from the API is marked unsafe, so a node name holding C({{ }}) is never templated.
+  - With O(cache) on, the redacted raw answers are cached under one key per inventory source and the host
+    variables are derived from them on every run; a run answered from the cache makes no HTTP request.
+  - The configuration file name must end in C(.wabiz.yml) or C(.wabiz.yaml).
+author:
+  - wabiz.onprem contributors
+requirements:
+  - requests (Python library, on the controller)
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+  - wabiz.onprem.connection.POLICY
+options:
+  plugin:
+    description: Marks the file as a configuration of this plugin.
+    required: true
+    type: str
+    choices: [wabiz.onprem.support]
+  clusters:
+    description:
+      - The clusters to read. Each entry is a dictionary with the keys C(name) (required, unique: the inventory host
+        name of the cluster), C(url) (required, the webapp base URL, C(https://HOST:PORT), optionally with a path
+        prefix) and optionally any of C(username), C(password), C(token), C(validate_certs), C(ca_path), C(timeout),
+        C(retries) and C(policy), which override the top-level options of the same name for that cluster.
+      - C(policy) of a cluster is merged key by key over the top-level O(policy).
+      - String values are templated, so C({{ lookup('env', 'EU1_PASSWORD') }}) works; vault-encrypted values
+        (C(!vault)) are decrypted with the vault secrets given to Ansible.
+    type: list
+    elements: dict
+    required: true
+  username:
+    description:
+      - Default user to log in with, for clusters that do not set C(username). Any user works, admin is not needed.
+      - The collection never changes a password; an account that still has its first password fails with
+        C(password_change_required).
+    type: str
+    env:
+      - name: WABIZ_USERNAME
+  password:
+    description:
+      - Default password of O(username). Never stored in a host variable nor in the cache.
+      - Templated; may be vault-encrypted.
+    type: str
+    env:
+      - name: WABIZ_PASSWORD
+  token:
+    description:
+      - Default bearer token to use instead of logging in. Never stored in a host variable nor in the cache.
+    type: str
+    env:
+      - name: WABIZ_TOKEN
+  validate_certs:
+    description:
+      - Verify the webapps' TLS certificates. Give the CA with O(ca_path) rather than turning this off.
+    type: bool
+    default: true
+    env:
+      - name: WABIZ_VALIDATE_CERTS
+  ca_path:
+    description:
+      - PEM file of the CA (or bundle) that signed the webapp certificates, used instead of the system store.
+    type: path
+    aliases: [ca_cert]
+    env:
+      - name: WABIZ_CA_PATH
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each read, per attempt.
+    type: float
+    default: 10
+  retries:
+    description:
+      - Retries on connection errors, timeouts, HTTP 429 and 503 and the API errors documented as retriable, with
+        exponential back-off that honours C(Retry-After).
+    type: int
+    default: 2
+  nodes:
+    description:
+      - Add one host per node (group C(wabiz_nodes)) with the groups by cluster, role and shard.
+      - Turn off for very large fleets when only the cluster hosts are needed.
+    type: bool
+    default: true
+  workers:
+    description:
+      - How many clusters are read at the same time (threads). Bounded to 1..256 and to the number of clusters.
+    type: int
+    default: 32
+  fail_on_error:
+    description:
+      - Fail the whole inventory source when any cluster cannot be read, naming every failed cluster.
+      - By default a failed cluster lands in C(wabiz_unreachable) with the error code and message and the others
+        are added as usual.
+    type: bool
+    default: false
+notes:
+  - The inventory runs on the controller; the task-level C(environment) keyword does not apply to it. Give secrets
+    through the E(WABIZ_PASSWORD) / E(WABIZ_TOKEN) environment variables, a lookup, or vault-encrypted values.
+  - Cluster hosts are logical hosts, not machines. Plays over them usually set C(connection: local) and
+    C(gather_facts: false).
+  - Host variables per cluster host are C(wabiz_cluster), C(wabiz_url), C(wabiz_validate_certs), C(wabiz_ca_path),
+    C(wabiz_username) and C(wabiz_support); per node host C(wabiz_cluster) and C(wabiz_node) (the normalized node).
+  - "Groups: C(wabiz_clusters), C(wabiz_unreachable), C(wabiz_error_<code>), C(wabiz_status_<ok|warning|critical>),
+    C(wabiz_topology_<single|ha|multiconnect|unknown>) for cluster hosts; C(wabiz_nodes), C(wabiz_cluster_<name>),
+    C(wabiz_role_<role>), C(wabiz_shard_<n>) and C(wabiz_shard_control) (shard -1) for node hosts. Names are made
+    safe the Ansible way (characters other than letters, digits and C(_) become C(_))."
+seealso:
+  - module: wabiz.onprem.support_info
+'''
+
+EXAMPLES = r'''
+# fleet.wabiz.yml
+plugin: wabiz.onprem.support
+username: monitor
+password: "{{ lookup('env', 'WABIZ_PASSWORD') }}"
+ca_path: /etc/wabiz/ca.pem
+policy:
+  min_standby_coreapps: 1
+clusters:
+  - name: eu-1
+    url: https://wa-eu-1.example.com:9090
+    policy:
+      expected_shards: 4
+      role_counts: {primary_master: 1, secondary_master: 1, coreapp: 5}
+  - name: us-1
+    url: https://gw.example.com/wa/us-1
+    username: monitor-us
+    password: !vault |
+      $ANSIBLE_VAULT;1.1;AES256
+      ...
+  - name: lab
+    url: https://10.0.0.5:9090
+    token: "{{ lookup('env', 'LAB_TOKEN') }}"
+    validate_certs: false
+
+# Large fleet: only cluster hosts, more threads, cache for an hour
+# plugin: wabiz.onprem.support
+# nodes: false
+# workers: 64
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/wabiz
+# cache_timeout: 3600
+# clusters: [...]
+
+# Extra groups and variables (constructed)
+# compose:
+#   ansible_connection: "'local'"
+# groups:
+#   wabiz_needs_upgrade: wabiz_support.cluster.versions is defined and 'v2.45.1' not in wabiz_support.cluster.versions
+# keyed_groups:
+#   - key: wabiz_support.cluster.versions | default([])
+#     prefix: wabiz_version
+'''
+
+import os
+import re
+import time
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.inventory.group import to_safe_group_name
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
+
+from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
+    Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES,
+)
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate, merge_policy, PolicyError
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact, SupportShapeError
+from ansible_collections.wabiz.onprem.plugins.module_utils._module import summary
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
+
+display = Display()
+
+CACHE_FORMAT = 1
+MAX_WORKERS = 256
+MAX_WARNINGS = 20
+CONNECTION_KEYS = ('username', 'password', 'token', 'validate_certs', 'ca_path', 'timeout', 'retries')
+CLUSTER_KEYS = frozenset(('name', 'url', 'policy', 'ca_cert') + CONNECTION_KEYS)
+_HOST_CHARS_RE = re.compile(r'[^A-Za-z0-9._-]')
+
+
+def _now_iso():
+    return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def group_name(*parts):
+    """A group name made safe the Ansible way (forced: characters other than letters, digits, _ become _)."""
+    return to_safe_group_name('_'.join(to_text(part) for part in parts), force=True, silent=True)
+
+
+def node_host_names(cluster, nodes):
+    """Stable, readable, unique inventory names for the nodes of a cluster: ``<cluster>.<hostname>``.
+
+    ``hostname`` is the part of the node key before ``:`` (``single`` for a single instance); characters
+    other than letters, digits, ``.``, ``_`` and ``-`` become ``_``. Two nodes with the same hostname get
+    their container id appended (``<cluster>.<hostname>.<container_id>``), then an index if still needed.
+    """
+    def clean(value):
+        return _HOST_CHARS_RE.sub('_', to_text(value)) or '_'
+
+    bases = [clean(node.get('hostname') or node.get('name') or 'node') for node in nodes]
+    counts = {}
+    for base in bases:
+        counts[base] = counts.get(base, 0) + 1
+    names = []
+    seen = set()
+    for base, node in zip(bases, nodes):
+        name = '%s.%s' % (cluster, base)
+        if counts[base] > 1 and node.get('container_id'):
+            name = '%s.%s' % (name, clean(node['container_id']))
+        candidate = name
+        index = 2
+        while candidate in seen:
+            candidate = '%s.%d' % (name, index)
+            index += 1
+        seen.add(candidate)
+        names.append(candidate)
+    return names
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    """Fleet inventory from GET /v1/support."""
+
+    NAME = 'wabiz.onprem.support'
+
+    # The HTTP client class; the unit tests replace it with a fake at this boundary.
+    client_class = Client
+
+    def verify_file(self, path):
+        if super(InventoryModule, self).verify_file(path):
+            return path.endswith(('.wabiz.yml', '.wabiz.yaml'))
+        return False
+
+    # ---- options -----------------------------------------------------------------------------
+    def _render(self, value, what):
+        """Template a string option (lookups, vault): the result is a plain str."""
+        if value is None:
+            return None
+        try:
+            if isinstance(value, str) and not self.templar.is_possibly_template(value):
+                return str(value)
+            rendered = self.templar.template(value)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise AnsibleParserError('%s: cannot template the value: %s' % (what, to_native(exc)))
+        # str(): a plain str, without trust tags (2.19+) or vault wrappers (decrypted)
+        return None if rendered is None else str(rendered)
+
+    def _typed(self, key, value, what):
+        if value is None:
+            return None
+        if key in ('validate_certs',):
+            try:
+                return boolean(self._render(value, what) if not isinstance(value, bool) else value, strict=True)
+            except TypeError as exc:
+                raise AnsibleParserError('%s: %s' % (what, to_native(exc)))
+        if key in ('timeout', 'retries'):
+            raw = self._render(value, what) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
+            try:
+                number = float(raw) if key == 'timeout' else int(raw)
+            except (TypeError, ValueError):
+                raise AnsibleParserError('%s: expected a number, got %r' % (what, raw))
+            if number < 0:
+                raise AnsibleParserError('%s: must not be negative' % what)
+            return number
+        rendered = self._render(value, what)
+        if key == 'ca_path' and rendered:
+            rendered = os.path.expanduser(os.path.expandvars(rendered))
+        return rendered
+
+    def _cluster_configs(self):
+        """The validated, rendered per-cluster settings, in configuration order."""
+        clusters = self.get_option('clusters')
+        if not isinstance(clusters, list) or not clusters:
+            raise AnsibleParserError('clusters must be a non-empty list of {name, url, ...} dictionaries')
+        defaults = {}
+        for key in CONNECTION_KEYS:
+            defaults[key] = self._typed(key, self.get_option(key), 'option %s' % key)
+        base_policy = self.get_option('policy') or {}
+        if not isinstance(base_policy, dict):
+            raise AnsibleParserError('policy must be a dictionary')
+        configs = []
+        names = set()
+        for index, entry in enumerate(clusters):
+            where = 'clusters[%d]' % index
+            if not isinstance(entry, dict):
+                raise AnsibleParserError('%s must be a dictionary with name and url, got %s' % (where, type(entry).__name__))
+            unknown = sorted(to_text(key) for key in entry if key not in CLUSTER_KEYS)
+            if unknown:
+                raise AnsibleParserError('%s: unknown key(s) %s; known: %s' % (where, ', '.join(unknown), ', '.join(sorted(CLUSTER_KEYS))))
+            name = self._render(entry.get('name'), where + '.name')
+            if not name or not name.strip():
+                raise AnsibleParserError('%s: name is required' % where)
+            where = 'cluster %s' % name
+            if name in names:
+                raise AnsibleParserError('%s: the name is used twice; cluster names must be unique' % where)
+            names.add(name)
+            url = self._render(entry.get('url'), where + ' url')
+            if not url:
+                raise AnsibleParserError('%s: url is required' % where)
+            config = {'name': name, 'url': url}
+            for key in CONNECTION_KEYS:
+                value = entry.get(key)
+                if key == 'ca_path' and value is None:
+                    value = entry.get('ca_cert')
+                config[key] = self._typed(key, value, '%s %s' % (where, key)) if value is not None else defaults[key]
+            if config['validate_certs'] is None:
+                config['validate_certs'] = True
+            if config['timeout'] is None:
+                config['timeout'] = float(DEFAULT_TIMEOUT)
+            if config['retries'] is None:
+                config['retries'] = DEFAULT_RETRIES
+            policy = dict(base_policy)
+            own = entry.get('policy')
+            if own is not None:
+                if not isinstance(own, dict):
+                    raise AnsibleParserError('%s: policy must be a dictionary' % where)
+                policy.update(own)
+            try:
+                config['policy'] = merge_policy(policy)
+            except PolicyError as exc:
+                raise AnsibleParserError('%s: [invalid_policy] %s' % (where, to_native(exc)))
+            configs.append(config)
+        return configs
+
+    # ---- fetching ----------------------------------------------------------------------------
+    def _fetch_one(self, config):
+        """Read one cluster; returns (cache entry, warnings). WabizError becomes an error entry;
+        any other exception propagates to the main thread."""
+        warnings = []
+        entry = {'url': config['url'], 'support': None, 'shard_count': None, 'shard_count_error': None,
+                 'error': None, 'reachable': True}
+        try:
+            client = self.client_class(
+                config['url'], username=config['username'], password=config['password'], token=config['token'],
+                validate_certs=config['validate_certs'], ca_path=config['ca_path'], timeout=config['timeout'],
+                retries=config['retries'], warn=warnings.append,
+            )
+            with client:
+                fetched = client.fetch()
+            entry['support'] = redact(fetched['support'])
+            entry['shard_count'] = fetched.get('shard_count')
+            entry['shard_count_error'] = fetched.get('shard_count_error')
+        except WabizError as error:
+            entry['error'] = error.to_dict()
+            entry['reachable'] = error.reachable
+        entry['fetched_at'] = _now_iso()
+        return entry, warnings
+
+    def _fetch(self, configs):
+        """Read the clusters concurrently with a bounded pool. Returns {name: cache entry}."""
+        if not configs:
+            return {}
+        if not HAS_REQUESTS:
+            raise AnsibleError('The wabiz.onprem.support inventory plugin needs the Python library requests on the '
+                               'controller (pip install requests): %s' % REQUESTS_IMPORT_ERROR)
+        workers = self.get_option('workers')
+        workers = max(1, min(int(workers if workers is not None else 32), MAX_WORKERS, len(configs)))
+        results = {}
+        warnings = []
+        started = time.time()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix='wabiz-inventory')
+        try:
+            futures = [(config['name'], pool.submit(self._fetch_one, config)) for config in configs]
+            for name, future in futures:
+                try:
+                    entry, cluster_warnings = future.result()
+                except Exception as exc:  # pylint: disable=broad-except
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise AnsibleError('wabiz.onprem.support: unexpected error while reading cluster %s: %s: %s' % (
+                        name, type(exc).__name__, to_native(exc)), orig_exc=exc)
+                results[name] = entry
+                warnings.extend('%s: %s' % (name, message) for message in cluster_warnings)
+        finally:
+            pool.shutdown(wait=True)
+        display.vvv('wabiz.onprem.support: read %d cluster(s) with %d worker(s) in %.2f s' % (
+            len(configs), workers, time.time() - started))
+        self._emit_warnings(warnings)
+        return results
+
+    @staticmethod
+    def _emit_warnings(warnings):
+        for message in warnings[:MAX_WARNINGS]:
+            display.warning(message)
+        if len(warnings) > MAX_WARNINGS:
+            display.warning('%d more warning(s) from wabiz.onprem.support; run with -vvv to see them' % (len(warnings) - MAX_WARNINGS))
+            for message in warnings[MAX_WARNINGS:]:
+                display.vvv(message)
+
+    # ---- building the inventory ----------------------------------------------------------------
+    def _report(self, config, entry):
+        """wabiz_support for one cluster, derived from a cache entry (never modified)."""
+        fetched_at = entry.get('fetched_at')
+        if entry.get('error'):
+            error = entry['error']
+            report = {'reachable': bool(entry.get('reachable')), 'error': error,
+                      'msg': '[%s] %s' % (error.get('code'), error.get('message'))}
+        else:
+            try:
+                report = evaluate(entry['support'], shard_count=entry.get('shard_count'), policy=config['policy'])
+            except SupportShapeError as exc:
+                error = {'code': 'bad_response', 'message': 'GET %s/v1/support: %s' % (config['url'].rstrip('/'), to_native(exc))}
+                report = {'reachable': True, 'error': error, 'msg': '[bad_response] %s' % error['message']}
+            else:
+                if entry.get('shard_count_error'):
+                    report['cluster']['shard_count_error'] = entry['shard_count_error']
+                report['reachable'] = True
+                report['msg'] = summary(report)
+        report['fetched_at'] = fetched_at
+        return make_unsafe(report)
+
+    def _construct(self, host, strict):
+        """compose, groups and keyed_groups for one host (skipped entirely when none is set)."""
+        compose = self.get_option('compose')
+        groups = self.get_option('groups')
+        keyed_groups = self.get_option('keyed_groups')
+        if not (compose or groups or keyed_groups):
+            return
+        variables = self.inventory.get_host(host).get_vars()
+        self._set_composite_vars(compose, variables, host, strict=strict)
+        self._add_host_to_composed_groups(groups, variables, host, strict=strict)
+        self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict)
+
+    def _add_group(self, name, parent=None):
+        group = self.inventory.add_group(name)
+        if parent:
+            self.inventory.add_child(parent, group)
+        return group
+
+    def _populate(self, configs, data):
+        inventory = self.inventory
+        strict = self.get_option('strict')
+        with_nodes = self.get_option('nodes')
+        self._add_group('wabiz_clusters')
+        self._add_group('wabiz_unreachable')
+        if with_nodes:
+            self._add_group('wabiz_nodes')
+        failed = []
+        for config in configs:
+            name = config['name']
+            entry = data[name]
+            report = self._report(config, entry)
+            host = inventory.add_host(name, group='wabiz_clusters')
+            variables = {
+                'wabiz_cluster': name,
+                'wabiz_url': make_unsafe(config['url']),
+                'wabiz_validate_certs': config['validate_certs'],
+                'wabiz_ca_path': make_unsafe(config['ca_path']),
+                'wabiz_username': make_unsafe(config['username']),
+                'wabiz_support': report,
+            }
+            for key, value in variables.items():
+                inventory.set_variable(host, key, value)
+            if report.get('error'):
+                failed.append((name, report['error']))
+                inventory.add_child('wabiz_unreachable', host)
+                inventory.add_child(self._add_group(group_name('wabiz_error', report['error'].get('code') or 'unknown')), host)
+            else:
+                inventory.add_child(self._add_group(group_name('wabiz_status', report['status'])), host)
+                inventory.add_child(self._add_group(group_name('wabiz_topology', report['topology'])), host)
+            self._construct(host, strict)
+            if with_nodes and not report.get('error'):
+                self._populate_nodes(name, report, strict)
+        return failed
+
+    def _populate_nodes(self, cluster, report, strict):
+        inventory = self.inventory
+        nodes = report['nodes']
+        if not nodes:
+            return
+        cluster_group = self._add_group(group_name('wabiz_cluster', cluster))
+        for host_name, node in zip(node_host_names(cluster, nodes), nodes):
+            host = inventory.add_host(host_name, group='wabiz_nodes')
+            inventory.add_child(cluster_group, host)
+            inventory.add_child(self._add_group(group_name('wabiz_role', node.get('role') or 'unknown')), host)
+            for shard in node.get('shards') or ():
+                shard_group = 'wabiz_shard_control' if shard == -1 else group_name('wabiz_shard', shard)
+                inventory.add_child(self._add_group(shard_group), host)
+            inventory.set_variable(host, 'wabiz_cluster', cluster)
+            inventory.set_variable(host, 'wabiz_node', node)
+            self._construct(host, strict)
+
+    # ---- cache ---------------------------------------------------------------------------------
+    def _load(self, path, configs, cache):
+        """{name: entry} for every configured cluster, from the cache when allowed and complete,
+        fetching only what the cache lacks."""
+        use_cache = self.get_option('cache')
+        cache_key = self.get_cache_key(path)
+        cached = None
+        if use_cache and cache:
+            try:
+                cached = self._cache[cache_key]
+            except KeyError:
+                cached = None
+            if not (isinstance(cached, dict) and cached.get('format') == CACHE_FORMAT and isinstance(cached.get('clusters'), dict)):
+                cached = None
+        clusters = dict(cached['clusters']) if cached else {}
+        missing = [config for config in configs
+                   if not isinstance(clusters.get(config['name']), dict) or clusters[config['name']].get('url') != config['url']]
+        if missing:
+            display.vvv('wabiz.onprem.support: %d of %d cluster(s) not in the cache, reading them' % (len(missing), len(configs)))
+            clusters.update(self._fetch(missing))
+        if use_cache and (missing or not cached):
+            configured = set(config['name'] for config in configs)
+            self._cache[cache_key] = {'format': CACHE_FORMAT,
+                                      'clusters': dict((name, entry) for name, entry in clusters.items() if name in configured)}
+        return clusters
+
+    # ---- entry point -----------------------------------------------------------------------------
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
+        self._read_config_data(path)
+        configs = self._cluster_configs()
+        data = self._load(path, configs, cache)
+        failed = self._populate(configs, data)
+        if failed and self.get_option('fail_on_error'):
+            raise AnsibleError('wabiz.onprem.support: %d cluster(s) could not be read (fail_on_error is set): %s' % (
+                len(failed), '; '.join('%s: [%s] %s' % (name, error.get('code'), error.get('message')) for name, error in failed)))
+

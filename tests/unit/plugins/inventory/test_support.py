@@ -1,0 +1,563 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the wabiz.onprem.support inventory plugin: a real InventoryData, a real Templar,
+options through a get_option stub and a fake HTTP client injected at the Client boundary."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import itertools
+import json
+import os
+import shutil
+import tempfile
+import threading
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.wabiz.onprem.plugins.inventory import support as plugin_module
+from ansible_collections.wabiz.onprem.plugins.inventory.support import InventoryModule, node_host_names
+from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError
+
+FUTURE = '2099-01-01T00:00:00'
+SCHEMA = {'axolotl': 3, 'callback': 5, 'cluster': 2, 'config': 4, 'contact': 9, 'jobqueue': 1, 'message': 12}
+
+
+def _node(role, shards, socket_conn, **extra):
+    node = {
+        'db_engine': 'MYSQL', 'debug_info': '15550100001', 'description': 'build v2.57.2', 'expire_timestamp': FUTURE,
+        'free_space_data': 2 ** 63 - 1, 'free_space_logs': 50 * 2 ** 30, 'free_space_media_incoming': 2 ** 63 - 1,
+        'free_space_media_outgoing': 2 ** 63 - 1, 'multi_connect': True, 'os_name': 'ubuntu-x86_64',
+        'os_version': '20.04', 'schema': dict(SCHEMA), 'socket_conn': socket_conn, 'version': 'v2.57.2',
+        'role': role, 'shards': shards, 'env': ['WA_DB_PASSWORD=hunter2', 'WA_DB_PORT=3306'],
+    }
+    node.update(extra)
+    return node
+
+
+def mc_body(masters=2, coreapps=5, shards=4, master_name='master{index}'):
+    """A healthy multiconnect /v1/support body."""
+    support = {}
+    for index in range(masters):
+        role = 'primary_master' if index == 0 else 'secondary_master'
+        key = '%s:m%04d' % (master_name.replace('{index}', str(index + 1)), index)
+        support[key] = _node(role, [[-1, -1]] if index == 0 else [], 'UP' if index == 0 else 'DN')
+    for index in range(coreapps):
+        owned = [[index, index]] if index < shards else []
+        support['wacore%d:c%04d' % (index + 1, index)] = _node('coreapp', owned, 'UP' if owned else 'DN')
+    return {'support': support, 'meta': {'version': 'v2.57.2', 'api_status': 'stable'}}
+
+
+def ha_body():
+    support = {
+        'master1:m1': _node('primary_master', [], 'DN', multi_connect=True),
+        'master2:m2': _node('secondary_master', [], 'DN'),
+        'wacore1:c1': _node('coreapp', [[-1, 0]], 'UP'),
+        'wacore2:c2': _node('coreapp', [], 'DN'),
+    }
+    return {'support': support, 'meta': {'version': 'v2.57.2'}}
+
+
+def single_body():
+    flat = _node('single', [], 'UP', multi_connect=False)
+    del flat['role'], flat['shards']
+    return {'support': flat, 'meta': {'version': 'v2.57.2'}}
+
+
+class FakeClient(object):
+    """Stands in for module_utils._client.Client: canned answers per URL, one call log for all."""
+
+    answers = {}
+    calls = []
+    lock = threading.Lock()
+
+    def __init__(self, url, **kwargs):
+        self.url = url
+        self.kwargs = kwargs
+        with self.lock:
+            self.calls.append(('init', url, kwargs))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return None
+
+    def fetch(self):
+        with self.lock:
+            self.calls.append(('fetch', self.url, None))
+        answer = self.answers[self.url]
+        if isinstance(answer, Exception):
+            raise answer
+        return copy.deepcopy(answer)
+
+
+def fetched(body, shard_count=None, shard_count_error=None):
+    return {'support': body, 'shard_count': shard_count, 'shard_count_error': shard_count_error}
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    FakeClient.answers = {
+        'https://sim/mc-1': fetched(mc_body(), shard_count=4),
+        'https://sim/ha-1': fetched(ha_body(), shard_count=1),
+        'https://sim/single-1': fetched(single_body()),
+        'https://sim/down': WabizError('unreachable', 'POST https://sim/down/v1/users/login: cannot connect (refused)'),
+    }
+    FakeClient.calls = []
+    monkeypatch.setattr(InventoryModule, 'client_class', FakeClient)
+    return FakeClient
+
+
+DEFAULT_CLUSTERS = [
+    {'name': 'mc-1', 'url': 'https://sim/mc-1'},
+    {'name': 'ha-1', 'url': 'https://sim/ha-1', 'username': 'other', 'password': 'pw2'},
+    {'name': 'single-1', 'url': 'https://sim/single-1'},
+    {'name': 'down', 'url': 'https://sim/down'},
+]
+
+
+try:
+    from ansible.template import trust_as_template as trusted
+except ImportError:  # ansible-core < 2.19 templates every string
+    def trusted(value):
+        return value
+
+_COUNTER = itertools.count()
+_TMP_DIR = None
+
+
+@pytest.fixture(autouse=True)
+def _tmp_dir():
+    global _TMP_DIR  # pylint: disable=global-statement
+    _TMP_DIR = tempfile.mkdtemp(prefix='wabiz-inv-')
+    yield
+    shutil.rmtree(_TMP_DIR, ignore_errors=True)
+
+
+class MemoryCache(dict):
+    """Enough of CachePluginAdjudicator for Cacheable: a dict that counts reads and writes."""
+
+    def __init__(self):
+        super(MemoryCache, self).__init__()
+        self.writes = 0
+
+    def __setitem__(self, key, value):
+        self.writes += 1
+        # what a JSON cache plugin stores: a serialised copy
+        super(MemoryCache, self).__setitem__(key, json.loads(json.dumps(value)))
+
+
+def load_config(loader, values, tmp_dir, clusters_yaml=None):
+    """The options as _read_config_data sees them: YAML loaded from a file, strings trusted as
+    templates (ansible-core >= 2.19 tags them), !vault values as encrypted strings."""
+    if clusters_yaml is not None:
+        values = dict((key, value) for key, value in values.items() if key != 'clusters')
+    text = yaml.safe_dump(values, default_flow_style=False) + (clusters_yaml or '')
+    path = os.path.join(tmp_dir, 'options-%d.wabiz.yml' % next(_COUNTER))
+    with open(path, 'w') as handle:
+        handle.write(text)
+    try:
+        return loader.load_from_file(path, cache='none', trusted_as_template=True)
+    except TypeError:  # ansible-core < 2.19: no trust tags, everything is templated
+        return loader.load_from_file(path, cache='none')
+
+
+def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None):
+    values = {
+        'plugin': 'wabiz.onprem.support', 'clusters': copy.deepcopy(DEFAULT_CLUSTERS), 'username': 'monitor',
+        'password': 'Secr3t!', 'token': None, 'validate_certs': True, 'ca_path': None, 'timeout': 10.0, 'retries': 2,
+        'policy': {}, 'nodes': True, 'workers': 4, 'fail_on_error': False, 'strict': False, 'compose': {},
+        'groups': {}, 'keyed_groups': [], 'leading_separator': True, 'use_extra_vars': False, 'cache': False,
+    }
+    values.update(options or {})
+    plugin = InventoryModule()
+    plugin.inventory = InventoryData()
+    plugin.loader = loader or DataLoader()
+    plugin.templar = Templar(loader=plugin.loader)
+    plugin._vars = {}
+    values = load_config(plugin.loader, values, _TMP_DIR, clusters_yaml)
+
+    def get_option(name):
+        return values[name]
+
+    plugin.get_option = get_option
+    plugin._read_config_data = lambda path: values
+    plugin._cache = cache if cache is not None else MemoryCache()
+    return plugin
+
+
+def run(plugin, path='/tmp/fleet.wabiz.yml', cache=True):
+    plugin.parse(plugin.inventory, plugin.loader, path, cache=cache)
+    return plugin.inventory
+
+
+def hosts_of(inventory, group):
+    return sorted(host.name for host in inventory.groups[group].get_hosts()) if group in inventory.groups else []
+
+
+def host_vars(inventory, name):
+    return inventory.get_host(name).vars
+
+
+# ---- verify_file -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('name, ok', [
+    ('fleet.wabiz.yml', True), ('fleet.wabiz.yaml', True), ('fleet.yml', False), ('wabiz.yml', False), ('fleet.wabiz.json', False),
+])
+def test_verify_file(tmp_path, name, ok):
+    path = tmp_path / name
+    path.write_text('plugin: wabiz.onprem.support\n')
+    assert InventoryModule().verify_file(str(path)) is ok
+
+
+# ---- groups, host names, vars --------------------------------------------------------------------
+
+def test_groups_and_host_names(fake_client):
+    inventory = run(make_plugin())
+    assert hosts_of(inventory, 'wabiz_clusters') == ['down', 'ha-1', 'mc-1', 'single-1']
+    assert hosts_of(inventory, 'wabiz_unreachable') == ['down']
+    assert hosts_of(inventory, 'wabiz_error_unreachable') == ['down']
+    assert hosts_of(inventory, 'wabiz_topology_multiconnect') == ['mc-1']
+    assert hosts_of(inventory, 'wabiz_topology_ha') == ['ha-1']
+    assert hosts_of(inventory, 'wabiz_topology_single') == ['single-1']
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
+    mc_nodes = ['mc-1.master1', 'mc-1.master2'] + ['mc-1.wacore%d' % i for i in range(1, 6)]
+    assert hosts_of(inventory, 'wabiz_cluster_mc_1') == mc_nodes
+    assert hosts_of(inventory, 'wabiz_cluster_single_1') == ['single-1.single']
+    assert 'wabiz_cluster_down' not in inventory.groups
+    assert len(hosts_of(inventory, 'wabiz_nodes')) == 7 + 4 + 1
+    assert hosts_of(inventory, 'wabiz_role_primary_master') == ['ha-1.master1', 'mc-1.master1']
+    assert hosts_of(inventory, 'wabiz_role_secondary_master') == ['ha-1.master2', 'mc-1.master2']
+    assert hosts_of(inventory, 'wabiz_role_single') == ['single-1.single']
+    assert hosts_of(inventory, 'wabiz_shard_control') == ['ha-1.wacore1', 'mc-1.master1']
+    assert hosts_of(inventory, 'wabiz_shard_0') == ['ha-1.wacore1', 'mc-1.wacore1']
+    assert hosts_of(inventory, 'wabiz_shard_3') == ['mc-1.wacore4']
+    assert 'wabiz_shard_4' not in inventory.groups
+    # cluster hosts and node hosts never mix
+    assert not set(hosts_of(inventory, 'wabiz_clusters')) & set(hosts_of(inventory, 'wabiz_nodes'))
+
+
+def test_cluster_host_vars(fake_client):
+    inventory = run(make_plugin())
+    mc = host_vars(inventory, 'mc-1')
+    assert mc['wabiz_cluster'] == 'mc-1'
+    assert mc['wabiz_url'] == 'https://sim/mc-1'
+    assert mc['wabiz_validate_certs'] is True
+    assert mc['wabiz_ca_path'] is None
+    assert mc['wabiz_username'] == 'monitor'
+    assert host_vars(inventory, 'ha-1')['wabiz_username'] == 'other'
+    report = mc['wabiz_support']
+    assert set(report) == {'reachable', 'status', 'topology', 'nodes', 'cluster', 'findings', 'policy', 'msg', 'fetched_at'}
+    assert report['reachable'] is True and report['status'] == 'ok' and report['topology'] == 'multiconnect'
+    assert report['cluster']['shard_count'] == 4 and report['cluster']['shard_count_source'] == 'api'
+    assert [node['name'] for node in report['nodes']][:2] == ['master1:m0000', 'master2:m0001']
+    assert report['msg'].startswith('OK: multiconnect cluster, 7 node(s), 4 shard(s)')
+    # no password, token nor raw body anywhere in the host vars
+    dumped = json.dumps(dict((name, host_vars(inventory, name)) for name in inventory.hosts), default=str)
+    assert 'Secr3t!' not in dumped and 'pw2' not in dumped and 'hunter2' not in dumped
+    assert 'wabiz_password' not in mc and 'wabiz_token' not in mc and 'support' not in report
+
+
+def test_node_host_vars(fake_client):
+    inventory = run(make_plugin())
+    node_vars = host_vars(inventory, 'mc-1.wacore2')
+    assert set(node_vars) - {'inventory_file', 'inventory_dir'} == {'wabiz_cluster', 'wabiz_node'}
+    assert node_vars['wabiz_cluster'] == 'mc-1'
+    assert node_vars['wabiz_node']['name'] == 'wacore2:c0001'
+    assert node_vars['wabiz_node']['role'] == 'coreapp' and node_vars['wabiz_node']['shards'] == [1]
+
+
+def test_unreachable_cluster_vars(fake_client):
+    inventory = run(make_plugin())
+    down = host_vars(inventory, 'down')['wabiz_support']
+    assert down['reachable'] is False
+    assert down['error']['code'] == 'unreachable'
+    assert 'cannot connect' in down['error']['message']
+    assert down['msg'].startswith('[unreachable] ')
+    assert 'status' not in down and 'nodes' not in down
+
+
+def test_nodes_off(fake_client):
+    inventory = run(make_plugin({'nodes': False}))
+    assert 'wabiz_nodes' not in inventory.groups
+    assert len(inventory.hosts) == 4
+    assert not [name for name in inventory.groups if name.startswith(('wabiz_role_', 'wabiz_shard_', 'wabiz_cluster_'))]
+
+
+def test_connection_settings_reach_the_client(fake_client):
+    clusters = copy.deepcopy(DEFAULT_CLUSTERS)
+    clusters[0].update({'timeout': '3', 'retries': 0, 'validate_certs': 'no', 'ca_cert': '/etc/ca.pem', 'token': 'tok'})
+    run(make_plugin({'clusters': clusters}))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert kwargs['https://sim/mc-1'] == {
+        'username': 'monitor', 'password': 'Secr3t!', 'token': 'tok', 'validate_certs': False, 'ca_path': '/etc/ca.pem',
+        'timeout': 3.0, 'retries': 0, 'warn': kwargs['https://sim/mc-1']['warn']}
+    assert kwargs['https://sim/ha-1']['username'] == 'other' and kwargs['https://sim/ha-1']['password'] == 'pw2'
+    assert kwargs['https://sim/ha-1']['validate_certs'] is True
+
+
+def test_templated_options(fake_client, monkeypatch):
+    monkeypatch.setenv('WABIZ_TEST_PW', 'from-env')
+    clusters = copy.deepcopy(DEFAULT_CLUSTERS)
+    clusters[1]['password'] = "{{ lookup('env', 'WABIZ_TEST_PW') }}"
+    run(make_plugin({'clusters': clusters, 'username': "{{ 'mon' ~ 'itor' }}"}))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert kwargs['https://sim/ha-1']['password'] == 'from-env'
+    assert kwargs['https://sim/mc-1']['username'] == 'monitor'
+
+
+def test_vault_encrypted_password(fake_client, monkeypatch):
+    from ansible.parsing.vault import VaultLib, VaultSecret
+    secret = VaultSecret(b'vault-pass')
+    try:
+        from ansible.parsing.vault import VaultSecretsContext
+    except ImportError:  # ansible-core < 2.19
+        pass
+    else:
+        monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))
+    loader = DataLoader()
+    loader.set_vault_secrets([('default', secret)])
+    ciphertext = VaultLib([('default', secret)]).encrypt('vaulted-pw').decode()
+    clusters_yaml = (
+        'clusters:\n'
+        '  - name: mc-1\n'
+        '    url: https://sim/mc-1\n'
+        '    password: !vault |\n      ' + '\n      '.join(ciphertext.splitlines()) + '\n'
+    )
+    inventory = run(make_plugin(loader=loader, clusters_yaml=clusters_yaml))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert kwargs['https://sim/mc-1']['password'] == 'vaulted-pw'
+    assert type(kwargs['https://sim/mc-1']['password']) is str  # pylint: disable=unidiomatic-typecheck
+    assert 'vaulted-pw' not in json.dumps(host_vars(inventory, 'mc-1'), default=str)
+
+
+def test_policy_merge_per_cluster(fake_client):
+    clusters = copy.deepcopy(DEFAULT_CLUSTERS)
+    clusters[0]['policy'] = {'expected_shards': 8}
+    inventory = run(make_plugin({'clusters': clusters, 'policy': {'min_standby_coreapps': 2}}))
+    mc = host_vars(inventory, 'mc-1')['wabiz_support']
+    assert mc['policy']['expected_shards'] == 8 and mc['policy']['min_standby_coreapps'] == 2
+    codes = set(finding['code'] for finding in mc['findings'])
+    assert 'shard_count_invalid' in codes and 'standby_coreapp_missing' in codes  # 8 expected, 1 standby < 2
+    assert host_vars(inventory, 'ha-1')['wabiz_support']['policy']['min_standby_coreapps'] == 2
+    assert host_vars(inventory, 'ha-1')['wabiz_support']['policy']['expected_shards'] is None
+
+
+@pytest.mark.parametrize('clusters, message', [
+    ([], 'non-empty list'),
+    ([{'url': 'https://x'}], 'name is required'),
+    ([{'name': 'a'}], 'url is required'),
+    ([{'name': 'a', 'url': 'https://x'}, {'name': 'a', 'url': 'https://y'}], 'used twice'),
+    ([{'name': 'a', 'url': 'https://x', 'passwd': 'x'}], 'unknown key(s) passwd'),
+    ([{'name': 'a', 'url': 'https://x', 'policy': {'nope': 1}}], 'invalid_policy'),
+    (['https://x'], 'must be a dictionary'),
+])
+def test_config_errors(fake_client, clusters, message):
+    with pytest.raises(AnsibleParserError, match=None) as caught:
+        run(make_plugin({'clusters': clusters}))
+    assert message in str(caught.value)
+    assert not [call for call in FakeClient.calls if call[0] == 'fetch']
+
+
+# ---- constructed ---------------------------------------------------------------------------------
+
+def test_constructed_options(fake_client):
+    inventory = run(make_plugin({
+        'compose': {'node_count': 'wabiz_support.cluster.node_count', 'node_role': 'wabiz_node.role'},
+        'groups': {'big': 'wabiz_support is defined and wabiz_support.cluster is defined and wabiz_support.cluster.node_count > 4'},
+        'keyed_groups': [{'key': 'wabiz_support.cluster.versions', 'prefix': 'version', 'default_value': None}],
+    }))
+    assert host_vars(inventory, 'mc-1')['node_count'] == 7
+    assert host_vars(inventory, 'mc-1.wacore1')['node_role'] == 'coreapp'
+    assert hosts_of(inventory, 'big') == ['mc-1']
+    assert hosts_of(inventory, 'version_v2_57_2') == ['ha-1', 'mc-1', 'single-1']
+
+
+def test_constructed_strict(fake_client):
+    run(make_plugin({'compose': {'x': 'wabiz_support.nope.deeper'}}))  # not strict: ignored
+    with pytest.raises(AnsibleError, match='Could not set x'):
+        run(make_plugin({'compose': {'x': 'wabiz_support.nope.deeper'}, 'strict': True}))
+
+
+# ---- unsafe ----------------------------------------------------------------------------------------
+
+def test_api_strings_are_never_templated(fake_client, tmp_path):
+    marker = tmp_path / 'pwned'
+    evil = "x{{ lookup('pipe', 'touch %s') }}" % marker
+    body = mc_body(master_name=evil + '{index}')
+    body['support'][list(body['support'])[0]]['version'] = '{{ 7 * 6 }}'
+    FakeClient.answers['https://sim/mc-1'] = fetched(body, shard_count=4)
+    primary = "(wabiz_support.nodes | selectattr('role', 'eq', 'primary_master') | first)"
+    inventory = run(make_plugin({'compose': {'first_node': primary + '.name', 'version0': primary + '.version'}}))
+    mc = host_vars(inventory, 'mc-1')
+    templar = Templar(loader=DataLoader(), variables=mc)
+    rendered = templar.template(trusted('{{ %s.name }}|{{ first_node }}|{{ version0 }}' % primary))
+    assert rendered == '%s1:m0000|%s1:m0000|{{ 7 * 6 }}' % (evil, evil)
+    assert not marker.exists()
+    # the node host name is made of safe characters only, the node var keeps the literal name
+    node_hosts = [name for name in hosts_of(inventory, 'wabiz_cluster_mc_1') if 'lookup' in name]
+    assert len(node_hosts) == 2 and not [name for name in node_hosts if '{' in name or ' ' in name or '/' in name]
+    assert host_vars(inventory, node_hosts[0])['wabiz_node']['name'] == evil + '1:m0000'
+    assert not marker.exists()
+
+
+def test_make_unsafe_wraps_only_braces():
+    from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var
+    from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
+    data = {'a': 'plain', 'b': ['{{ x }}', 1, None], '{k}': {'c': 'y}'}}
+    result = make_unsafe(data)
+    assert result == data and result is not data and result['b'] is not data['b']
+    # ansible-core >= 2.19 marks untrusted data by removing trust (plain str); older cores wrap it
+    if wrap_var('{') .__class__ is not str:
+        assert isinstance(result['b'][0], AnsibleUnsafe) and isinstance(result['{k}']['c'], AnsibleUnsafe)
+        assert not isinstance(result['a'], AnsibleUnsafe)
+
+
+# ---- failures and concurrency ------------------------------------------------------------------
+
+def test_one_failing_worker_does_not_sink_the_fleet(fake_client):
+    FakeClient.answers['https://sim/ha-1'] = WabizError('auth_failed', 'login refused (HTTP 401)', status=401)
+    inventory = run(make_plugin())
+    assert hosts_of(inventory, 'wabiz_unreachable') == ['down', 'ha-1']
+    assert hosts_of(inventory, 'wabiz_error_auth_failed') == ['ha-1']
+    assert host_vars(inventory, 'ha-1')['wabiz_support']['error'] == {'code': 'auth_failed', 'message': 'login refused (HTTP 401)', 'status': 401}
+    assert host_vars(inventory, 'ha-1')['wabiz_support']['reachable'] is True
+    assert host_vars(inventory, 'mc-1')['wabiz_support']['status'] == 'ok'
+
+
+def test_unexpected_worker_exception_is_raised_naming_the_cluster(fake_client):
+    FakeClient.answers['https://sim/ha-1'] = KeyError('boom')
+    with pytest.raises(AnsibleError, match=r"reading cluster ha-1: KeyError: 'boom'"):
+        run(make_plugin())
+
+
+def test_bad_shape_is_a_cluster_error(fake_client):
+    FakeClient.answers['https://sim/ha-1'] = fetched({'support': ['not', 'an', 'object']})
+    inventory = run(make_plugin())
+    assert host_vars(inventory, 'ha-1')['wabiz_support']['error']['code'] == 'bad_response'
+    assert 'ha-1' in hosts_of(inventory, 'wabiz_error_bad_response')
+
+
+def test_fail_on_error(fake_client):
+    with pytest.raises(AnsibleError, match=r'1 cluster\(s\) could not be read.*down: \[unreachable\]'):
+        run(make_plugin({'fail_on_error': True}))
+
+
+def test_workers_are_bounded(fake_client, monkeypatch):
+    seen = {}
+
+    class Pool(plugin_module.ThreadPoolExecutor):
+        def __init__(self, max_workers=None, **kwargs):
+            seen['workers'] = max_workers
+            super(Pool, self).__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(plugin_module, 'ThreadPoolExecutor', Pool)
+    run(make_plugin({'workers': 1000}))
+    assert seen['workers'] == 4  # never more threads than clusters
+    many = [{'name': 'c%d' % index, 'url': 'https://sim/mc-1'} for index in range(300)]
+    run(make_plugin({'workers': 1000, 'clusters': many, 'nodes': False}))
+    assert seen['workers'] == plugin_module.MAX_WORKERS
+    run(make_plugin({'workers': 0}))
+    assert seen['workers'] == 1
+
+
+def test_concurrency_uses_several_threads(fake_client, monkeypatch):
+    barrier = threading.Barrier(3, timeout=10)
+    original = FakeClient.fetch
+
+    def fetch(self):
+        barrier.wait()  # deadlocks (times out) unless three fetches run at the same time
+        return original(self)
+
+    monkeypatch.setattr(FakeClient, 'fetch', fetch)
+    clusters = [{'name': 'c%d' % index, 'url': 'https://sim/mc-1'} for index in range(3)]
+    inventory = run(make_plugin({'workers': 3, 'clusters': clusters}))
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['c0', 'c1', 'c2']
+
+
+def test_warnings_are_collected(fake_client, monkeypatch):
+    class WarningClient(FakeClient):
+        def fetch(self):
+            self.kwargs['warn']('TLS certificate validation is off for %s' % self.url)
+            return FakeClient.fetch(self)
+
+    shown = []
+    monkeypatch.setattr(InventoryModule, 'client_class', WarningClient)
+    monkeypatch.setattr(plugin_module.display, 'warning', shown.append)
+    run(make_plugin())
+    assert 'mc-1: TLS certificate validation is off for https://sim/mc-1' in shown
+
+
+# ---- cache -----------------------------------------------------------------------------------------
+
+def test_cache_hit_makes_no_request(fake_client):
+    cache = MemoryCache()
+    first = run(make_plugin({'cache': True}, cache=cache))
+    assert cache.writes == 1
+    assert len([call for call in FakeClient.calls if call[0] == 'fetch']) == 4
+    (key, stored), = cache.items()
+    assert key == make_plugin().get_cache_key('/tmp/fleet.wabiz.yml')
+    # the raw payload is cached redacted, host vars are not
+    dumped = json.dumps(stored)
+    assert 'hunter2' not in dumped and '********' in dumped and 'Secr3t!' not in dumped
+    assert 'wabiz_support' not in dumped and 'findings' not in dumped
+    snapshot = copy.deepcopy(stored)
+
+    FakeClient.calls = []
+    FakeClient.answers = {}  # any request would now raise KeyError
+    second = run(make_plugin({'cache': True}, cache=cache))
+    assert FakeClient.calls == []
+    assert cache.writes == 1
+    assert sorted(second.hosts) == sorted(first.hosts)
+    for name in first.hosts:
+        assert json.dumps(host_vars(second, name), sort_keys=True, default=str) == \
+            json.dumps(host_vars(first, name), sort_keys=True, default=str)
+    # deriving the host vars never modified the cached payload
+    assert stored == snapshot
+    second.get_host('mc-1').vars['wabiz_support']['nodes'][0]['role'] = 'changed'
+    assert stored == snapshot
+
+
+def test_cache_refresh_and_partial_fill(fake_client):
+    cache = MemoryCache()
+    run(make_plugin({'cache': True}, cache=cache))
+    FakeClient.calls = []
+    # cache=False from the caller (e.g. --flush-cache / refresh_inventory): every cluster is read again
+    run(make_plugin({'cache': True}, cache=cache), cache=False)
+    assert len([call for call in FakeClient.calls if call[0] == 'fetch']) == 4
+    assert cache.writes == 2
+    # a cluster added to the configuration is read alone; the others come from the cache
+    FakeClient.calls = []
+    FakeClient.answers['https://sim/mc-2'] = fetched(mc_body(), shard_count=4)
+    clusters = copy.deepcopy(DEFAULT_CLUSTERS) + [{'name': 'mc-2', 'url': 'https://sim/mc-2'}]
+    inventory = run(make_plugin({'cache': True, 'clusters': clusters}, cache=cache))
+    assert [call[1] for call in FakeClient.calls if call[0] == 'fetch'] == ['https://sim/mc-2']
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'mc-2', 'single-1']
+
+
+def test_cache_off_never_touches_the_cache(fake_client):
+    cache = MemoryCache()
+    run(make_plugin({'cache': False}, cache=cache))
+    assert cache.writes == 0 and not cache
+
+
+# ---- host naming -----------------------------------------------------------------------------------
+
+def test_node_host_names_are_unique_and_safe():
+    nodes = [
+        {'name': 'wa1:aaa', 'hostname': 'wa1', 'container_id': 'aaa'},
+        {'name': 'wa1:bbb', 'hostname': 'wa1', 'container_id': 'bbb'},
+        {'name': 'h/../x:c', 'hostname': 'h/../x', 'container_id': 'c'},
+        {'name': 'single', 'hostname': None, 'container_id': None},
+        {'name': 'single', 'hostname': None, 'container_id': None},
+    ]
+    assert node_host_names('eu-1', nodes) == ['eu-1.wa1.aaa', 'eu-1.wa1.bbb', 'eu-1.h_.._x', 'eu-1.single', 'eu-1.single.2']
