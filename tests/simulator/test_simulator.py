@@ -595,6 +595,8 @@ def test_control_api_state_patch_reset(sim):
     assert bad.status_code == 400 and 'shards' in bad.json()['error']
     assert requests.post(sim.url(None, '/__sim/clusters/nope'), json={}, verify=sim.verify, timeout=10).status_code == 404
     assert requests.post(sim.url(None, '/__sim/clock'), json={'set': 'yesterday'}, verify=sim.verify, timeout=10).status_code == 400
+    assert requests.post(sim.url(None, '/__sim/clock'), json={'advance': 1e20}, verify=sim.verify, timeout=10).status_code == 400
+    assert requests.post(sim.url(None, '/__sim/clusters/mc'), json={'expire_in_days': 1e9}, verify=sim.verify, timeout=10).status_code == 400
     sim.reset()
     assert by_host(support(sim, 'mc'))['wacore1']['socket_conn'] == 'UP'
 

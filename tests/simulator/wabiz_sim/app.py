@@ -8,8 +8,8 @@ import logging
 
 from aiohttp import web
 
-from .api import PROXY_PAGES, Api, Reply, dumps, html_page
-from .errors import ControlError
+from .api import PROXY_PAGES, Api, Reply, dumps, error_reply, html_page
+from .errors import ApiError, ControlError
 from .fleet import load_fleet
 from .model import Fleet
 
@@ -84,6 +84,9 @@ async def control(request):
         raise ControlError('unknown control call %s %s' % (method, request.path), 404)
     except ControlError as exc:
         return _control_json(exc.status, {'error': str(exc)})
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        LOG.error('control call %s %s failed: %s: %s', method, request.path, type(exc).__name__, exc)
+        return _control_json(500, {'error': '%s: %s' % (type(exc).__name__, exc)})
 
 
 async def handle(request):
@@ -117,7 +120,11 @@ async def handle(request):
         elif kind == 'not_json':
             return _to_response(Reply(200, b'OK: this is not JSON {', 'application/json'))
     body = await request.read() if request.can_read_body else b''
-    reply = api.handle(cluster, method, rest, request.headers, request.query, body)
+    try:
+        reply = api.handle(cluster, method, rest, request.headers, request.query, body)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        LOG.error('internal error on %s %s: %s: %s', method, path, type(exc).__name__, exc)
+        return _to_response(error_reply(cluster, ApiError(500, 1000, 'Simulator internal error: %s' % exc)))
     for fault in modifiers:
         if fault['kind'] == 'oversized' and len(reply.body) < fault['bytes']:
             reply.body = reply.body + b' ' * (fault['bytes'] - len(reply.body))

@@ -230,8 +230,8 @@ def _node_common(where, node):
         raise FleetError('%s: env_format must be strings or objects' % where)
     if 'env' in node and not isinstance(node['env'], dict):
         raise FleetError('%s: env must be a mapping NAME: value' % where)
-    if 'expire_in_days' in node and not _is_num(node['expire_in_days']):
-        raise FleetError('%s: expire_in_days must be a number' % where)
+    if 'expire_in_days' in node and (not _is_num(node['expire_in_days']) or abs(node['expire_in_days']) > 36500):
+        raise FleetError('%s: expire_in_days must be a number of days (at most 36500 either way)' % where)
     if 'free_space' in node:
         fs = node['free_space']
         if not isinstance(fs, dict) or set(fs) - set(FREE_SPACE_DIRS):

@@ -657,8 +657,13 @@ class Fleet:
                 seconds = body['advance']
                 if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
                     raise ValueError('advance must be a number of seconds')
+                if abs(seconds) > 100 * 365 * DAY:
+                    raise ValueError('advance is limited to 100 years')
                 self.clock.advance(float(seconds))
-        except (ValueError, TypeError) as exc:
+            if not 0 <= self.clock.now() <= parse_time('9000-01-01T00:00:00Z'):
+                self.clock.set(time.time())
+                raise ValueError('the clock must stay between 1970 and 9000; it was set back to real time')
+        except (ValueError, TypeError, OverflowError) as exc:
             raise ControlError('bad clock request: %s' % exc) from None
         return self.clock.state()
 
