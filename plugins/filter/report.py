@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fleet report filters; documentation in the adjacent <filter>.yml files. Logic in module_utils/_report.py."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
+    CHECKS,
+    build_report,
+    render_json,
+    render_junit,
+    render_markdown,
+    summary_lines,
+)
+
+FORMATS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit, 'summary': summary_lines}
+
+
+def _plain(value):
+    if isinstance(value, Mapping):
+        return dict((key, _plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def fleet_report(data, hosts=None, title=None, generated_at=None):
+    """Report from ``hostvars`` + ``hosts`` (only the verdict facts are read) or from a list of entries."""
+    if hosts is not None:
+        if not isinstance(data, Mapping):
+            raise AnsibleFilterError('wabiz.onprem.fleet_report: with hosts=, the input must be hostvars, got %s' % type(data).__name__)
+        if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+            raise AnsibleFilterError('wabiz.onprem.fleet_report: hosts must be a list of inventory host names, got %r' % (hosts,))
+        entries = []
+        for host in hosts:
+            if host not in data:
+                raise AnsibleFilterError('wabiz.onprem.fleet_report: %r is not an inventory host' % (host,))
+            host_vars = data[host]
+            entry = {'host': host}
+            for dummy, fact in CHECKS:
+                entry[fact] = _plain(host_vars.get(fact)) if fact in host_vars else None
+            entries.append(entry)
+    else:
+        entries = _plain(data)
+    try:
+        return build_report(entries, title=title, generated_at=generated_at)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AnsibleFilterError('wabiz.onprem.fleet_report: %s' % exc)
+
+
+def fleet_report_render(report, fmt='json'):
+    """Render a fleet report as json, markdown, junit (str) or summary (list of lines)."""
+    if fmt not in FORMATS:
+        raise AnsibleFilterError('wabiz.onprem.fleet_report_render: format must be one of %s, got %r' % (', '.join(sorted(FORMATS)), fmt))
+    try:
+        return FORMATS[fmt](_plain(report))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError('wabiz.onprem.fleet_report_render: expected a report made by wabiz.onprem.fleet_report (%s: %s)'
+                                 % (type(exc).__name__, exc))
+
+
+class FilterModule(object):
+    """wabiz.onprem fleet report filters."""
+
+    def filters(self):
+        return {'fleet_report': fleet_report, 'fleet_report_render': fleet_report_render}

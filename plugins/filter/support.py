@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over normalized /v1/support data; documentation in the adjacent <filter>.yml files.
+
+All logic lives in module_utils (``_checks``, ``_verdict``, ``_upgrade``); these are thin wrappers
+that turn ``ValueError`` into ``AnsibleFilterError`` and leave undefined values to Jinja.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import ROLES
+from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import assess
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
+
+
+def _plain(value):
+    """Deep copy of Ansible's lazy containers into plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return dict((key, _plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _report(name, data, policy=None):
+    try:
+        report, error = _support_report(_plain(data), _plain(policy))
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.%s: %s' % (name, exc))
+    if error is not None:
+        raise AnsibleFilterError('wabiz.onprem.%s: the support data holds no nodes: [%s] %s' % (name, error['code'], error['message']))
+    return report
+
+
+def support_findings(data, policy=None):
+    """Findings of support data re-checked under ``policy``."""
+    return _report('support_findings', data, policy)['findings']
+
+
+def support_report(data, policy=None):
+    """The whole report of support data re-checked under ``policy``."""
+    return _report('support_report', data, policy)
+
+
+def _nodes(name, data):
+    data = _plain(data)
+    if isinstance(data, dict) and isinstance(data.get('nodes'), list):
+        return data['nodes']
+    if isinstance(data, list) and all(isinstance(node, dict) and 'name' in node for node in data):
+        return data
+    raise AnsibleFilterError('wabiz.onprem.%s: expected support data (a support_info result, the wabiz_support fact or a report) '
+                             'or a list of normalized nodes, got %s' % (name, type(data).__name__))
+
+
+def shard_map(data):
+    """Shard id (int, -1 = control shard) -> sorted list of owning node names; unowned shards map to []."""
+    data = _plain(data)
+    nodes = _nodes('shard_map', data)
+    result = {}
+    cluster = data.get('cluster') if isinstance(data, dict) else None
+    if isinstance(cluster, dict):
+        for shard, owners in (cluster.get('owned_shards') or {}).items():
+            result[int(shard)] = sorted(owners)
+        for shard in cluster.get('unowned_shards') or []:
+            result.setdefault(int(shard), [])
+    else:
+        for node in nodes:
+            for shard in node.get('shards') or []:
+                result.setdefault(int(shard), []).append(node['name'])
+    return dict((shard, sorted(result[shard])) for shard in sorted(result))
+
+
+def nodes_by_role(data, attribute='name'):
+    """Role -> list of nodes (their ``attribute``, or the whole node when ``attribute`` is empty); every role is a key."""
+    nodes = _nodes('nodes_by_role', data)
+    result = dict((role, []) for role in ROLES)
+    for node in sorted(nodes, key=lambda item: item['name']):
+        role = node.get('role') if node.get('role') in ROLES else 'unknown'
+        if attribute and attribute not in node:
+            raise AnsibleFilterError('wabiz.onprem.nodes_by_role: nodes have no field %r' % (attribute,))
+        result[role].append(node[attribute] if attribute else node)
+    return result
+
+
+def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, checked_at=None):
+    """The wabiz_gate verdict of support data (or of a failed support_info result)."""
+    try:
+        return _gate_verdict(_plain(data), policy=_plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
+
+
+
+def upgrade_check(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
+                  cluster=None, url=None, checked_at=None):
+    """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""
+    try:
+        return assess(_plain(data), target_version, policy=_plain(policy), fail_on=fail_on, min_free_space=min_free_space,
+                      free_space=_plain(free_space), cluster=cluster, url=url, checked_at=checked_at)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.upgrade_check: %s' % exc)
+
+
+class FilterModule(object):
+    """wabiz.onprem filters over support data."""
+
+    def filters(self):
+        return {
+            'support_findings': support_findings,
+            'support_report': support_report,
+            'shard_map': shard_map,
+            'nodes_by_role': nodes_by_role,
+            'gate_verdict': gate_verdict,
+            'upgrade_check': upgrade_check,
+        }

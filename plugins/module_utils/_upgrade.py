@@ -1,0 +1,262 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# wabiz.onprem collection and may change at any time.
+
+"""Pre-upgrade go / no-go and rolling restart plan (pure, stdlib only).
+
+Public API:
+
+``assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB',
+free_space=None, cluster=None, checked_at=None, url=None)`` -> the ``wabiz_pre_upgrade`` dict
+    ``data`` is support data (a ``support_info`` result, the ``wabiz_support`` fact or a report).
+    The gate (``_verdict.gate_verdict``: every ``_checks`` finding at or above ``fail_on``) must pass,
+    and the upgrade checks below (codes ``UPGRADE_FINDING_CODES``) must find nothing critical.
+
+``restart_plan(report)`` -> ordered list of steps (standby coreapps, secondary masters,
+    shard-owning coreapps one at a time by shard, then the primary master).
+
+``parse_version(text)`` -> tuple of ints or ``None`` (``v2.45.1`` -> ``(2, 45, 1)``).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
+    FINDING_CODES,
+    _socket_state,
+    check,
+    human_size,
+    parse_size,
+)
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import DIRECTORIES
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
+    blocking,
+    finding_line,
+    gate_verdict,
+    support_report,
+)
+
+UPGRADE_FINDING_CODES = {
+    'upgrade_target_invalid': {'severity': 'critical', 'description': 'target_version is not a version such as v2.47.0'},
+    'upgrade_version_unknown': {'severity': 'critical', 'description': 'no node reports a version that can be compared'},
+    'upgrade_version_mixed': {'severity': 'critical', 'description': 'nodes run more than one version (an upgrade is already under way)'},
+    'upgrade_target_not_newer': {'severity': 'critical', 'description': 'target_version is not newer than the running version'},
+    'upgrade_build_expired': {'severity': 'critical', 'description': 'a node runs an expired build'},
+    'upgrade_free_space_low': {'severity': 'critical', 'description': 'a directory is below the upgrade free space level'},
+    'upgrade_standby_missing': {'severity': 'critical', 'description': 'HA/MC: no standby coreapp to take shards over during the rolling restart'},
+    'upgrade_node_state': {'severity': 'critical', 'description': 'a node is in error, in a transient state (SC, UP receiving offline) or has an unknown role'},
+    'upgrade_topology_unknown': {'severity': 'critical', 'description': 'the topology cannot be told, so no restart order can be planned'},
+    'upgrade_no_failover': {'severity': 'warning', 'description': 'single instance: the restart interrupts service'},
+}
+
+PHASES = ('standby_coreapps', 'secondary_masters', 'shard_owners', 'primary_master', 'single')
+_VERSION_RE = re.compile(r'^\s*[vV]?(\d+(?:\.\d+)*)')
+_SEVERITY_ORDER = {'critical': 0, 'warning': 1}
+
+
+def parse_version(text):
+    """``v2.45.1``, ``2.45``, ``v2.45.1-beta`` -> ``(2, 45, 1)``; ``None`` when not a version."""
+    if not isinstance(text, str):
+        return None
+    match = _VERSION_RE.match(text)
+    if not match:
+        return None
+    parts = [int(part) for part in match.group(1).split('.')]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def _finding(code, node, message):
+    return {'code': code, 'severity': UPGRADE_FINDING_CODES[code]['severity'], 'node': node, 'message': message}
+
+
+def _step(node, phase, note):
+    return {
+        'node': node['name'], 'hostname': node.get('hostname'), 'container_id': node.get('container_id'),
+        'role': node.get('role'), 'shards': list(node.get('shards') or []), 'version': node.get('version'),
+        'phase': phase, 'note': note,
+    }
+
+
+def _message_shards(node):
+    return [shard for shard in node.get('shards') or [] if shard >= 0]
+
+
+def restart_plan(report):
+    """Safe rolling restart order for the nodes of ``report`` (normalized data or a report)."""
+    nodes = sorted(report['nodes'], key=lambda node: node['name'])
+    if report['topology'] == 'single':
+        return [dict(_step(node, 'single', 'single instance: the restart interrupts service'), step=index + 1)
+                for index, node in enumerate(nodes)]
+    coreapps = [node for node in nodes if node['role'] == 'coreapp']
+    standby = [node for node in coreapps if not node.get('shards')]
+    owners = sorted((node for node in coreapps if node.get('shards')),
+                    key=lambda node: (min(_message_shards(node) or [99]), node['name']))
+    steps = [_step(node, 'standby_coreapps', 'standby coreapp (owns no shard): upgrade first so it can take shards over')
+             for node in standby]
+    steps += [_step(node, 'secondary_masters', 'secondary master: can take over from the primary master')
+              for node in nodes if node['role'] == 'secondary_master']
+    for node in owners:
+        shards = ', '.join(str(shard) for shard in node['shards'])
+        steps.append(_step(node, 'shard_owners', 'owns shard(s) %s: restart alone, then wait until a standby coreapp owns '
+                                                 'shard(s) %s and is UP before the next node' % (shards, shards)))
+    steps += [_step(node, 'primary_master', 'primary master: last; a secondary master takes over during its restart')
+              for node in nodes if node['role'] == 'primary_master']
+    for index, step in enumerate(steps):
+        step['step'] = index + 1
+    return steps
+
+
+def _version_findings(nodes, target_version):
+    findings = []
+    target = parse_version(target_version)
+    if target is None:
+        findings.append(_finding('upgrade_target_invalid', None, 'target_version %r is not a version (expected for example v2.47.0)'
+                                 % (target_version,)))
+    versions = {}
+    for node in nodes:
+        if node.get('version') is not None:
+            versions.setdefault(node['version'], []).append(node['name'])
+    parsed = {}
+    for version in versions:
+        parsed.setdefault(parse_version(version), []).append(version)
+    current = None
+    if not versions or None in parsed:
+        findings.append(_finding('upgrade_version_unknown', None, 'cannot tell the running version (nodes report: %s)'
+                                 % (', '.join(sorted(versions)) or 'no version')))
+    elif len(parsed) > 1:
+        findings.append(_finding('upgrade_version_mixed', None, 'nodes run %d versions (an upgrade is already under way; finish '
+                                 'or roll it back first): %s' % (len(parsed), '; '.join(
+                                     '%s on %s' % (version, ', '.join(versions[version])) for version in sorted(versions)))))
+    else:
+        current = sorted(versions)[0]
+        if target is not None and target <= list(parsed)[0]:
+            findings.append(_finding('upgrade_target_not_newer', None, 'target %s is not newer than the running version %s'
+                                     % (target_version, current)))
+    return current, findings
+
+
+def _free_space_findings(report, min_free_space, free_space):
+    """Reuse the free space check of ``_checks`` with the upgrade levels as its critical level."""
+    overrides = {}
+    for directory, size in (free_space or {}).items():
+        if directory not in DIRECTORIES:
+            raise ValueError('free_space: unknown directory %r (known directories: %s)' % (directory, ', '.join(DIRECTORIES)))
+        if size is not None:
+            overrides[directory] = {'warning': size, 'critical': size}
+    policy = {
+        'free_space_warning': min_free_space, 'free_space_critical': min_free_space, 'free_space': overrides,
+        'ignore': sorted(code for code in FINDING_CODES if code != 'free_space_low'), 'severity': {},
+        'min_secondary_masters': 0, 'min_standby_coreapps': 0, 'require_registered': False,
+    }
+    findings = []
+    for finding in check(report, policy):
+        message = finding['message'].replace('the critical level', 'the upgrade level')
+        findings.append(_finding('upgrade_free_space_low', finding['node'], message))
+    return findings
+
+
+def _state_findings(report):
+    findings = []
+    for node in report['nodes']:
+        name = node['name']
+        if node.get('errors'):
+            findings.append(_finding('upgrade_node_state', name, 'node is in error (%s); restart or repair it before the upgrade'
+                                     % '; '.join('%s %s' % (error.get('code'), error.get('title')) for error in node['errors'])))
+            continue
+        if node.get('role') == 'unknown':
+            findings.append(_finding('upgrade_node_state', name, 'node has an unknown role; it cannot be placed in the restart order'))
+        if node.get('socket_conn') is not None and _socket_state(node['socket_conn']) == 'transient':
+            findings.append(_finding('upgrade_node_state', name, 'node is in a transient state (socket_conn %s); wait until it settles'
+                                     % node['socket_conn']))
+        days = node.get('expires_in_days')
+        if days is not None and days < 0:
+            findings.append(_finding('upgrade_build_expired', name, 'node runs an expired build (expire_timestamp %s)'
+                                     % node.get('expire_timestamp')))
+    return findings
+
+
+def _topology_findings(report):
+    topology = report['topology']
+    if topology == 'single':
+        return [_finding('upgrade_no_failover', None, 'single instance: nothing can take over, the restart interrupts service')]
+    if topology not in ('ha', 'multiconnect'):
+        return [_finding('upgrade_topology_unknown', None, 'topology is %s: cannot plan a rolling restart' % topology)]
+    if not report['cluster'].get('standby_coreapps'):
+        return [_finding('upgrade_standby_missing', None, 'no standby coreapp (a coreapp owning no shard): shards cannot fail over '
+                                                          'during the rolling restart')]
+    return []
+
+
+def _sort_key(finding):
+    return (_SEVERITY_ORDER.get(finding['severity'], 0), finding['code'], finding['node'] or '', finding['message'])
+
+
+def assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
+           cluster=None, checked_at=None, url=None):
+    """The ``wabiz_pre_upgrade`` verdict; see the module docstring and docs/data-model.md."""
+    try:
+        min_free_space = parse_size(min_free_space)
+        free_space = dict((key, parse_size(value)) for key, value in (free_space or {}).items() if value is not None)
+    except ValueError as exc:
+        raise ValueError('upgrade free space level: %s' % exc)
+    gate = gate_verdict(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url)
+    verdict = {
+        'cluster': cluster,
+        'url': gate['url'],
+        'go': False,
+        'status': gate['status'],
+        'fail_on': fail_on,
+        'target_version': target_version,
+        'current_version': None,
+        'topology': gate['topology'],
+        'findings': [],
+        'blocking': [],
+        'plan': [],
+        'error': gate['error'],
+        'checked_at': gate['checked_at'],
+        'upgrade_levels': {'min_free_space': min_free_space, 'free_space': free_space},
+    }
+    name = cluster or 'cluster'
+    if gate['error'] is not None:
+        verdict['message'] = '%s: NO-GO for the upgrade to %s: the cluster could not be checked: [%s] %s' % (
+            name, target_version, gate['error']['code'], gate['error']['message'])
+        return verdict
+    report, dummy = support_report(data, policy)
+    current, findings = _version_findings(report['nodes'], target_version)
+    findings += _state_findings(report)
+    findings += _topology_findings(report)
+    findings += _free_space_findings(report, min_free_space, free_space)
+    findings.sort(key=_sort_key)
+    all_findings = gate['findings'] + findings
+    stopping = gate['blocking'] + blocking(findings, 'critical')
+    plan = restart_plan(report)
+    status = 'critical' if any(f['severity'] == 'critical' for f in all_findings) else ('warning' if all_findings else 'ok')
+    verdict.update(go=not stopping, status=status, current_version=current, findings=all_findings, blocking=stopping, plan=plan)
+    order = ''.join('\n  %d. %s (%s%s)' % (step['step'], step['node'], step['role'],
+                                           ', shards %s' % ', '.join(str(s) for s in step['shards']) if step['shards'] else '')
+                    for step in plan)
+    if stopping:
+        verdict['message'] = '%s: NO-GO for the upgrade %s -> %s: %d blocking of %d finding(s):%s' % (
+            name, current or '?', target_version, len(stopping), len(all_findings),
+            ''.join('\n- %s' % finding_line(finding) for finding in all_findings))
+    else:
+        extra = ''
+        if all_findings:
+            extra = '\nfinding(s) below the threshold:%s' % ''.join('\n- %s' % finding_line(finding) for finding in all_findings)
+        verdict['message'] = '%s: GO for the upgrade %s -> %s (%s); restart order:%s%s' % (
+            name, current, target_version, report['topology'], order, extra)
+    return verdict
+
+
+def describe_levels(levels):
+    """``10.0 GiB (logs 2.0 GiB)`` for the ``upgrade_levels`` of a verdict."""
+    text = human_size(levels['min_free_space'])
+    if levels.get('free_space'):
+        text += ' (%s)' % ', '.join('%s %s' % (key, human_size(value)) for key, value in sorted(levels['free_space'].items()))
+    return text

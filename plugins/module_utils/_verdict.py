@@ -1,0 +1,149 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# wabiz.onprem collection and may change at any time.
+
+"""Gate verdicts over support data (pure, stdlib only).
+
+Turns what the collection already produces (a ``support_info`` result, the ``wabiz_support``
+host variable / fact, or any report of ``_checks``) into the ``wabiz_gate`` verdict of
+docs/data-model.md. Every finding comes from ``_checks.report_from_normalized``: no check is
+written here, only the pass/fail rule (``fail_on``) and the message for people.
+
+Public API:
+
+``support_report(data, policy=None)`` -> ``(report, error)``
+    ``report`` is a fresh ``_checks`` report of ``data`` under ``policy`` (``None`` when ``data``
+    is a failed call); ``error`` is ``{code, message, ...}`` or ``None``. Raises ``ValueError`` when
+    ``data`` is not support data at all.
+
+``gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None)``
+    -> the ``wabiz_gate`` dict.
+
+``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)``,
+``safe_error(error)``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from datetime import datetime, timezone
+
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
+    PolicyError,
+    report_from_normalized,
+)
+
+FAIL_ON = ('critical', 'warning')
+SEVERITY_RANK = {'critical': 2, 'warning': 1}
+# Keys of an error dict that may go into a verdict (the message of a WabizError never holds secrets).
+ERROR_KEYS = ('code', 'message', 'status', 'api_code', 'title', 'details', 'retry_after')
+
+
+def utc_now():
+    """The current time as ``2026-03-01T12:00:00Z``."""
+    return datetime.now(timezone.utc).replace(microsecond=0).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def safe_url(url):
+    """``url`` without user info, query or fragment (``https://u:p@h:9090/x?t=1`` -> ``https://h:9090/x``)."""
+    if not url or not isinstance(url, str):
+        return None
+    text = url.strip()
+    scheme, sep, rest = text.partition('://')
+    if not sep:
+        scheme, rest = '', text
+    rest = rest.split('#', 1)[0].split('?', 1)[0]
+    host, slash, path = rest.partition('/')
+    host = host.rpartition('@')[2]
+    return '%s%s%s%s%s' % (scheme, sep, host, slash, path)
+
+
+def safe_error(error):
+    """Only the documented keys of an error dict; ``None`` stays ``None``."""
+    if error is None:
+        return None
+    if not isinstance(error, dict):
+        return {'code': 'module_failed', 'message': str(error)}
+    result = dict((key, error[key]) for key in ERROR_KEYS if error.get(key) is not None)
+    result.setdefault('code', 'module_failed')
+    result.setdefault('message', 'the call failed without a message')
+    return result
+
+
+def _check_fail_on(fail_on):
+    if fail_on not in FAIL_ON:
+        raise ValueError('fail_on must be one of %s, got %r' % (', '.join(FAIL_ON), fail_on))
+    return fail_on
+
+
+def blocking(findings, fail_on='critical'):
+    """The findings at or above ``fail_on`` (order kept)."""
+    threshold = SEVERITY_RANK[_check_fail_on(fail_on)]
+    return [finding for finding in findings if SEVERITY_RANK.get(finding.get('severity'), 2) >= threshold]
+
+
+def finding_line(finding):
+    """``[critical] shard_unowned (cluster): shard 2 has no owner`` for one finding."""
+    return '[%s] %s (%s): %s' % (finding.get('severity'), finding.get('code'), finding.get('node') or 'cluster',
+                                 finding.get('message'))
+
+
+def support_report(data, policy=None):
+    """Re-check support data under ``policy``; see the module docstring."""
+    if not isinstance(data, dict):
+        raise ValueError('expected support data (a support_info result, the wabiz_support fact or a report), got %s'
+                         % type(data).__name__)
+    if data.get('error') is not None and not data.get('nodes'):
+        return None, safe_error(data['error'])
+    if data.get('failed') and not data.get('nodes'):
+        return None, safe_error({'code': 'module_failed', 'message': data.get('msg')})
+    if not all(key in data for key in ('topology', 'nodes', 'cluster')):
+        raise ValueError('expected support data with topology, nodes and cluster (a support_info result, the wabiz_support '
+                         'fact or a report); got keys %s' % ', '.join(sorted(str(key) for key in data)))
+    try:
+        return report_from_normalized(data, policy), None
+    except PolicyError as exc:
+        return None, {'code': 'invalid_policy', 'message': str(exc)}
+
+
+def _lines(findings):
+    return ''.join('\n- %s' % finding_line(finding) for finding in findings)
+
+
+def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None):
+    """The ``wabiz_gate`` verdict for ``data`` (see docs/data-model.md)."""
+    _check_fail_on(fail_on)
+    report, error = support_report(data, policy)
+    name = cluster or 'cluster'
+    verdict = {
+        'cluster': cluster,
+        'url': safe_url(url),
+        'passed': False,
+        'status': 'error',
+        'fail_on': fail_on,
+        'findings': [],
+        'blocking': [],
+        'error': error,
+        'topology': None,
+        'checked_at': checked_at or utc_now(),
+    }
+    if error is not None:
+        verdict['message'] = '%s could not be checked: [%s] %s' % (name, error['code'], error['message'])
+        return verdict
+    findings = report['findings']
+    stopping = blocking(findings, fail_on)
+    verdict.update(passed=not stopping, status=report['status'], findings=findings, blocking=stopping,
+                   topology=report['topology'])
+    nodes = report['cluster'].get('node_count', len(report['nodes']))
+    if stopping:
+        verdict['message'] = '%s FAILED the health gate (fail_on %s, %s, %d node(s)): %d blocking of %d finding(s):%s' % (
+            name, fail_on, report['topology'], nodes, len(stopping), len(findings), _lines(findings))
+    elif findings:
+        verdict['message'] = '%s passed the health gate (fail_on %s, %s, %d node(s)) with %d finding(s) below the threshold:%s' % (
+            name, fail_on, report['topology'], nodes, len(findings), _lines(findings))
+    else:
+        verdict['message'] = '%s passed the health gate (fail_on %s, %s, %d node(s)): no findings' % (
+            name, fail_on, report['topology'], nodes)
+    return verdict

@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters (plugins/filter/support.py, report.py) and the report rendering they wrap."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.wabiz.onprem.plugins.filter import report as report_filters
+from ansible_collections.wabiz.onprem.plugins.filter import support as support_filters
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import REPORT_SCHEMA, fingerprint
+
+HERE = os.path.dirname(__file__)
+FIXTURES = os.path.join(HERE, '..', 'module_utils', 'fixtures')
+SCHEMA_FILE = os.path.join(HERE, '..', '..', '..', '..', 'roles', 'fleet_report', 'files', 'report.schema.json')
+NOW = '2026-03-01T00:00:00Z'
+F = dict(support_filters.FilterModule().filters(), **report_filters.FilterModule().filters())
+
+
+def report(name, mutate=None):
+    with open(os.path.join(FIXTURES, name + '.json')) as handle:
+        body = json.load(handle)
+    if mutate:
+        mutate(body['support'])
+    return evaluate(body, now=NOW)
+
+
+def faulty(support):
+    keys = sorted(key for key, node in support.items() if node.get('role') == 'coreapp')
+    support[keys[1]]['socket_conn'] = 'DN'
+    support[keys[1]]['shards'] = []
+    support[keys[1]]['env'] = ['WA_DB_PASSWORD=hunter2']
+
+
+def test_filters_registered():
+    assert set(F) == {'support_findings', 'support_report', 'shard_map', 'nodes_by_role', 'gate_verdict', 'upgrade_check',
+                      'fleet_report', 'fleet_report_render'}
+
+
+def test_support_findings_rechecks_with_policy():
+    data = report('mc4')
+    assert F['support_findings'](data) == []
+    findings = F['support_findings'](data, {'free_space_warning': '20GiB'})
+    assert set(f['code'] for f in findings) == {'free_space_low'}
+    assert F['support_report'](data, {'free_space_warning': '20GiB'})['status'] == 'warning'
+
+
+@pytest.mark.parametrize('data, policy, text', [
+    ({'error': {'code': 'unreachable', 'message': 'refused'}, 'reachable': False}, None, '[unreachable] refused'),
+    ('a string', None, 'expected support data'),
+    ({'status': 'ok'}, None, 'topology, nodes and cluster'),
+])
+def test_support_findings_errors(data, policy, text):
+    with pytest.raises(AnsibleFilterError, match=r'wabiz\.onprem\.support_findings: .*' + text.replace('[', r'\[').replace(']', r'\]')):
+        F['support_findings'](data, policy)
+
+
+def test_support_findings_bad_policy():
+    with pytest.raises(AnsibleFilterError, match='invalid_policy'):
+        F['support_findings'](report('ha'), {'free_space_warning': 'lots'})
+
+
+def test_shard_map():
+    mapping = F['shard_map'](report('mc4'))
+    assert list(mapping) == [-1, 0, 1, 2, 3]
+    assert all(len(owners) == 1 for owners in mapping.values())
+    broken = F['shard_map'](report('mc4', faulty))
+    assert broken[1] == []
+    from_nodes = F['shard_map'](report('ha')['nodes'])
+    assert from_nodes == {-1: ['10.0.1.21:wa-core-0'], 0: ['10.0.1.21:wa-core-0']}
+    with pytest.raises(AnsibleFilterError):
+        F['shard_map'](42)
+
+
+def test_nodes_by_role():
+    groups = F['nodes_by_role'](report('ha'))
+    assert groups == {'primary_master': ['10.0.0.11:wa-master-0'], 'secondary_master': ['10.0.0.12:wa-master-1'],
+                      'coreapp': ['10.0.1.21:wa-core-0', '10.0.1.22:wa-core-1'], 'single': [], 'unknown': []}
+    assert F['nodes_by_role'](report('single'), 'version') ['single'] == ['v2.57.2']
+    assert F['nodes_by_role'](report('single'), '')['single'][0]['name'] == 'single'
+    with pytest.raises(AnsibleFilterError, match='no field'):
+        F['nodes_by_role'](report('ha'), 'colour')
+
+
+def test_gate_verdict_and_upgrade_check_filters():
+    assert F['gate_verdict'](report('ha'), cluster='ha')['passed'] is True
+    with pytest.raises(AnsibleFilterError, match='fail_on'):
+        F['gate_verdict'](report('ha'), fail_on='info')
+    verdict = F['upgrade_check'](report('ha'), 'v2.59.0', cluster='ha')
+    assert verdict['go'] is True and len(verdict['plan']) == 4
+    with pytest.raises(AnsibleFilterError, match='free space'):
+        F['upgrade_check'](report('ha'), 'v2.59.0', min_free_space='heaps')
+
+
+def fleet_entries():
+    return [
+        {'host': 'mc-healthy', 'wabiz_gate': F['gate_verdict'](report('mc4'), cluster='mc-healthy', url='https://u:pw@h/mc')},
+        {'host': 'mc-faulty', 'wabiz_gate': F['gate_verdict'](report('mc4', faulty), cluster='mc-faulty')},
+        {'host': 'down', 'wabiz_gate': F['gate_verdict']({'failed': True, 'error': {'code': 'unreachable', 'message': 'refused <&>'}},
+                                                         cluster='down')},
+        {'host': 'ha', 'wabiz_gate': F['gate_verdict'](report('ha'), cluster='ha'),
+         'wabiz_pre_upgrade': F['upgrade_check'](report('ha'), 'v2.59.0', cluster='ha')},
+        {'host': 'never'},
+    ]
+
+
+def test_fleet_report_json_schema_and_no_secrets():
+    built = F['fleet_report'](fleet_entries(), title='Gate | run 1', generated_at=NOW)
+    with open(SCHEMA_FILE) as handle:
+        assert json.load(handle) == REPORT_SCHEMA
+    text = F['fleet_report_render'](built, 'json')
+    jsonschema.validate(json.loads(text), REPORT_SCHEMA)
+    assert 'hunter2' not in text and 'pw@' not in text
+    summary = built['summary']
+    assert (summary['passed'], summary['failed'], summary['error'], summary['not_run']) == (3, 1, 1, 1)
+    assert summary['verdict'] == 'failed' and summary['clusters'] == 5
+    outcomes = dict(((r['host'], r['check']), r['outcome']) for r in built['results'])
+    assert outcomes == {('mc-healthy', 'health_gate'): 'passed', ('mc-faulty', 'health_gate'): 'failed',
+                        ('down', 'health_gate'): 'error', ('ha', 'health_gate'): 'passed', ('ha', 'pre_upgrade'): 'passed',
+                        ('never', 'health_gate'): 'not_run'}
+
+
+def test_fingerprint_ignores_times():
+    first = F['fleet_report'](fleet_entries(), generated_at=NOW)
+    second = F['fleet_report'](fleet_entries(), generated_at='2027-01-01T00:00:00Z')
+    assert first['fingerprint'] == second['fingerprint'] == fingerprint(second['results'])
+    entries = fleet_entries()
+    entries[0]['wabiz_gate']['passed'] = False
+    assert F['fleet_report'](entries)['fingerprint'] != first['fingerprint']
+
+
+def test_junit_parses_one_case_per_cluster_and_check():
+    built = F['fleet_report'](fleet_entries(), generated_at=NOW)
+    root = ET.fromstring(F['fleet_report_render'](built, 'junit').encode('utf-8'))
+    assert root.tag == 'testsuites' and root.get('tests') == '6' and root.get('failures') == '1' and root.get('errors') == '1'
+    cases = dict(((case.get('classname'), case.get('name')), case) for case in root.iter('testcase'))
+    assert len(cases) == 6
+    failed = cases[('wabiz.onprem.health_gate', 'mc-faulty')].find('failure')
+    assert 'shard_unowned' in failed.get('message') and 'shard 1 has no owner' in failed.text
+    error = cases[('wabiz.onprem.health_gate', 'down')].find('error')
+    assert error.get('type') == 'unreachable' and 'refused <&>' in error.get('message')
+    assert cases[('wabiz.onprem.health_gate', 'never')].find('skipped') is not None
+    assert cases[('wabiz.onprem.pre_upgrade', 'ha')].find('failure') is None
+
+
+def test_markdown_and_summary():
+    built = F['fleet_report'](fleet_entries(), title='Gate | run', generated_at=NOW)
+    text = F['fleet_report_render'](built, 'markdown')
+    assert text.startswith('# Gate \\| run\n')
+    assert '| mc-faulty | `health_gate` | **FAIL** |' in text
+    assert 'Restart order:' in text and '&lt;&amp;&gt;' not in text and 'refused &lt;&&gt;' in text
+    lines = F['fleet_report_render'](built, 'summary')
+    assert lines[0].split()[:3] == ['CLUSTER', 'CHECK', 'OUTCOME']
+    assert any(line.startswith('mc-faulty') and 'FAIL' in line for line in lines)
+    assert lines[-1].startswith('verdict FAILED')
+
+
+def test_fleet_report_from_hostvars_reads_only_verdicts():
+    hostvars = {'a': {'wabiz_gate': F['gate_verdict'](report('ha'), cluster='a'), 'health_gate_password': 'hunter2'},
+                'b': {'ansible_password': 'hunter2'}}
+    built = F['fleet_report'](hostvars, hosts=['a', 'b'])
+    assert 'hunter2' not in json.dumps(built)
+    assert [r['outcome'] for r in built['results']] == ['passed', 'not_run']
+    with pytest.raises(AnsibleFilterError, match='not an inventory host'):
+        F['fleet_report'](hostvars, hosts=['zzz'])
+    with pytest.raises(AnsibleFilterError, match='format'):
+        F['fleet_report_render'](built, 'pdf')

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pre-upgrade go / no-go and restart plan (module_utils/_upgrade.py) and gate verdicts (_verdict.py)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import json
+import os
+
+import pytest
+
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES, assess, parse_version, restart_plan
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict, safe_url, support_report
+
+FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
+NOW = '2026-03-01T00:00:00Z'
+
+
+def body(name):
+    with open(os.path.join(FIXTURES, name + '.json')) as handle:
+        return json.load(handle)
+
+
+def report(name, mutate=None, **kwargs):
+    data = body(name)
+    if mutate:
+        mutate(data['support'])
+    return evaluate(data, now=NOW, **kwargs)
+
+
+def codes(findings):
+    return sorted(set(finding['code'] for finding in findings))
+
+
+def by_role(support, role):
+    return [key for key, node in sorted(support.items()) if node.get('role') == role]
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('v2.45.1', (2, 45, 1)), ('2.45', (2, 45)), ('v2.45.0', (2, 45)), ('V2.47.1-beta', (2, 47, 1)),
+    ('latest', None), (None, None), (245, None),
+])
+def test_parse_version(text, expected):
+    assert parse_version(text) == expected
+
+
+def test_plan_ha_documented_order():
+    plan = restart_plan(report('ha'))
+    assert [(step['step'], step['node'], step['role'], step['phase']) for step in plan] == [
+        (1, '10.0.1.22:wa-core-1', 'coreapp', 'standby_coreapps'),
+        (2, '10.0.0.12:wa-master-1', 'secondary_master', 'secondary_masters'),
+        (3, '10.0.1.21:wa-core-0', 'coreapp', 'shard_owners'),
+        (4, '10.0.0.11:wa-master-0', 'primary_master', 'primary_master'),
+    ]
+    assert plan[2]['shards'] == [-1, 0]
+
+
+def test_plan_multiconnect_documented_order():
+    plan = restart_plan(report('mc4'))
+    assert [step['phase'] for step in plan] == ['standby_coreapps', 'secondary_masters'] + ['shard_owners'] * 4 + ['primary_master']
+    assert [step['shards'] for step in plan if step['phase'] == 'shard_owners'] == [[0], [1], [2], [3]]
+    assert plan[-1]['role'] == 'primary_master' and plan[-1]['shards'] == [-1]
+    assert [step['step'] for step in plan] == list(range(1, 8))
+
+
+def test_go_healthy_ha_and_mc():
+    for name in ('ha', 'mc4'):
+        verdict = assess(report(name), 'v2.59.0', cluster=name, checked_at=NOW)
+        assert verdict['go'] is True, verdict['message']
+        assert verdict['current_version'] == 'v2.57.2'
+        assert verdict['blocking'] == [] and verdict['error'] is None
+        assert 'GO for the upgrade v2.57.2 -> v2.59.0' in verdict['message']
+        assert verdict['checked_at'] == NOW
+
+
+def test_single_warns_no_failover_but_goes():
+    verdict = assess(report('single'), 'v2.59.0')
+    assert verdict['go'] is True
+    assert codes(verdict['findings']) == ['upgrade_no_failover']
+    assert [step['phase'] for step in verdict['plan']] == ['single']
+
+
+@pytest.mark.parametrize('target, code', [('v2.57.2', 'upgrade_target_not_newer'), ('v2.50.0', 'upgrade_target_not_newer'),
+                                          ('next', 'upgrade_target_invalid')])
+def test_target(target, code):
+    verdict = assess(report('mc4'), target)
+    assert verdict['go'] is False
+    assert code in codes(verdict['blocking'])
+
+
+def test_mixed_versions_block():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['version'] = 'v2.59.0'
+    verdict = assess(report('mc4', mutate), 'v2.59.0')
+    assert verdict['go'] is False
+    assert 'upgrade_version_mixed' in codes(verdict['blocking'])
+    assert verdict['current_version'] is None
+
+
+def test_no_standby_blocks_even_if_policy_ignores_it():
+    def mutate(support):
+        for key in by_role(support, 'coreapp'):
+            if not support[key]['shards']:
+                del support[key]
+    verdict = assess(report('mc4', mutate), 'v2.59.0', policy={'ignore': ['standby_coreapp_missing', 'role_count_mismatch']})
+    assert codes(verdict['blocking']) == ['upgrade_standby_missing']
+
+
+def test_free_space_upgrade_level_reuses_checks():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['free_space_logs'] = 8 * 1024 ** 3
+    verdict = assess(report('mc4', mutate), 'v2.59.0')
+    assert verdict['go'] is False
+    assert codes(verdict['blocking']) == ['upgrade_free_space_low']
+    assert 'upgrade level 10.0 GiB' in verdict['blocking'][0]['message']
+    assert assess(report('mc4', mutate), 'v2.59.0', min_free_space='5GiB')['go'] is True
+    assert assess(report('mc4', mutate), 'v2.59.0', min_free_space='1GiB', free_space={'logs': '9GiB'})['go'] is False
+
+
+def test_transient_error_and_expired_nodes():
+    def mutate(support):
+        keys = by_role(support, 'coreapp')
+        support[keys[-1]]['socket_conn'] = 'SC'  # a standby: the gate does not mind, the upgrade does
+        support[keys[0]]['expire_timestamp'] = '2026-02-01T00:00:00'
+        support[keys[1]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
+    verdict = assess(report('mc4', mutate), 'v2.59.0')
+    assert verdict['go'] is False
+    assert {'upgrade_node_state', 'upgrade_build_expired', 'build_expired', 'node_error'} <= set(codes(verdict['blocking']))
+    assert len([f for f in verdict['blocking'] if f['code'] == 'upgrade_node_state']) == 2
+    # every finding in one message
+    for finding in verdict['findings']:
+        assert finding['message'] in verdict['message']
+
+
+def test_failed_call_is_no_go_with_error():
+    failed = {'failed': True, 'reachable': False, 'msg': '[unreachable] refused',
+              'error': {'code': 'unreachable', 'message': 'connection refused', 'password': 'x'}}
+    verdict = assess(failed, 'v2.59.0', cluster='eu-1')
+    assert verdict['go'] is False and verdict['plan'] == []
+    assert verdict['error'] == {'code': 'unreachable', 'message': 'connection refused'}
+    assert '[unreachable]' in verdict['message']
+
+
+def test_codes_documented_with_severity():
+    assert all(spec['severity'] in ('critical', 'warning') for spec in UPGRADE_FINDING_CODES.values())
+    assert all(code.startswith('upgrade_') for code in UPGRADE_FINDING_CODES)
+
+
+# ------------------------------------------------------------------------------------------ gate verdict
+
+def test_gate_passes_healthy_and_reports_warnings_below_threshold():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['free_space_logs'] = 3 * 1024 ** 3
+    data = report('mc4', mutate)
+    verdict = gate_verdict(data, cluster='eu-1')
+    assert verdict['passed'] is True and verdict['status'] == 'warning' and verdict['blocking'] == []
+    strict = gate_verdict(data, fail_on='warning', cluster='eu-1')
+    assert strict['passed'] is False and codes(strict['blocking']) == ['free_space_low']
+    assert 'eu-1 FAILED the health gate (fail_on warning' in strict['message']
+
+
+def test_gate_recheck_with_other_policy_no_api():
+    data = report('mc4')
+    stricter = gate_verdict(data, policy={'free_space_warning': '20GiB', 'severity': {'free_space_low': 'critical'}})
+    assert stricter['passed'] is False and set(codes(stricter['blocking'])) == {'free_space_low'}
+    assert gate_verdict(data, policy={'nope': 1})['error']['code'] == 'invalid_policy'
+
+
+def test_gate_every_finding_in_message():
+    def mutate(support):
+        keys = by_role(support, 'coreapp')
+        support[keys[1]]['socket_conn'] = 'DN'
+        support[keys[1]]['shards'] = []
+        support[keys[2]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
+    verdict = gate_verdict(report('mc4', mutate), cluster='mc')
+    assert verdict['passed'] is False
+    assert len(verdict['findings']) >= 3
+    for finding in verdict['findings']:
+        assert '%s (%s): %s' % (finding['code'], finding['node'] or 'cluster', finding['message']) in verdict['message']
+
+
+def test_support_report_rejects_garbage():
+    with pytest.raises(ValueError):
+        support_report(['x'])
+    with pytest.raises(ValueError):
+        support_report({'status': 'ok'})
+    assert support_report({'failed': True, 'msg': 'boom'})[1] == {'code': 'module_failed', 'message': 'boom'}
+
+
+def test_stored_data_not_modified():
+    data = report('ha')
+    before = copy.deepcopy(data)
+    gate_verdict(data, policy={'free_space_warning': '20GiB'})
+    assess(data, 'v2.59.0')
+    assert data == before
+
+
+@pytest.mark.parametrize('url, expected', [
+    ('https://u:p@wa.example:9090/eu-1?token=x#f', 'https://wa.example:9090/eu-1'),
+    ('https://wa.example', 'https://wa.example'), (None, None), ('', None),
+])
+def test_safe_url(url, expected):
+    assert safe_url(url) == expected
