@@ -47,7 +47,7 @@ define make_venv
 	@echo ">>> installing $(2) into $(1)"
 	@$(1)/bin/python -m pip install -q --disable-pip-version-check -r $(2)
 	@touch $(3)
-	@echo ">>> $(1) ready: $$($(1)/bin/ansible --version | head -1)"
+	@echo ">>> $(1) ready: $$($(1)/bin/ansible --version 2>/dev/null | sed -n 1p)"
 endef
 
 $(VENV_STAMP): requirements-dev.txt

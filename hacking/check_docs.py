@@ -105,7 +105,10 @@ def main():
             failures += 1
             # render it alone to get its own error message
             dummy, dummy2, err1 = ansible_doc(env, '-t', doc_type, plugin)
-            print('FAIL  %-7s %s\n%s' % (doc_type, plugin, noise_free(err1) or noise_free(err)))
+            reason = noise_free(err1) or noise_free(err)
+            if not reason and doc_type == 'role':
+                reason = 'ansible-doc renders nothing: the role needs meta/argument_specs.yml'
+            print('FAIL  %-7s %s\n%s' % (doc_type, plugin, reason or 'ansible-doc returned no documentation'))
     print('ansible-doc: %d plugin(s)/role(s) checked, %d failure(s)' % (checked, failures))
     return 1 if failures else 0
 
