@@ -89,10 +89,12 @@ def nodes_by_role(data, attribute='name'):
     return result
 
 
-def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, checked_at=None):
+def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, checked_at=None, source=None, attempts=None,
+                 wait_timeout=None):
     """The wabiz_gate verdict of support data (or of a failed support_info result)."""
     try:
-        return _gate_verdict(_plain(data), policy=_plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at)
+        return _gate_verdict(_plain(data), policy=_plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at,
+                             source=source, attempts=attempts, wait_timeout=wait_timeout)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
 

@@ -18,8 +18,10 @@ Public API:
     is a failed call); ``error`` is ``{code, message, ...}`` or ``None``. Raises ``ValueError`` when
     ``data`` is not support data at all.
 
-``gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None)``
-    -> the ``wabiz_gate`` dict.
+``gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None,
+source=None, attempts=None, wait_timeout=None)`` -> the ``wabiz_gate`` dict. ``source`` (``api`` or
+``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did not pass
+the message says the deadline ran out) only annotate the verdict.
 
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)``,
 ``safe_error(error)``.
@@ -112,8 +114,19 @@ def _lines(findings):
     return ''.join('\n- %s' % finding_line(finding) for finding in findings)
 
 
-def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None):
+def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None,
+                 source=None, attempts=None, wait_timeout=None):
     """The ``wabiz_gate`` verdict for ``data`` (see docs/data-model.md)."""
+    verdict = _gate_verdict(data, policy, fail_on, cluster, checked_at, url)
+    verdict['source'] = source
+    verdict['attempts'] = attempts
+    if wait_timeout and not verdict['passed']:
+        verdict['message'] = 'deadline of %s s passed after %s poll(s), the last one says: %s' % (
+            wait_timeout, attempts if attempts is not None else '?', verdict['message'])
+    return verdict
+
+
+def _gate_verdict(data, policy, fail_on, cluster, checked_at, url):
     _check_fail_on(fail_on)
     report, error = support_report(data, policy)
     name = cluster or 'cluster'
