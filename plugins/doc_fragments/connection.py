@@ -39,7 +39,7 @@ options:
     type: str
   validate_certs:
     description:
-      - Verify the webapp's TLS certificate. The webapp ships a self-signed certificate by default: give its CA with
+      - Verify the webapp's TLS certificate. The webapp ships a self-signed certificate by default; give its CA with
         O(ca_path) rather than turning this off.
       - Falls back to E(WABIZ_VALIDATE_CERTS).
     type: bool

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import time
 import traceback
 
@@ -382,9 +383,23 @@ class Client(object):
                           status=response.status)
 
 
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+_SSL_RE = re.compile(r"\[SSL[^\]]*\][^'\")]*")
+
+
 def _short(exc):
+    """The operator-relevant reason of a requests/urllib3 exception, without pool and object reprs."""
     text = str(exc)
-    # urllib3 messages repeat the pool repr; keep the reason at the end
+    for pattern in (_SSL_RE, _ERRNO_RE):
+        match = pattern.search(text)
+        if match:
+            return match.group(0).strip().rstrip('.')
+    for known in ('Name or service not known', 'Temporary failure in name resolution', 'Connection refused',
+                  'Connection reset by peer', 'Remote end closed connection without response', 'hostname mismatch',
+                  'certificate verify failed', 'IncompleteRead', 'Connection broken'):
+        if known in text:
+            index = text.find(known)
+            return text[index:index + 120].split("'")[0].split('"')[0].rstrip(' ,.)(')
     if 'Caused by' in text:
         text = text.split('Caused by', 1)[1].strip(' :(')
-    return text[:300]
+    return re.sub(r'<[^>]*>:? ?', '', text)[:200]

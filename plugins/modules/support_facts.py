@@ -12,8 +12,8 @@ module: support_facts
 short_description: Gather C(/v1/support) of a WhatsApp Business API On-Premises client as host facts
 version_added: 0.1.0
 description:
-  - Sets C(ansible_facts['wabiz_support']) with the same checked data as M(wabiz.onprem.support_info): topology,
-    status, normalized nodes, cluster summary, findings and the effective policy.
+  - Sets C(ansible_facts['wabiz_support']) with the same checked data as M(wabiz.onprem.support_info) (topology,
+    status, normalized nodes, cluster summary, findings and the effective policy).
   - With O(node), the matching node is also set as C(ansible_facts['wabiz_support']['node']).
   - Usable as a facts module during C(gather_facts) (see the examples); O(on_error) decides whether a failing
     webapp fails fact gathering, warns, or is ignored.

@@ -29,7 +29,7 @@ extends_documentation_fragment:
   - wabiz.onprem.connection.POLICY
   - wabiz.onprem.attributes
 notes:
-  - The module can run on the controller (C(delegate_to: localhost)) or on any host that reaches the webapp;
+  - The module can run on the controller (C(delegate_to=localhost)) or on any host that reaches the webapp;
     C(requests) is needed where it runs.
   - Finding codes, error codes and the node fields are a public contract, listed in the collection's C(docs/data-model.md).
 seealso:
