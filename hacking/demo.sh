@@ -12,6 +12,7 @@ FLEET=${FLEET:-$REPO/tests/simulator/fleets/demo.yml}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/wabiz-demo.XXXXXX")
 SIM_PID=
 
+# shellcheck disable=SC2317  # called by the EXIT trap
 stop() {
   if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then
     kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null
@@ -42,7 +43,6 @@ say "2. Gating every cluster with wabiz.onprem.support_info"
 # The password comes from the environment, never from a file in the demo.
 export WABIZ_USERNAME=admin WABIZ_PASSWORD='Adm1n!pass'
 ansible-playbook -i "$DEMO/inventory.yml" "$REPO/hacking/demo/gate.yml"
-rc=$?
 
 say "3. What this means"
 cat <<'TXT'

@@ -399,7 +399,7 @@ def _short(exc):
                   'certificate verify failed', 'IncompleteRead', 'Connection broken'):
         if known in text:
             index = text.find(known)
-            return text[index:index + 120].split("'")[0].split('"')[0].rstrip(' ,.)(')
+            return re.split('[\'"]', text[index:index + 120], maxsplit=1)[0].rstrip(' ,.)(')
     if 'Caused by' in text:
         text = text.split('Caused by', 1)[1].strip(' :(')
     return re.sub(r'<[^>]*>:? ?', '', text)[:200]

@@ -19,7 +19,7 @@ description:
     webapp fails fact gathering, warns, or is ignored.
   - Read-only. The raw answer is left out unless O(include_support=true) (secret C(env) values redacted).
 author:
-  - wabiz.onprem contributors
+  - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
   - requests
 extends_documentation_fragment:

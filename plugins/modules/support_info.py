@@ -21,7 +21,7 @@ description:
     C(error.code).
   - Read-only. Secret C(env) values of the nodes are redacted; the password and the token never appear in the result.
 author:
-  - wabiz.onprem contributors
+  - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
   - requests
 extends_documentation_fragment:

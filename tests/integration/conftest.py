@@ -16,7 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from integration_helpers import FLEET, Simulator  # noqa: E402  pylint: disable=wrong-import-position
+from integration_helpers import FLEET  # noqa: E402  pylint: disable=wrong-import-position
+from wabiz_sim.testing import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope='session')
@@ -29,5 +30,3 @@ def sim():
 def http_sim():
     with Simulator(FLEET, http=True) as simulator:
         yield simulator
-
-

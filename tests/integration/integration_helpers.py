@@ -18,8 +18,6 @@ SIMULATOR_DIR = os.path.join(REPO, 'tests', 'simulator')
 if SIMULATOR_DIR not in sys.path:
     sys.path.insert(0, SIMULATOR_DIR)
 
-from wabiz_sim.testing import Simulator  # noqa: E402  pylint: disable=wrong-import-position
-
 BIN = os.path.dirname(sys.executable)
 ADMIN_PASSWORD = 'Adm1n!pass'
 FLEET = os.path.join(os.path.dirname(__file__), 'fleet.yml')
@@ -59,7 +57,7 @@ def run_module(module, args, env=None, check=False, verbosity=0):
         cmd.append('--check')
     if verbosity:
         cmd.append('-' + 'v' * verbosity)
-    proc = subprocess.run(cmd, env=ansible_env(env), cwd=REPO, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(cmd, env=ansible_env(env), cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
     data = None
     marker = proc.stdout.find(' => {')
     if marker >= 0:
@@ -77,7 +75,7 @@ def run_playbook(path, playbook, extra_vars=None, env=None, args=(), inventory=N
     if extra_vars:
         cmd += ['-e', json.dumps(extra_vars)]
     cmd += list(args)
-    proc = subprocess.run(cmd, env=ansible_env(env), cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, env=ansible_env(env), cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     return Result(proc)
 
 

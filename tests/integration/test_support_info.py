@@ -306,8 +306,8 @@ def test_check_mode_and_module_defaults_group(sim, tmp_path):
                  'module_defaults': {'group/wabiz.onprem.support': connection(sim, 'mc-ok')},
                  'tasks': [
                      {'name': 'Read with the group defaults', 'wabiz.onprem.support_info': None, 'register': 'read'},
-                     {'name': 'Check', 'ansible.builtin.assert': {'that': ["read.status == 'ok'", 'read is not changed',
-                                                                          "read.topology == 'multiconnect'"]}},
+                     {'name': 'Check', 'ansible.builtin.assert': {
+                         'that': ["read.status == 'ok'", 'read is not changed', "read.topology == 'multiconnect'"]}},
                  ]}]
     result = run_playbook(tmp_path / 'play.yml', playbook, args=['--check'])
     assert result.rc == 0, result
