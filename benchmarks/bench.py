@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fleet-scale benchmark of wabiz.onprem against the simulator (see benchmarks/README.md).
+
+For every size N it starts one simulator process with N multiconnect clusters (2 masters,
+5 coreapps, 4 shards), then runs each variant as a subprocess and measures wall time, CPU time and
+peak memory of the whole process tree:
+
+  a   inventory plugin + the wabiz.onprem.health_gate role on every cluster host (gate_role.yml)
+  a2  inventory plugin + one fleet-wide gate task (gate_fleet.yml): same verdicts, no fork per host
+  b   wabiz.onprem.support_info per cluster host, static inventory, default forks
+  c   DIY baseline: ansible.builtin.uri login + support + assert (diy_baseline.yml), default forks
+  d   cached inventory: ansible-inventory --list answered from the jsonfile cache (simulator stopped)
+  e   cached inventory + fleet-wide gate (gate_fleet.yml), simulator stopped
+
+Memory: "peak PSS" is the highest sum of the proportional set size (/proc/PID/smaps_rollup) over the
+process tree, sampled every 50 ms (forked Ansible workers share pages; PSS counts them once);
+"max RSS" is the largest single process (getrusage of the waited children).
+
+Run: make bench   or   .venv/bin/python benchmarks/bench.py --sizes 10,100,1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+VENV_BIN = os.path.join(REPO, '.venv', 'bin')
+PYTHON = os.path.join(VENV_BIN, 'python') if os.path.exists(os.path.join(VENV_BIN, 'python')) else sys.executable
+COLLECTIONS = os.path.join(REPO, '.build', 'collections')
+SIM_PATH = os.path.join(REPO, 'tests', 'simulator')
+PASSWORD = 'Adm1n!pass'
+VARIANTS = {
+    'a': 'inventory plugin + health_gate role',
+    'a2': 'inventory plugin + fleet-wide gate task',
+    'b': 'support_info per host (forks 5)',
+    'c': 'DIY uri + assert (forks 5)',
+    'd': 'cached inventory (ansible-inventory --list)',
+    'e': 'cached inventory + fleet-wide gate task',
+}
+ORDER = ('a', 'a2', 'b', 'c', 'd', 'e')
+
+
+# ---- measuring ---------------------------------------------------------------------------------
+
+def _children_map():
+    children = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(')', 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def _tree(pid):
+    children = _children_map()
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, ()))
+    return out
+
+
+def _pss_kib(pid):
+    try:
+        with open('/proc/%d/smaps_rollup' % pid) as handle:
+            for line in handle:
+                if line.startswith('Pss:'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Sampler(threading.Thread):
+    """Peak of the summed PSS of a process tree, sampled every `interval` seconds."""
+
+    def __init__(self, pid, interval=0.05):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            total = sum(_pss_kib(pid) for pid in _tree(self.pid))
+            self.peak_kib = max(self.peak_kib, total)
+            self.stop.wait(self.interval)
+
+
+def measure(cmd, env, log_path, timeout):
+    """Run cmd; return {wall, cpu, peak_pss_mib, max_rss_mib, rc, timed_out}."""
+    load_before = os.getloadavg()[0]
+    with open(log_path, 'wb') as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True)
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        timed_out = False
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        sampler.stop.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        'wall': round(wall, 2),
+        'cpu': round(usage.ru_utime + usage.ru_stime, 2),
+        'peak_pss_mib': round(sampler.peak_kib / 1024.0, 1),
+        'max_rss_mib': round(usage.ru_maxrss / 1024.0, 1),
+        'rc': proc.returncode,
+        'timed_out': timed_out,
+        'load_before': round(load_before, 2),
+        'log': log_path,
+    }
+
+
+# ---- simulator and inventories ---------------------------------------------------------------------
+
+def write_fleet(path, count):
+    with open(path, 'w') as handle:
+        handle.write(
+            'seed: 42\n'
+            'defaults:\n'
+            '  version: v2.45.1\n'
+            '  users:\n'
+            '    admin: {password: "%s", must_change: false}\n'
+            'generate:\n'
+            '  count: %d\n'
+            '  name: "mc-{index:04d}"\n'
+            '  cluster: {mode: multiconnect, masters: 2, coreapps: 5, shards: 4}\n' % (PASSWORD, count))
+
+
+class Sim:
+    def __init__(self, workdir, count):
+        self.workdir = workdir
+        self.fleet = os.path.join(workdir, 'fleet.yml')
+        self.ready = os.path.join(workdir, 'ready.json')
+        write_fleet(self.fleet, count)
+        env = dict(os.environ, PYTHONPATH=SIM_PATH)
+        self.log = open(os.path.join(workdir, 'simulator.log'), 'wb')
+        self.proc = subprocess.Popen(
+            [PYTHON, '-m', 'wabiz_sim', 'serve', '--fleet', self.fleet, '--port', '0', '--ready-file', self.ready,
+             '--cert-dir', os.path.join(workdir, 'certs'), '--log-level', 'warning'],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
+        deadline = time.time() + 120
+        while not (os.path.exists(self.ready) and os.path.getsize(self.ready)):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                raise SystemExit('bench: the simulator did not start, see %s' % self.log.name)
+            time.sleep(0.1)
+        with open(self.ready) as handle:
+            self.info = json.load(handle)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def write_inventories(workdir, info, workers):
+    base, ca_path = info['url'], info['ca_path']
+    clusters = info['clusters']
+    lines = ['clusters:'] + ['  - {name: %s, url: "%s/%s"}' % (name, base, name) for name in clusters]
+    head = ['plugin: wabiz.onprem.support', 'ca_path: %s' % ca_path, 'workers: %d' % workers]
+    cache_dir = os.path.join(workdir, 'inventory-cache')
+    paths = {}
+    paths['plugin'] = os.path.join(workdir, 'fleet.wabiz.yml')
+    with open(paths['plugin'], 'w') as handle:
+        handle.write('\n'.join(head + lines) + '\n')
+    paths['cached'] = os.path.join(workdir, 'cached.wabiz.yml')
+    with open(paths['cached'], 'w') as handle:
+        handle.write('\n'.join(head + ['cache: true', 'cache_plugin: ansible.builtin.jsonfile',
+                                       'cache_connection: %s' % cache_dir, 'cache_timeout: 86400'] + lines) + '\n')
+    paths['static'] = os.path.join(workdir, 'static.json')
+    hosts = dict((name, {'wabiz_url': '%s/%s' % (base, name)}) for name in clusters)
+    with open(paths['static'], 'w') as handle:
+        json.dump({'wabiz_clusters': {'hosts': hosts, 'vars': {'wabiz_ca_path': ca_path}}}, handle)
+    return paths
+
+
+# ---- the run ---------------------------------------------------------------------------------------
+
+def ansible_env(workdir):
+    env = dict(os.environ)
+    env.update({
+        'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_PYTHON_INTERPRETER': PYTHON,
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_HOST_KEY_CHECKING': 'false',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'ANSIBLE_DEPRECATION_WARNINGS': 'false',
+        'ANSIBLE_LOCAL_TEMP': os.path.join(workdir, 'ansible-tmp'),
+        'ANSIBLE_HOME': os.path.join(workdir, 'ansible-home'),
+        'WABIZ_USERNAME': 'admin',
+        'WABIZ_PASSWORD': PASSWORD,
+    })
+    env.pop('ANSIBLE_CONFIG', None)
+    return env
+
+
+def commands(paths, workdir):
+    playbook = os.path.join(VENV_BIN, 'ansible-playbook')
+    inventory = os.path.join(VENV_BIN, 'ansible-inventory')
+    return {
+        'a': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_role.yml')],
+        'a2': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_fleet.yml')],
+        'b': [playbook, '-i', paths['static'], os.path.join(HERE, 'support_info_per_host.yml')],
+        'c': [playbook, '-i', paths['static'], os.path.join(HERE, 'diy_baseline.yml')],
+        'warm': [inventory, '-i', paths['cached'], '--graph'],
+        'd': [inventory, '-i', paths['cached'], '--list', '--output', os.path.join(workdir, 'cached-list.json')],
+        'e': [playbook, '-i', paths['cached'], os.path.join(HERE, 'gate_fleet.yml')],
+    }
+
+
+def check_cached_list(path, count):
+    """The cached run answered every cluster from the cache: no host in wabiz_unreachable."""
+    with open(path) as handle:
+        data = json.load(handle)
+    clusters = data.get('wabiz_clusters', {}).get('hosts', [])
+    unreachable = data.get('wabiz_unreachable', {}).get('hosts', [])
+    return len(clusters) == count and not unreachable
+
+
+def run_size(count, args, diy_estimate):
+    workdir = tempfile.mkdtemp(prefix='wabiz-bench-%d-' % count)
+    results = {}
+    print('\n>>> N=%d clusters (%d nodes), work dir %s' % (count, count * 7, workdir), flush=True)
+    sim = Sim(workdir, count)
+    try:
+        paths = write_inventories(workdir, sim.info, args.workers)
+        env = ansible_env(workdir)
+        cmds = commands(paths, workdir)
+        for variant in [v for v in ORDER if v in args.variants and v not in ('d', 'e')]:
+            if variant == 'c':
+                reason = None
+                if args.skip_diy_above is not None and count > args.skip_diy_above:
+                    reason = 'skipped: N > --skip-diy-above %d' % args.skip_diy_above
+                elif diy_estimate is not None and diy_estimate * count > args.diy_budget:
+                    reason = 'skipped: estimated %.0f s > %d s budget' % (diy_estimate * count, args.diy_budget)
+                if reason:
+                    results[variant] = {'skipped': reason, 'estimate': round(diy_estimate * count, 1) if diy_estimate else None}
+                    print('    %-3s %s' % (variant, reason), flush=True)
+                    continue
+            results[variant] = measure(cmds[variant], env, os.path.join(workdir, '%s.log' % variant), args.timeout)
+            report(variant, results[variant])
+        if 'd' in args.variants or 'e' in args.variants:
+            warm = measure(cmds['warm'], env, os.path.join(workdir, 'warm.log'), args.timeout)
+            print('    (cache warmed in %.2f s, rc %s; simulator stopped for d/e)' % (warm['wall'], warm['rc']), flush=True)
+    finally:
+        sim.stop()
+    for variant in ('d', 'e'):
+        if variant in args.variants:
+            results[variant] = measure(cmds[variant], env, os.path.join(workdir, '%s.log' % variant), args.timeout)
+            if variant == 'd' and results[variant]['rc'] == 0:
+                results[variant]['from_cache'] = check_cached_list(os.path.join(workdir, 'cached-list.json'), count)
+            report(variant, results[variant])
+    if not args.keep:
+        for name in os.listdir(workdir):
+            if not name.endswith('.log'):
+                target = os.path.join(workdir, name)
+                shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
+    return results, workdir
+
+
+def report(variant, result):
+    flag = '' if result['rc'] == 0 else '  (rc %s%s, see %s)' % (result['rc'], ', timed out' if result['timed_out'] else '', result['log'])
+    if result.get('from_cache') is False:
+        flag += '  (NOT answered from the cache)'
+    print('    %-3s %8.2f s wall %8.2f s cpu  peak PSS %7.1f MiB  max RSS %7.1f MiB  (load %.1f before)%s' % (
+        variant, result['wall'], result['cpu'], result['peak_pss_mib'], result['max_rss_mib'], result['load_before'], flag), flush=True)
+
+
+def table(all_results, sizes, variants):
+    lines = ['| variant | ' + ' | '.join('N=%d wall | peak PSS | vs DIY' % n for n in sizes) + ' |',
+             '|---|' + '---|---|---|' * len(sizes)]
+    for variant in [v for v in ORDER if v in variants]:
+        cells = []
+        for count in sizes:
+            result = all_results[count].get(variant)
+            diy = all_results[count].get('c')
+            if not result:
+                cells += ['-', '-', '-']
+                continue
+            if 'skipped' in result:
+                cells += [result['skipped'], '-', '-']
+                continue
+            wall = '%.2f s' % result['wall'] + ('' if result['rc'] == 0 else ' (rc %s)' % result['rc'])
+            if result.get('timed_out'):
+                wall += ' (timeout)'
+            if diy and 'wall' in diy and variant != 'c':
+                ratio = '%.1fx faster' % (diy['wall'] / result['wall']) if result['wall'] else '-'
+            elif variant == 'c':
+                ratio = '1.0x'
+            elif diy and diy.get('estimate'):
+                ratio = '~%.0fx faster (est. DIY)' % (diy['estimate'] / result['wall'])
+            else:
+                ratio = '-'
+            cells += [wall, '%.0f MiB' % result['peak_pss_mib'], ratio]
+        lines.append('| %s %s | %s |' % (variant, VARIANTS[variant], ' | '.join(cells)))
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--sizes', default='10,100,1000', help='comma-separated cluster counts (default 10,100,1000)')
+    parser.add_argument('--variants', default=','.join(ORDER), help='comma-separated subset of %s' % ','.join(ORDER))
+    parser.add_argument('--skip-diy-above', type=int, default=None, help='never run the DIY baseline (c) above this N')
+    parser.add_argument('--diy-budget', type=int, default=600,
+                        help='skip the DIY baseline when its estimate from the previous size is over this many seconds (default 600)')
+    parser.add_argument('--workers', type=int, default=32, help='inventory plugin workers (default 32)')
+    parser.add_argument('--timeout', type=int, default=1800, help='per-variant timeout in seconds (default 1800)')
+    parser.add_argument('--keep', action='store_true', help='keep the work directories (inventories, cache)')
+    parser.add_argument('--out', default=os.path.join(HERE, 'results'), help='directory for the JSON results')
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(',') if size.strip()]
+    args.variants = [v.strip() for v in args.variants.split(',') if v.strip()]
+    unknown = [v for v in args.variants if v not in VARIANTS]
+    if unknown:
+        parser.error('unknown variant(s) %s' % ', '.join(unknown))
+    if not os.path.isdir(os.path.join(COLLECTIONS, 'ansible_collections', 'wabiz', 'onprem')):
+        parser.error('%s is missing: run `make collection` first' % COLLECTIONS)
+
+    print('wabiz.onprem benchmark: %s, %d CPU(s), Python %s, load average %.1f (other work on the machine skews wall times;'
+          ' cpu = user+sys of the measured process tree)' % (platform.node(), os.cpu_count(), platform.python_version(), os.getloadavg()[0]))
+    all_results = {}
+    diy_per_cluster = None
+    for count in sorted(sizes):
+        results, workdir = run_size(count, args, diy_per_cluster)
+        all_results[count] = results
+        diy = results.get('c')
+        if diy and 'wall' in diy and diy['rc'] == 0:
+            diy_per_cluster = diy['wall'] / count
+    text = table(all_results, sorted(sizes), args.variants)
+    print('\n' + text)
+    os.makedirs(args.out, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    out = os.path.join(args.out, 'bench-%s.json' % stamp)
+    with open(out, 'w') as handle:
+        json.dump({'host': platform.node(), 'cpus': os.cpu_count(), 'sizes': sorted(sizes), 'variants': VARIANTS,
+                   'results': dict((str(k), v) for k, v in all_results.items()), 'table': text}, handle, indent=2)
+    print('\nresults: %s' % out)
+    failed = [(count, variant) for count, results in all_results.items() for variant, result in results.items()
+              if result.get('rc') not in (None, 0) or result.get('from_cache') is False]
+    if failed:
+        print('bench: failed runs: %s' % ', '.join('N=%d %s' % item for item in failed))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
