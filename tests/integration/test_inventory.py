@@ -1,0 +1,286 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Integration tests of the wabiz.onprem.support inventory plugin: real ansible-inventory and
+ansible-playbook processes against the HTTPS simulator.
+
+The golden file tests/integration/golden/inventory.json holds the normalized `--list` output
+(volatile values replaced: URLs, temp paths, timestamps, day counts). Regenerate it after an
+intended change with:  WABIZ_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/integration/test_inventory.py
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+SIMULATOR_DIR = os.path.join(REPO, 'tests', 'simulator')
+if SIMULATOR_DIR not in sys.path:
+    sys.path.insert(0, SIMULATOR_DIR)
+
+from wabiz_sim.testing import Simulator  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = os.path.dirname(sys.executable)
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'golden', 'inventory.json')
+ADMIN_PASSWORD = 'Adm1n!pass'
+VAULT_PASSWORD = 'inventory-vault-pass'
+FLEET = {
+    'seed': 7,
+    'defaults': {
+        'version': 'v2.45.1',
+        'expire_timestamp': '2099-01-01T00:00:00',
+        'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False},
+                  'monitor': {'password': 'M0nitor!pass', 'must_change': False, 'role': 'user'}},
+    },
+    'clusters': [
+        {'name': 'mc-healthy', 'mode': 'multiconnect', 'masters': 2, 'coreapps': 5, 'shards': 4},
+        {'name': 'ha-healthy', 'mode': 'ha', 'masters': 2, 'coreapps': 2},
+        {'name': 'single-healthy', 'mode': 'single'},
+        {'name': 'mc-faulty', 'mode': 'multiconnect', 'masters': 2, 'coreapps': 5, 'shards': 4,
+         'env': {'WA_DB_PASSWORD': 's3cr3t-db-pass'},
+         'nodes': {'wacore2': {'socket_conn': 'DN', 'shards': []}, 'wacore3': {'error': 1011},
+                   'wacore1': {'free_space': {'logs': 500000000}}}},
+    ],
+}
+VOLATILE_KEYS = frozenset(('fetched_at', 'expire_timestamp', 'earliest_expiry', 'expires_in_days', 'checked_at'))
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def ansible_env(extra=None):
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('WABIZ_', 'ANSIBLE_')))
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, '.build', 'collections'),
+        'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_FORCE_COLOR': '0', 'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false', 'ANSIBLE_DEPRECATION_WARNINGS': 'false',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable, 'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true',
+    })
+    env.update(extra or {})
+    return env
+
+
+def run(args, tmp_path, extra_env=None, timeout=180):
+    env = ansible_env(dict({'ANSIBLE_HOME': str(tmp_path / 'ansible-home'), 'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp')},
+                           **(extra_env or {})))
+    return subprocess.run(args, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def vault_encrypt(text):
+    from ansible.parsing.vault import VaultLib, VaultSecret
+    return VaultLib([('default', VaultSecret(VAULT_PASSWORD.encode()))]).encrypt(text).decode()
+
+
+def write_config(tmp_path, sim, dead_port, cache_dir=None, extra=''):
+    """fleet.wabiz.yml: password of the default user from the environment (WABIZ_PASSWORD), one
+    cluster with a lookup, one with a vault-encrypted password, one that cannot be reached."""
+    vaulted = '\n'.join('          ' + line for line in vault_encrypt(ADMIN_PASSWORD).splitlines())
+    text = (
+        'plugin: wabiz.onprem.support\n'
+        'username: admin\n'
+        'ca_path: %(ca)s\n'
+        'workers: 4\n'
+        'timeout: 3\n'
+        'policy:\n'
+        '  build_expiry_warning_days: 7\n'
+        '%(extra)s'
+        'clusters:\n'
+        '  - name: mc-healthy\n'
+        '    url: %(base)s/mc-healthy\n'
+        '    policy: {expected_shards: 4, role_counts: {primary_master: 1, secondary_master: 1, coreapp: 5}}\n'
+        '  - name: ha-healthy\n'
+        '    url: %(base)s/ha-healthy\n'
+        '    username: monitor\n'
+        '    password: "{{ lookup(\'ansible.builtin.env\', \'TEST_MONITOR_PASSWORD\') }}"\n'
+        '  - name: single-healthy\n'
+        '    url: %(base)s/single-healthy\n'
+        '    password: !vault |\n'
+        '%(vaulted)s\n'
+        '  - name: mc-faulty\n'
+        '    url: %(base)s/mc-faulty\n'
+        '  - name: gone\n'
+        '    url: https://127.0.0.1:%(dead)d/gone\n'
+        '    retries: 0\n'
+    ) % {'ca': sim.ca_path, 'base': sim.base_url, 'dead': dead_port, 'vaulted': vaulted,
+         'extra': extra if not cache_dir else extra + 'cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\n' % cache_dir}
+    path = tmp_path / 'fleet.wabiz.yml'
+    path.write_text(text)
+    (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
+    return path
+
+
+ENV = {'WABIZ_PASSWORD': ADMIN_PASSWORD, 'TEST_MONITOR_PASSWORD': 'M0nitor!pass'}
+
+
+def inventory_cmd(tmp_path, config, *args):
+    return [os.path.join(BIN, 'ansible-inventory'), '-i', str(config), '--vault-password-file', str(tmp_path / 'vault-pass')] + list(args)
+
+
+def unwrap(value):
+    """ansible-inventory --list writes data that is not trusted as a template (everything from an
+    inventory plugin on ansible-core >= 2.19) as {"__ansible_unsafe": "..."}; unwrap it."""
+    if isinstance(value, dict):
+        if list(value) == ['__ansible_unsafe']:
+            return value['__ansible_unsafe']
+        return dict((key, unwrap(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [unwrap(item) for item in value]
+    return value
+
+
+def normalize(value, replacements):
+    """Replace the values that change from run to run."""
+    if isinstance(value, dict):
+        return dict((key, '<volatile>' if key in VOLATILE_KEYS and value[key] is not None else normalize(item, replacements))
+                    for key, item in value.items())
+    if isinstance(value, list):
+        return [normalize(item, replacements) for item in value]
+    if isinstance(value, str):
+        for old, new in replacements:
+            value = value.replace(old, new)
+        value = re.sub(r'\d+(\.\d+)? day', '<N> day', value)
+        return re.sub(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', '<time>', value)
+    return value
+
+
+@pytest.fixture(scope='module')
+def sim():
+    with Simulator(FLEET) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope='module')
+def listed(sim, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp('inventory')
+    dead = closed_port()
+    config = write_config(tmp_path, sim, dead)
+    proc = run(inventory_cmd(tmp_path, config, '--list'), tmp_path, ENV)
+    assert proc.returncode == 0, proc.stderr
+    raw = json.loads(proc.stdout)
+    data = unwrap(raw)
+    replacements = [(sim.base_url, 'https://SIM'), (sim.ca_path, '<CA>'), (str(tmp_path), '<TMP>'),
+                    ('127.0.0.1:%d' % dead, '127.0.0.1:<DEAD>')]
+    return data, normalize(data, replacements), proc, raw
+
+
+def test_list_matches_golden(listed):
+    dummy, normalized, proc, dummy2 = listed
+    if os.environ.get('WABIZ_UPDATE_GOLDEN'):
+        os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
+        with open(GOLDEN, 'w') as handle:
+            json.dump(normalized, handle, indent=1, sort_keys=True)
+            handle.write('\n')
+    with open(GOLDEN) as handle:
+        golden = json.load(handle)
+    assert normalized == golden
+    assert 'WARNING' not in proc.stderr.replace('[WARNING]: Collection', ''), proc.stderr
+
+
+def test_api_strings_are_unsafe(listed):
+    raw = listed[3]
+    node = raw['_meta']['hostvars']['mc-healthy.wacore1']['wabiz_node']
+    assert isinstance(node['name'], dict) and node['name']['__ansible_unsafe'].startswith('wacore1:')
+
+
+def test_list_content(listed):
+    data = listed[0]
+    hostvars = data['_meta']['hostvars']
+    assert sorted(data['wabiz_clusters']['hosts']) == ['gone', 'ha-healthy', 'mc-faulty', 'mc-healthy', 'single-healthy']
+    assert data['wabiz_unreachable']['hosts'] == ['gone']
+    gone = hostvars['gone']['wabiz_support']
+    assert gone['error']['code'] == 'unreachable' and gone['reachable'] is False
+    # env fallback, lookup and vault all logged in
+    for name in ('mc-healthy', 'ha-healthy', 'single-healthy'):
+        assert hostvars[name]['wabiz_support']['status'] == 'ok', hostvars[name]['wabiz_support']['findings']
+    assert hostvars['ha-healthy']['wabiz_username'] == 'monitor'
+    assert hostvars['mc-faulty']['wabiz_support']['status'] == 'critical'
+    assert sorted(data['wabiz_status_critical']['hosts']) == ['mc-faulty']
+    assert data['wabiz_shard_control']['hosts'] == ['mc-healthy.master1', 'ha-healthy.wacore1', 'mc-faulty.master1']
+    assert data['wabiz_role_unknown']['hosts'] == ['mc-faulty.wacore3']
+    assert hostvars['mc-healthy.wacore4']['wabiz_node']['shards'] == [3]
+    dumped = json.dumps(data)
+    for secret in (ADMIN_PASSWORD, 'M0nitor!pass', 's3cr3t-db-pass'):
+        assert secret not in dumped
+
+
+def test_graph(sim, tmp_path):
+    config = write_config(tmp_path, sim, closed_port(), extra='nodes: true\n')
+    proc = run(inventory_cmd(tmp_path, config, '--graph'), tmp_path, ENV)
+    assert proc.returncode == 0, proc.stderr
+    graph = proc.stdout
+    for line in ('@wabiz_clusters:', '@wabiz_nodes:', '@wabiz_unreachable:', '@wabiz_error_unreachable:', '@wabiz_role_primary_master:',
+                 '@wabiz_role_coreapp:', '@wabiz_shard_3:', '@wabiz_shard_control:', '@wabiz_cluster_mc_healthy:',
+                 '@wabiz_topology_ha:', '@wabiz_status_ok:', '--mc-healthy.wacore4', '--gone'):
+        assert line in graph, graph
+
+
+def test_fail_on_error(sim, tmp_path):
+    config = write_config(tmp_path, sim, closed_port(), extra='fail_on_error: true\n')
+    proc = run(inventory_cmd(tmp_path, config, '--graph'), tmp_path, ENV)
+    assert proc.returncode != 0
+    assert 'could not be read (fail_on_error is set): gone: [unreachable]' in proc.stderr
+
+
+GATE_PLAY = '''
+- name: Gate through the inventory plugin
+  hosts: wabiz_clusters
+  gather_facts: false
+  connection: local
+  roles:
+    - role: wabiz.onprem.health_gate
+      health_gate_fail_host: false
+  tasks:
+    - name: Save the verdicts
+      run_once: true
+      delegate_to: localhost
+      ansible.builtin.copy:
+        dest: "{{ verdicts_path }}"
+        content: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'wabiz_gate'))) | to_json }}"
+        mode: "0600"
+'''
+
+
+def gate(tmp_path, config, name, extra_vars=None):
+    play = tmp_path / 'gate.yml'
+    play.write_text(GATE_PLAY)
+    out = tmp_path / ('%s.json' % name)
+    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', str(config), '--vault-password-file', str(tmp_path / 'vault-pass'),
+           str(play), '-e', json.dumps(dict({'verdicts_path': str(out)}, **(extra_vars or {})))]
+    proc = run(cmd, tmp_path, ENV)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def test_gate_from_inventory_without_the_api(tmp_path):
+    """Build the inventory (cached) with the simulator up, stop it, gate: every verdict comes from
+    the inventory's data, so the healthy clusters still pass."""
+    cache_dir = tmp_path / 'cache'
+    dead = closed_port()
+    with Simulator(FLEET) as simulator:
+        config = write_config(tmp_path, simulator, dead, cache_dir=str(cache_dir))
+        proc = run(inventory_cmd(tmp_path, config, '--graph'), tmp_path, ENV)
+        assert proc.returncode == 0, proc.stderr
+        # refresh on request: the role calls the API (credentials from the play, never from the inventory)
+        refreshed = gate(tmp_path, config, 'refreshed', {'health_gate_refresh': True, 'health_gate_password': ADMIN_PASSWORD,
+                                                         'health_gate_username': 'admin'})
+    assert refreshed['mc-healthy']['passed'] is True
+    assert refreshed['mc-healthy'].get('source', 'api') == 'api'
+    assert os.listdir(str(cache_dir))
+    verdicts = gate(tmp_path, config, 'stored')  # simulator stopped: any API call would be unreachable
+    assert sorted(name for name, verdict in verdicts.items() if verdict['passed']) == ['ha-healthy', 'mc-healthy', 'single-healthy']
+    assert verdicts['mc-faulty']['passed'] is False
+    assert {'shard_unowned', 'node_error'} <= set(finding['code'] for finding in verdicts['mc-faulty']['blocking'])
+    assert verdicts['gone']['passed'] is False and verdicts['gone']['error']['code'] == 'unreachable'
+    assert verdicts['mc-healthy'].get('source', 'stored') == 'stored'
