@@ -187,6 +187,7 @@ def render_markdown(report):
                 lines.append('| %d | %s | %s | %s | %s | %s |' % (
                     step['step'], _md_code(step['node']), _md(step['role']), _md(', '.join(str(s) for s in step['shards'])),
                     _md(step['phase']), _md(step['note'])))
+    lines += ['', '<!-- wabiz.onprem report fingerprint: %s -->' % report['fingerprint']]
     return '\n'.join(lines) + '\n'
 
 
@@ -237,7 +238,8 @@ def render_junit(report):
                     ET.SubElement(props, 'property', {'name': name, 'value': result[name]})
     if hasattr(ET, 'indent'):
         ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + '\n'
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- wabiz.onprem report fingerprint: %s -->\n' % report['fingerprint']
+            + ET.tostring(root, encoding='unicode') + '\n')
 
 
 # ------------------------------------------------------------------------------------------------ play output
