@@ -99,7 +99,6 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, 
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
 
 
-
 def upgrade_check(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
                   cluster=None, url=None, checked_at=None):
     """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""

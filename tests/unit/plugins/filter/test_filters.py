@@ -86,7 +86,7 @@ def test_nodes_by_role():
     groups = F['nodes_by_role'](report('ha'))
     assert groups == {'primary_master': ['10.0.0.11:wa-master-0'], 'secondary_master': ['10.0.0.12:wa-master-1'],
                       'coreapp': ['10.0.1.21:wa-core-0', '10.0.1.22:wa-core-1'], 'single': [], 'unknown': []}
-    assert F['nodes_by_role'](report('single'), 'version') ['single'] == ['v2.57.2']
+    assert F['nodes_by_role'](report('single'), 'version')['single'] == ['v2.57.2']
     assert F['nodes_by_role'](report('single'), '')['single'][0]['name'] == 'single'
     with pytest.raises(AnsibleFilterError, match='no field'):
         F['nodes_by_role'](report('ha'), 'colour')
