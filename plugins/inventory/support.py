@@ -250,6 +250,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # The HTTP client class; the unit tests replace it with a fake at this boundary.
     client_class = Client
+    # compose, groups, keyed_groups: read once per parse
+    _constructed = (None, None, None)
 
     def verify_file(self, path):
         if super(InventoryModule, self).verify_file(path):
@@ -435,9 +437,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _construct(self, host, strict):
         """compose, groups and keyed_groups for one host (skipped entirely when none is set)."""
-        compose = self.get_option('compose')
-        groups = self.get_option('groups')
-        keyed_groups = self.get_option('keyed_groups')
+        compose, groups, keyed_groups = self._constructed
         if not (compose or groups or keyed_groups):
             return
         variables = self.inventory.get_host(host).get_vars()
@@ -468,6 +468,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         inventory = self._raw_inventory()
         strict = self.get_option('strict')
         with_nodes = self.get_option('nodes')
+        self._constructed = (self.get_option('compose'), self.get_option('groups'), self.get_option('keyed_groups'))
         self._add_group('wabiz_clusters')
         self._add_group('wabiz_unreachable')
         if with_nodes:
