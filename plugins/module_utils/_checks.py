@@ -373,7 +373,7 @@ def _describe_error(error):
     return text
 
 
-def _socket_state(value):
+def socket_state(value):
     """-> 'ok', 'transient' or 'down'."""
     if not isinstance(value, str):
         return 'down'
@@ -590,7 +590,7 @@ def _describe_owners(names, by_name):
 def _check_sockets(add, topology, nodes, owned):
     for node, why in _must_connect(topology, nodes, owned):
         state = node['socket_conn']
-        level = _socket_state(state)
+        level = socket_state(state)
         if level == 'ok':
             continue
         shown = 'missing' if state is None else state

@@ -27,7 +27,7 @@ import re
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
     FINDING_CODES,
-    _socket_state,
+    socket_state,
     check,
     human_size,
     parse_size,
@@ -171,7 +171,7 @@ def _state_findings(report):
             continue
         if node.get('role') == 'unknown':
             findings.append(_finding('upgrade_node_state', name, 'node has an unknown role; it cannot be placed in the restart order'))
-        if node.get('socket_conn') is not None and _socket_state(node['socket_conn']) == 'transient':
+        if node.get('socket_conn') is not None and socket_state(node['socket_conn']) == 'transient':
             findings.append(_finding('upgrade_node_state', name, 'node is in a transient state (socket_conn %s); wait until it settles'
                                      % node['socket_conn']))
         days = node.get('expires_in_days')
