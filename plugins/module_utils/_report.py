@@ -27,6 +27,8 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import finding_line, safe_error, safe_url, utc_now
 
 REPORT_VERSION = 1
@@ -193,49 +195,65 @@ def render_markdown(report):
 
 # ------------------------------------------------------------------------------------------------ junit
 
-def _junit_text(result):
-    if result['message']:
-        return result['message']
-    return '\n'.join(finding_line(finding) for finding in result['findings'])
+def _check_codes(check):
+    """Every finding code a check kind can report: one JUnit test case each."""
+    codes = set(FINDING_CODES)
+    if check == 'pre_upgrade':
+        codes.update(UPGRADE_FINDING_CODES)
+    return sorted(codes)
+
+
+def _junit_outcome(result, findings_by_code, code):
+    """(element tag or None, attributes, text) of one test case: the cluster held to one check."""
+    blocking = [finding for finding in result['blocking'] if finding['code'] == code]
+    if blocking:
+        return 'failure', {'type': code, 'message': '%d blocking finding(s): %s' % (len(blocking), blocking[0]['message'])}, \
+            '\n'.join(finding_line(finding) for finding in blocking)
+    return None, None, '\n'.join(finding_line(finding) for finding in findings_by_code.get(code, []))
 
 
 def render_junit(report):
-    summary = report['summary']
-    root = ET.Element('testsuites', {
-        'name': report['title'], 'tests': str(summary['results']), 'failures': str(summary['failed']),
-        'errors': str(summary['error']), 'skipped': str(summary['not_run']), 'time': '0',
-        'timestamp': report['generated_at'],
-    })
-    for check in sorted(set(result['check'] for result in report['results'])):
-        results = [result for result in report['results'] if result['check'] == check]
-        suite = ET.SubElement(root, 'testsuite', {
-            'name': 'wabiz.onprem.%s' % check, 'tests': str(len(results)),
-            'failures': str(sum(1 for r in results if r['outcome'] == 'failed')),
-            'errors': str(sum(1 for r in results if r['outcome'] == 'error')),
-            'skipped': str(sum(1 for r in results if r['outcome'] == 'not_run')),
-            'time': '0', 'timestamp': report['generated_at'],
-        })
-        for result in results:
-            case = ET.SubElement(suite, 'testcase', {'classname': 'wabiz.onprem.%s' % check, 'name': result['cluster'], 'time': '0'})
-            if result['outcome'] == 'failed':
-                codes = sorted(set(finding['code'] for finding in result['blocking']))
-                element = ET.SubElement(case, 'failure', {
-                    'type': codes[0] if len(codes) == 1 else 'findings',
-                    'message': '%d blocking finding(s): %s' % (len(result['blocking']), ', '.join(codes)),
-                })
-                element.text = _junit_text(result)
-            elif result['outcome'] == 'error':
-                element = ET.SubElement(case, 'error', {'type': result['error']['code'], 'message': result['error'].get('message') or ''})
-                element.text = _junit_text(result)
-            elif result['outcome'] == 'not_run':
-                ET.SubElement(case, 'skipped', {'message': result['message']})
-            else:
-                out = ET.SubElement(case, 'system-out')
-                out.text = _junit_text(result)
-            props = ET.SubElement(case, 'properties')
-            for name in ('host', 'status', 'topology', 'fail_on', 'checked_at', 'url', 'target_version', 'current_version'):
-                if result.get(name) is not None:
-                    ET.SubElement(props, 'property', {'name': name, 'value': result[name]})
+    """One test suite per cluster and check kind, one test case per finding code (the check): a blocking
+    finding is a failure, a cluster that could not be checked one error case, a missing verdict one
+    skipped case. Jenkins, GitLab and AWX-fed CI show it as package.class = wabiz.onprem.<check>.<cluster>."""
+    root = ET.Element('testsuites', {'name': report['title'], 'time': '0', 'timestamp': report['generated_at']})
+    totals = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
+    for result in report['results']:
+        classname = 'wabiz.onprem.%s.%s' % (result['check'], result['cluster'])
+        suite = ET.SubElement(root, 'testsuite', {'name': classname, 'time': '0', 'timestamp': report['generated_at']})
+        props = ET.SubElement(suite, 'properties')
+        for name in ('host', 'status', 'topology', 'fail_on', 'checked_at', 'url', 'target_version', 'current_version'):
+            if result.get(name) is not None:
+                ET.SubElement(props, 'property', {'name': name, 'value': result[name]})
+        counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
+        if result['outcome'] == 'error':
+            case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': 'reachable', 'time': '0'})
+            element = ET.SubElement(case, 'error', {'type': result['error']['code'], 'message': result['error'].get('message') or ''})
+            element.text = result['message'] or result['error'].get('message')
+            counts.update(tests=1, errors=1)
+        elif result['outcome'] == 'not_run':
+            case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': 'verdict', 'time': '0'})
+            ET.SubElement(case, 'skipped', {'message': result['message']})
+            counts.update(tests=1, skipped=1)
+        else:
+            findings_by_code = {}
+            for finding in result['findings']:
+                findings_by_code.setdefault(finding['code'], []).append(finding)
+            for code in _check_codes(result['check']):
+                case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': code, 'time': '0'})
+                tag, attributes, text = _junit_outcome(result, findings_by_code, code)
+                counts['tests'] += 1
+                if tag:
+                    element = ET.SubElement(case, tag, attributes)
+                    element.text = text
+                    counts['failures'] += 1
+                elif text:
+                    ET.SubElement(case, 'system-out').text = text
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
     if hasattr(ET, 'indent'):
         ET.indent(root)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- wabiz.onprem report fingerprint: %s -->\n' % report['fingerprint']

@@ -17,7 +17,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wabiz.onprem.plugins.filter import report as report_filters
 from ansible_collections.wabiz.onprem.plugins.filter import support as support_filters
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES, evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import REPORT_SCHEMA, fingerprint
 
 HERE = os.path.dirname(__file__)
@@ -142,15 +143,24 @@ def test_fingerprint_ignores_times():
 def test_junit_parses_one_case_per_cluster_and_check():
     built = F['fleet_report'](fleet_entries(), generated_at=NOW)
     root = ET.fromstring(F['fleet_report_render'](built, 'junit').encode('utf-8'))
-    assert root.tag == 'testsuites' and root.get('tests') == '6' and root.get('failures') == '1' and root.get('errors') == '1'
+    assert root.tag == 'testsuites'
     cases = dict(((case.get('classname'), case.get('name')), case) for case in root.iter('testcase'))
-    assert len(cases) == 6
-    failed = cases[('wabiz.onprem.health_gate', 'mc-faulty')].find('failure')
-    assert 'shard_unowned' in failed.get('message') and 'shard 1 has no owner' in failed.text
-    error = cases[('wabiz.onprem.health_gate', 'down')].find('error')
+    assert len(cases) == int(root.get('tests'))
+    suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
+    assert len(suites) == 6
+    gate_codes = [case.get('name') for case in suites['wabiz.onprem.health_gate.mc-faulty'].iter('testcase')]
+    assert gate_codes == sorted(FINDING_CODES)
+    upgrade_codes = [case.get('name') for case in suites['wabiz.onprem.pre_upgrade.ha'].iter('testcase')]
+    assert set(upgrade_codes) == set(FINDING_CODES) | set(UPGRADE_FINDING_CODES)
+    failed = cases[('wabiz.onprem.health_gate.mc-faulty', 'shard_unowned')].find('failure')
+    assert failed.get('type') == 'shard_unowned' and 'shard 1 has no owner' in failed.text
+    assert cases[('wabiz.onprem.health_gate.mc-faulty', 'version_mismatch')].find('failure') is None
+    assert root.get('failures') == str(sum(1 for case in root.iter('testcase') if case.find('failure') is not None))
+    error = cases[('wabiz.onprem.health_gate.down', 'reachable')].find('error')
     assert error.get('type') == 'unreachable' and 'refused <&>' in error.get('message')
-    assert cases[('wabiz.onprem.health_gate', 'never')].find('skipped') is not None
-    assert cases[('wabiz.onprem.pre_upgrade', 'ha')].find('failure') is None
+    assert root.get('errors') == '1'
+    assert cases[('wabiz.onprem.health_gate.never', 'verdict')].find('skipped') is not None
+    assert all(case.find('failure') is None for case in suites['wabiz.onprem.pre_upgrade.ha'].iter('testcase'))
 
 
 def test_markdown_and_summary():
