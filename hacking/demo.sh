@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# make demo: start the bundled simulator fleet, gate every cluster, explain the result, stop the simulator.
+# make demo: start the bundled simulator fleet, build the fleet inventory, run the health gate playbook,
+# explain the verdicts, show a wait gate riding out a failover, then stop the simulator.
 # Needs .venv and the collection farm (the Makefile target prepares both).
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO" || exit 1
 PY=${PY:-$REPO/.venv/bin/python}
+BIN=$(dirname "$PY")
 export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$REPO/.build/collections}
 export ANSIBLE_PYTHON_INTERPRETER=$PY ANSIBLE_NOCOLOR=${ANSIBLE_NOCOLOR:-1} ANSIBLE_DEPRECATION_WARNINGS=false
-export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_RETRY_FILES_ENABLED=false
+export ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 FLEET=${FLEET:-$REPO/tests/simulator/fleets/demo.yml}
+REPORT_DIR=${REPORT_DIR:-$REPO/.build/demo-report}
 DEMO=$(mktemp -d "${TMPDIR:-/tmp}/wabiz-demo.XXXXXX")
 SIM_PID=
 
@@ -23,32 +27,78 @@ stop() {
 trap stop EXIT
 
 say() { printf '\n=== %s\n' "$*"; }
+fail() { printf '\ndemo: %s\n' "$*" >&2; exit 1; }
 
-say "1. Starting the webapp simulator with the bundled fleet ($(basename "$FLEET"))"
+say "1. Start the webapp simulator with the bundled fleet ($(basename "$FLEET"))"
 PYTHONPATH=$REPO/tests/simulator "$PY" -m wabiz_sim serve --fleet "$FLEET" --port 0 \
   --cert-dir "$DEMO/certs" --ready-file "$DEMO/ready.json" >"$DEMO/simulator.log" 2>&1 &
 SIM_PID=$!
 for _ in $(seq 1 100); do [ -s "$DEMO/ready.json" ] && break; kill -0 "$SIM_PID" 2>/dev/null || break; sleep 0.1; done
-if [ ! -s "$DEMO/ready.json" ]; then echo "demo: the simulator did not start:"; cat "$DEMO/simulator.log"; exit 1; fi
-"$PY" - "$DEMO/ready.json" "$DEMO/inventory.yml" <<'PY'
+[ -s "$DEMO/ready.json" ] || { cat "$DEMO/simulator.log"; fail "the simulator did not start"; }
+SIM_URL=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["url"])' "$DEMO/ready.json")
+
+# The fleet inventory: one entry per cluster. The password is not in the file: the plugin reads WABIZ_PASSWORD.
+"$PY" - "$DEMO/ready.json" "$DEMO/demo.wabiz.yml" <<'PY'
 import json, sys
 ready = json.load(open(sys.argv[1]))
-hosts = {name: {'wabiz_url': '%s/%s' % (ready['url'], name)} for name in ready['clusters']}
-inventory = {'wabiz_clusters': {'hosts': hosts, 'vars': {'wabiz_ca_path': ready['ca_path']}}}
-json.dump({'all': {'children': inventory}}, open(sys.argv[2], 'w'), indent=2)
-print('    listening on %s (CA %s), clusters: %s' % (ready['url'], ready['ca_path'], ', '.join(ready['clusters'])))
+lines = ['plugin: wabiz.onprem.support', 'username: admin', 'ca_path: %s' % ready['ca_path'], 'clusters:']
+lines += ['  - {name: %s, url: "%s/%s"}' % (name, ready['url'], name) for name in ready['clusters']]
+open(sys.argv[2], 'w').write('\n'.join(lines) + '\n')
+print('    listening on %s, clusters: %s' % (ready['url'], ', '.join(ready['clusters'])))
 PY
+export WABIZ_PASSWORD='Adm1n!pass'
+echo "    inventory file (no secret in it; the password comes from \$WABIZ_PASSWORD):"
+sed 's/^/      /' "$DEMO/demo.wabiz.yml"
 
-say "2. Gating every cluster with wabiz.onprem.support_info"
-# The password comes from the environment, never from a file in the demo.
-export WABIZ_USERNAME=admin WABIZ_PASSWORD='Adm1n!pass'
-ansible-playbook -i "$DEMO/inventory.yml" "$REPO/hacking/demo/gate.yml"
+say "2. The fleet as Ansible sees it: clusters, nodes, role and shard groups (one concurrent read of the fleet)"
+"$BIN/ansible-inventory" -i "$DEMO/demo.wabiz.yml" --graph || fail "ansible-inventory failed"
 
-say "3. What this means"
-cat <<'TXT'
-    A cluster marked PASS is safe to go on: every shard has exactly one owner, the nodes that must be
-    connected to WhatsApp are, disks, build expiry, versions and schema are fine.
-    A cluster marked STOP lists every reason at once (code, node, message); fix them, then run the gate again.
-    The play fails the STOP clusters only; the others went on.
-TXT
+say "3. The health gate over every cluster (ansible-playbook wabiz.onprem.health_gate), no second API call"
+mkdir -p "$REPORT_DIR"
+"$BIN/ansible-playbook" -i "$DEMO/demo.wabiz.yml" wabiz.onprem.health_gate -e "fleet_report_dir=$REPORT_DIR" \
+  | tee "$DEMO/gate.log"
+rc=${PIPESTATUS[0]}
+case $rc in
+  0|2) ;;
+  *) fail "the health gate playbook broke (exit $rc), see above" ;;
+esac
+[ -s "$REPORT_DIR/wabiz-report.json" ] || fail "no report was written to $REPORT_DIR"
+
+say "4. What this means"
+"$PY" - "$REPORT_DIR/wabiz-report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+for result in report['results']:
+    if result['outcome'] == 'passed':
+        print('    GO    %-15s %s cluster: safe to go on%s' % (
+            result['cluster'], result['topology'],
+            ' (%d warning(s) below the gate)' % len(result['findings']) if result['findings'] else ''))
+    elif result['outcome'] == 'error':
+        print('    STOP  %-15s could not be checked: [%s] %s' % (result['cluster'], result['error']['code'], result['error']['message']))
+    else:
+        below = len(result['findings']) - len(result['blocking'])
+        print('    STOP  %-15s %s cluster: %d reason(s) to stop%s:' % (
+            result['cluster'], result['topology'], len(result['blocking']), ' and %d warning(s) below the gate' % below if below else ''))
+        for finding in result['blocking'] + [f for f in result['findings'] if f not in result['blocking']]:
+            print('            - %-8s %-22s %-26s %s' % (finding['severity'], finding['code'], finding['node'] or '(cluster)', finding['message']))
+print()
+print('    The play failed the STOP clusters only (exit code 2); the GO clusters went on.')
+PY
+echo "    Reports (same verdicts in three formats):"
+for ext in json md xml; do echo "      $REPORT_DIR/wabiz-report.$ext"; done
+
+say "5. A wait gate riding out a failover: kill the shard owner of ha-healthy, gate until the standby took over"
+sim_control() {  # POST a JSON body to the simulator's control API (a test tool, see tests/simulator/README.md)
+  "$PY" -c 'import json, sys, requests; requests.post(sys.argv[1], json=json.loads(sys.argv[2]), verify=sys.argv[3], timeout=10).raise_for_status()' \
+    "$SIM_URL/__sim/$1" "$2" "$DEMO/certs/ca.pem"
+}
+sim_control clusters/ha-healthy '{"unhealthy_interval": 6}' || fail "simulator control call failed"
+sim_control clusters/ha-healthy/failover '{}' || fail "simulator control call failed"
+echo "    wacore1 (owner of shards -1 and 0) is down; the standby takes over after 6 s"
+"$BIN/ansible-playbook" -i "$DEMO/demo.wabiz.yml" wabiz.onprem.health_gate -e wabiz_hosts=ha-healthy \
+  -e health_gate_refresh=true -e health_gate_wait_timeout=60 -e health_gate_wait_delay=2 \
+  -e '{"wabiz_password": "{{ lookup(\"ansible.builtin.env\", \"WABIZ_PASSWORD\") }}"}' \
+  -e "fleet_report_dir=$DEMO/failover-report" | grep -E "RETRYING|passed the health gate|FAILED the health gate|^ha-healthy" \
+  || fail "the wait gate did not pass"
+echo "    The gate polled while the cluster had no shard owner and let the change go on once it had one."
 exit 0
