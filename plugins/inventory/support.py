@@ -556,4 +556,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if failed and self.get_option('fail_on_error'):
             raise AnsibleError('wabiz.onprem.support: %d cluster(s) could not be read (fail_on_error is set): %s' % (
                 len(failed), '; '.join('%s: [%s] %s' % (name, error.get('code'), error.get('message')) for name, error in failed)))
-
