@@ -131,10 +131,12 @@ def _retry_after_seconds(value):
 
 
 def public_url(url):
-    """The URL without user info, fit for messages."""
-    parts = urlsplit(url)
+    """The URL fit for messages and reports: no user info, query or fragment; None for a non-string."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
     netloc = parts.netloc.rsplit('@', 1)[-1]
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, '', ''))
 
 
 class Client(object):
@@ -152,7 +154,7 @@ class Client(object):
             raise RuntimeError('the Python library requests is required')
         parts = urlsplit(url or '')
         if parts.scheme not in ('https', 'http') or not parts.hostname:
-            raise WabizError('unreachable', 'url must look like https://HOST[:PORT][/PREFIX], got %r' % public_url(url or ''))
+            raise WabizError('unreachable', 'url must look like https://HOST[:PORT][/PREFIX], got %r' % (public_url(url) or ''))
         self.url = public_url(url).rstrip('/')
         self.username = username
         self.password = password

@@ -23,7 +23,7 @@ source=None, attempts=None, wait_timeout=None)`` -> the ``wabiz_gate`` dict. ``s
 ``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did not pass
 the message says the deadline ran out) only annotate the verdict.
 
-``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)``,
+``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
 ``safe_error(error)``.
 """
 
@@ -32,6 +32,7 @@ __metaclass__ = type
 
 from datetime import datetime, timezone
 
+from ansible_collections.wabiz.onprem.plugins.module_utils._client import public_url as safe_url
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
     PolicyError,
     report_from_normalized,
@@ -46,20 +47,6 @@ ERROR_KEYS = ('code', 'message', 'status', 'api_code', 'title', 'details', 'retr
 def utc_now():
     """The current time as ``2026-03-01T12:00:00Z``."""
     return datetime.now(timezone.utc).replace(microsecond=0).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def safe_url(url):
-    """``url`` without user info, query or fragment (``https://u:p@h:9090/x?t=1`` -> ``https://h:9090/x``)."""
-    if not url or not isinstance(url, str):
-        return None
-    text = url.strip()
-    scheme, sep, rest = text.partition('://')
-    if not sep:
-        scheme, rest = '', text
-    rest = rest.split('#', 1)[0].split('?', 1)[0]
-    host, slash, path = rest.partition('/')
-    host = host.rpartition('@')[2]
-    return '%s%s%s%s%s' % (scheme, sep, host, slash, path)
 
 
 def safe_error(error):
