@@ -99,6 +99,41 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, 
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
 
 
+def stored_support(host_vars):
+    """The support data a host already carries: ``ansible_facts['wabiz_support']`` (support_facts) first, then the
+    ``wabiz_support`` host variable (inventory plugin); None when there is none."""
+    facts = host_vars.get('ansible_facts')
+    data = facts.get('wabiz_support') if isinstance(facts, Mapping) else None
+    if data is None:
+        data = host_vars.get('wabiz_support')
+    return data if isinstance(data, Mapping) else None
+
+
+def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True):
+    """Gate many cluster hosts in one pass from the support data they already carry.
+
+    Returns ``{verdicts: {host: wabiz_gate}, failed: [hosts], pending: [hosts]}``: ``pending`` are the hosts with no
+    stored data (or all of them when ``use_stored`` is false), to be gated over the API one by one."""
+    verdicts = {}
+    pending = []
+    policy = _plain(policy)
+    for host in hosts:
+        try:
+            host_vars = hostvars[host]
+        except KeyError:
+            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %r is not an inventory host' % (host,))
+        data = stored_support(host_vars) if use_stored else None
+        if data is None:
+            pending.append(host)
+            continue
+        try:
+            verdicts[host] = _gate_verdict(_plain(data), policy=policy, fail_on=fail_on, cluster=host_vars.get('wabiz_cluster') or host,
+                                           url=host_vars.get('wabiz_url'), source='stored')
+        except ValueError as exc:
+            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s: %s' % (host, exc))
+    return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
+
+
 def upgrade_check(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
                   cluster=None, url=None, checked_at=None):
     """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""
@@ -119,5 +154,6 @@ class FilterModule(object):
             'shard_map': shard_map,
             'nodes_by_role': nodes_by_role,
             'gate_verdict': gate_verdict,
+            'fleet_gate': fleet_gate,
             'upgrade_check': upgrade_check,
         }

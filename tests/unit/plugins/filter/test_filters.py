@@ -44,8 +44,8 @@ def faulty(support):
 
 
 def test_filters_registered():
-    assert set(F) == {'support_findings', 'support_report', 'shard_map', 'nodes_by_role', 'gate_verdict', 'upgrade_check',
-                      'fleet_report', 'fleet_report_render'}
+    assert set(F) == {'support_findings', 'support_report', 'shard_map', 'nodes_by_role', 'gate_verdict', 'fleet_gate',
+                      'upgrade_check', 'fleet_report', 'fleet_report_render'}
 
 
 def test_support_findings_rechecks_with_policy():
@@ -185,3 +185,33 @@ def test_fleet_report_from_hostvars_reads_only_verdicts():
         F['fleet_report'](hostvars, hosts=['zzz'])
     with pytest.raises(AnsibleFilterError, match='format'):
         F['fleet_report_render'](built, 'pdf')
+
+
+def test_fleet_gate_uses_facts_first_then_inventory_data_and_lists_pending():
+    def break_shard(support):
+        owner = [key for key in sorted(support) if support[key].get('shards') == [[0, 0]]][0]
+        support[owner]['socket_conn'] = 'DN'
+    healthy, faulty = report('mc4'), report('mc4', break_shard)
+    hostvars = {
+        'eu-1': {'wabiz_support': healthy, 'wabiz_cluster': 'eu-1', 'wabiz_url': 'https://u:p@wa-eu-1:9090'},
+        'eu-2': {'wabiz_support': healthy, 'ansible_facts': {'wabiz_support': faulty}},
+        'lab': {'ansible_facts': {}},
+        'down': {'wabiz_support': {'reachable': False, 'status': 'unknown', 'error': {'code': 'unreachable', 'message': 'refused'}}},
+    }
+    fleet = F['fleet_gate'](hostvars, ['eu-1', 'eu-2', 'lab', 'down'], policy={'min_standby_coreapps': 0})
+    assert sorted(fleet['verdicts']) == ['down', 'eu-1', 'eu-2']
+    assert fleet['verdicts']['eu-1']['passed'] is True and fleet['verdicts']['eu-1']['url'] == 'https://wa-eu-1:9090'
+    assert fleet['verdicts']['eu-1']['source'] == 'stored'
+    assert 'socket_conn_down' in [f['code'] for f in fleet['verdicts']['eu-2']['blocking']]
+    assert fleet['verdicts']['down']['error']['code'] == 'unreachable'
+    assert fleet['failed'] == ['eu-2', 'down']
+    assert fleet['pending'] == ['lab']
+    # the same verdict as the one-host filter
+    assert fleet['verdicts']['eu-2']['findings'] == F['gate_verdict'](faulty, policy={'min_standby_coreapps': 0})['findings']
+
+
+def test_fleet_gate_refresh_puts_every_host_in_pending():
+    hostvars = {'eu-1': {'wabiz_support': report('ha')}}
+    assert F['fleet_gate'](hostvars, ['eu-1'], use_stored=False) == {'verdicts': {}, 'failed': [], 'pending': ['eu-1']}
+    with pytest.raises(AnsibleFilterError, match='not an inventory host'):
+        F['fleet_gate'](hostvars, ['nope'])
