@@ -6,13 +6,13 @@ For every size N it starts one simulator process with N multiconnect clusters (2
 5 coreapps, 4 shards), then runs each variant as a subprocess and measures wall time, CPU time and
 peak memory of the whole process tree:
 
-  a   inventory plugin + the wabiz.onprem.health_gate role on every cluster host (gate_role.yml)
-  a2  inventory plugin + one fleet-wide gate task (gate_fleet.yml): same verdicts, no fork per host
+  a   inventory plugin + the wabiz.onprem.health_gate playbook (fleet mode from the inventory data, report files)
+  a1  inventory plugin + the health_gate role's per-host entry point on every cluster host (gate_role.yml)
   b   wabiz.onprem.support_info per cluster host, static inventory, default forks
   c   DIY baseline: ansible.builtin.uri login + support + assert (diy_baseline.yml), default forks
   d   cached inventory: ansible-inventory --graph answered from the jsonfile cache (simulator stopped)
   d2  the same with --list (adds ansible-inventory's JSON dump of every host variable)
-  e   cached inventory + fleet-wide gate (gate_fleet.yml), simulator stopped
+  e   cached inventory + the wabiz.onprem.health_gate playbook, simulator stopped
 
 Memory: "peak PSS" is the highest sum of the proportional set size (/proc/PID/smaps_rollup) over the
 process tree, sampled every 50 ms (forked Ansible workers share pages; PSS counts them once);
@@ -44,15 +44,15 @@ COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 SIM_PATH = os.path.join(REPO, 'tests', 'simulator')
 PASSWORD = 'Adm1n!pass'
 VARIANTS = {
-    'a': 'inventory plugin + health_gate role',
-    'a2': 'inventory plugin + fleet-wide gate task',
+    'a': 'inventory plugin + health_gate playbook',
+    'a1': 'inventory plugin + health_gate role per host',
     'b': 'support_info per host (forks 5)',
     'c': 'DIY uri + assert (forks 5)',
     'd': 'cached inventory (ansible-inventory --graph)',
     'd2': 'cached inventory (ansible-inventory --list)',
-    'e': 'cached inventory + fleet-wide gate task',
+    'e': 'cached inventory + health_gate playbook',
 }
-ORDER = ('a', 'a2', 'b', 'c', 'd', 'd2', 'e')
+ORDER = ('a', 'a1', 'b', 'c', 'd', 'd2', 'e')
 CACHED = ('d', 'd2', 'e')
 
 
@@ -242,14 +242,14 @@ def commands(paths, workdir):
     playbook = os.path.join(VENV_BIN, 'ansible-playbook')
     inventory = os.path.join(VENV_BIN, 'ansible-inventory')
     return {
-        'a': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_role.yml')],
-        'a2': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_fleet.yml')],
+        'a': [playbook, '-i', paths['plugin'], 'wabiz.onprem.health_gate', '-e', 'fleet_report_dir=%s' % os.path.join(workdir, 'report-a')],
+        'a1': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_role.yml')],
         'b': [playbook, '-i', paths['static'], os.path.join(HERE, 'support_info_per_host.yml')],
         'c': [playbook, '-i', paths['static'], os.path.join(HERE, 'diy_baseline.yml')],
         'warm': [inventory, '-i', paths['cached'], '--graph'],
         'd': [inventory, '-i', paths['cached'], '--graph', '--output', os.path.join(workdir, 'cached-graph.txt')],
         'd2': [inventory, '-i', paths['cached'], '--list', '--output', os.path.join(workdir, 'cached-list.json')],
-        'e': [playbook, '-i', paths['cached'], os.path.join(HERE, 'gate_fleet.yml')],
+        'e': [playbook, '-i', paths['cached'], 'wabiz.onprem.health_gate', '-e', 'fleet_report_dir=%s' % os.path.join(workdir, 'report-e')],
     }
 
 
