@@ -7,7 +7,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Connection options of every plugin that talks to a webapp."""
+    """Connection options of every plugin that talks to a webapp: DOCUMENTATION (the url, modules),
+    CREDENTIALS (modules and the inventory), PLUGINS (the env sources of CREDENTIALS for the inventory), POLICY."""
 
     DOCUMENTATION = r'''
 options:
@@ -19,6 +20,10 @@ options:
       - Falls back to the E(WABIZ_URL) environment variable.
     type: str
     required: true
+'''
+
+    CREDENTIALS = r'''
+options:
   username:
     description:
       - User to log in with (C(POST /v1/users/login)); any user works, the admin role is not needed.
@@ -62,6 +67,25 @@ options:
         retriable (1015, 1016, 1017, 1018), with exponential back-off that honours C(Retry-After).
     type: int
     default: 2
+'''
+
+    PLUGINS = r'''
+options:
+  username:
+    env:
+      - name: WABIZ_USERNAME
+  password:
+    env:
+      - name: WABIZ_PASSWORD
+  token:
+    env:
+      - name: WABIZ_TOKEN
+  validate_certs:
+    env:
+      - name: WABIZ_VALIDATE_CERTS
+  ca_path:
+    env:
+      - name: WABIZ_CA_PATH
 '''
 
     POLICY = r'''

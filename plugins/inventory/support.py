@@ -22,6 +22,8 @@ description:
   - With O(cache) on, the redacted raw answers are cached under one key per inventory source and the host
     variables are derived from them on every run; a run answered from the cache makes no HTTP request.
   - The configuration file name must end in C(.wabiz.yml) or C(.wabiz.yaml).
+  - The connection options at the top level are the defaults of every cluster. String values are templated and may
+    be vault-encrypted; the password and the token are never stored in a host variable nor in the cache.
 author:
   - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
@@ -29,6 +31,8 @@ requirements:
 extends_documentation_fragment:
   - constructed
   - inventory_cache
+  - wabiz.onprem.connection.CREDENTIALS
+  - wabiz.onprem.connection.PLUGINS
   - wabiz.onprem.connection.POLICY
 options:
   plugin:
@@ -48,52 +52,6 @@ options:
     type: list
     elements: dict
     required: true
-  username:
-    description:
-      - Default user to log in with, for clusters that do not set C(username). Any user works, admin is not needed.
-      - The collection never changes a password; an account that still has its first password fails with
-        C(password_change_required).
-    type: str
-    env:
-      - name: WABIZ_USERNAME
-  password:
-    description:
-      - Default password of O(username). Never stored in a host variable nor in the cache.
-      - Templated; may be vault-encrypted.
-    type: str
-    env:
-      - name: WABIZ_PASSWORD
-  token:
-    description:
-      - Default bearer token to use instead of logging in. Never stored in a host variable nor in the cache.
-    type: str
-    env:
-      - name: WABIZ_TOKEN
-  validate_certs:
-    description:
-      - Verify the webapps' TLS certificates. Give the CA with O(ca_path) rather than turning this off.
-    type: bool
-    default: true
-    env:
-      - name: WABIZ_VALIDATE_CERTS
-  ca_path:
-    description:
-      - PEM file of the CA (or bundle) that signed the webapp certificates, used instead of the system store.
-    type: path
-    aliases: [ca_cert]
-    env:
-      - name: WABIZ_CA_PATH
-  timeout:
-    description:
-      - Seconds to wait for a connection and for each read, per attempt.
-    type: float
-    default: 10
-  retries:
-    description:
-      - Retries on connection errors, timeouts, HTTP 429 and 503 and the API errors documented as retriable, with
-        exponential back-off that honours C(Retry-After).
-    type: int
-    default: 2
   nodes:
     description:
       - Add one host per node (group C(wabiz_nodes)) with the groups by cluster, role and shard.
@@ -189,9 +147,9 @@ from ansible.utils.display import Display
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
     Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES,
 )
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate, merge_policy, PolicyError
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact, SupportShapeError
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import summary
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import merge_policy, PolicyError
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact
+from ansible_collections.wabiz.onprem.plugins.module_utils._module import report_from_fetched
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
 
 display = Display()
@@ -423,15 +381,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                       'msg': '[%s] %s' % (error.get('code'), error.get('message'))}
         else:
             try:
-                report = evaluate(entry['support'], shard_count=entry.get('shard_count'), policy=config['policy'])
-            except SupportShapeError as exc:
-                error = {'code': 'bad_response', 'message': 'GET %s/v1/support: %s' % (config['url'].rstrip('/'), to_native(exc))}
-                report = {'reachable': True, 'error': error, 'msg': '[bad_response] %s' % error['message']}
-            else:
-                if entry.get('shard_count_error'):
-                    report['cluster']['shard_count_error'] = entry['shard_count_error']
-                report['reachable'] = True
-                report['msg'] = summary(report)
+                report = report_from_fetched(entry, config['url'], config['policy'])
+            except WabizError as error:
+                report = {'reachable': True, 'error': error.to_dict(), 'msg': str(error)}
         report['fetched_at'] = fetched_at
         return make_unsafe(report)
 

@@ -63,13 +63,23 @@ def collect(module):
     )
     with client:
         fetched = client.fetch()
-    try:
-        report = evaluate(fetched['support'], shard_count=fetched['shard_count'], policy=policy)
-    except SupportShapeError as exc:
-        raise WabizError('bad_response', 'GET %s/v1/support: %s' % (client.url, exc))
-    if fetched['shard_count_error']:
-        report['cluster']['shard_count_error'] = fetched['shard_count_error']
+    report = report_from_fetched(fetched, client.url, policy)
     report['support'] = redact(fetched['support'])
+    return report
+
+
+def report_from_fetched(fetched, url, policy):
+    """The one path after the HTTP step, for the modules and the inventory plugin: the report of a
+    ``Client.fetch()`` result plus ``reachable`` and the one-line ``msg``; a body of the wrong shape is
+    a ``bad_response`` WabizError."""
+    try:
+        report = evaluate(fetched['support'], shard_count=fetched.get('shard_count'), policy=policy)
+    except SupportShapeError as exc:
+        raise WabizError('bad_response', 'GET %s/v1/support: %s' % (url.rstrip('/'), exc))
+    if fetched.get('shard_count_error'):
+        report['cluster']['shard_count_error'] = fetched['shard_count_error']
+    report['reachable'] = True
+    report['msg'] = summary(report)
     return report
 
 

@@ -24,6 +24,7 @@ requirements:
   - requests
 extends_documentation_fragment:
   - wabiz.onprem.connection
+  - wabiz.onprem.connection.CREDENTIALS
   - wabiz.onprem.connection.POLICY
   - wabiz.onprem.attributes
   - wabiz.onprem.attributes.FACTS
@@ -111,7 +112,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect, summary
+from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect
 
 
 def pick_node(nodes, wanted):
@@ -142,13 +143,12 @@ def main():
         module.exit_json(changed=False, ansible_facts=dict(wabiz_support=facts))
     if not params['include_support']:
         report.pop('support', None)
-    report['reachable'] = True
     report['node'] = None
     if params['node'] is not None:
         report['node'] = pick_node(report['nodes'], params['node'])
         if report['node'] is None:
             module.warn('no node named %r in the support answer of %s' % (params['node'], params['url']))
-    module.exit_json(changed=False, msg=summary(report), ansible_facts=dict(wabiz_support=report))
+    module.exit_json(changed=False, msg=report['msg'], ansible_facts=dict(wabiz_support=report))
 
 
 if __name__ == '__main__':

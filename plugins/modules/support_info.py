@@ -26,6 +26,7 @@ requirements:
   - requests
 extends_documentation_fragment:
   - wabiz.onprem.connection
+  - wabiz.onprem.connection.CREDENTIALS
   - wabiz.onprem.connection.POLICY
   - wabiz.onprem.attributes
 notes:
@@ -183,7 +184,7 @@ error:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect, summary
+from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect
 
 
 def main():
@@ -193,7 +194,7 @@ def main():
         report = collect(module)
     except WabizError as error:
         module.fail_json(msg=str(error), error=error.to_dict(), reachable=error.reachable, changed=False)
-    module.exit_json(changed=False, reachable=True, msg=summary(report), **report)
+    module.exit_json(changed=False, **report)
 
 
 if __name__ == '__main__':
