@@ -10,16 +10,9 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
-    CHECKS,
-    build_report,
-    render_json,
-    render_junit,
-    render_markdown,
-    summary_lines,
-)
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import CHECKS, RENDERERS, build_report, summary_lines
 
-FORMATS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit, 'summary': summary_lines}
+FORMATS = dict(RENDERERS, summary=summary_lines)
 
 
 def _plain(value):

@@ -15,7 +15,8 @@ Public API:
     result for ``health_gate``. The report validates against ``REPORT_SCHEMA`` (the file
     ``roles/fleet_report/files/report.schema.json`` is the same schema).
 
-``render_json(report)``, ``render_markdown(report)``, ``render_junit(report)`` -> str
+``render_json(report)``, ``render_markdown(report)``, ``render_junit(report)`` -> str (``RENDERERS`` by format name,
+``EXTENSIONS`` the file extension of each format)
 ``summary_lines(report)`` -> list of str (a fixed-width table for the play output)
 """
 
@@ -258,6 +259,10 @@ def render_junit(report):
         ET.indent(root)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- wabiz.onprem report fingerprint: %s -->\n' % report['fingerprint']
             + ET.tostring(root, encoding='unicode') + '\n')
+
+
+RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit}
+EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml'}
 
 
 # ------------------------------------------------------------------------------------------------ play output

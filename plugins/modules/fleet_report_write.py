@@ -1,0 +1,90 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: fleet_report_write
+short_description: Write a fleet report as JSON, Markdown and JUnit XML files on the controller
+version_added: 0.1.0
+description:
+  - Writes a report built by the P(wabiz.onprem.fleet_report#filter) filter into O(dir), one file per format, each
+    atomically (a temporary file in the same directory, then a rename).
+  - Every file carries the fingerprint of the verdicts. When the files exist and the first one already carries the
+    fingerprint of O(report), nothing is written and the task is not changed, so a rerun over an unchanged fleet is
+    idempotent.
+  - Runs on the controller as an action plugin, without a module run per file. Used by the
+    R(wabiz.onprem.fleet_report,ansible_collections.wabiz.onprem.fleet_report_role) role.
+  - Changes nothing on the WhatsApp Business API clients.
+author:
+  - wabiz.onprem maintainers (@wabiz-onprem)
+options:
+  report:
+    description: The report, as built by P(wabiz.onprem.fleet_report#filter).
+    type: dict
+    required: true
+  dir:
+    description: Directory of the files on the controller; created (mode C(0755)) when missing.
+    type: path
+    required: true
+  basename:
+    description: File name without the extension (C(.json), C(.md), C(.xml)).
+    type: str
+    default: wabiz-report
+  formats:
+    description: Formats to write.
+    type: list
+    elements: str
+    choices: [json, markdown, junit]
+    default: [json, markdown, junit]
+  mode:
+    description: File mode of the files, an octal string.
+    type: raw
+    default: '0644'
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: In check mode it says whether it would write, and writes nothing.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff mode).
+    support: none
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+'''
+
+EXAMPLES = r'''
+- name: Build the report from the verdicts of the play's hosts
+  ansible.builtin.set_fact:
+    report: "{{ hostvars | wabiz.onprem.fleet_report(hosts=ansible_play_hosts_all) }}"
+  run_once: true
+
+- name: Write it
+  wabiz.onprem.fleet_report_write:
+    report: "{{ report }}"
+    dir: /var/tmp/wabiz-report
+  run_once: true
+'''
+
+RETURN = r'''
+paths:
+  description: The report files, in the order of O(formats).
+  returned: always
+  type: list
+  elements: str
+  sample: [/var/tmp/wabiz-report/wabiz-report.json, /var/tmp/wabiz-report/wabiz-report.md, /var/tmp/wabiz-report/wabiz-report.xml]
+fingerprint:
+  description: Fingerprint of the verdicts in the report.
+  returned: always
+  type: str
+  sample: 5f0c1c8e2b7d4a3f9e6b1d0c2a4e8f7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f
+'''
