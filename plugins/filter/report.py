@@ -11,16 +11,9 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import CHECKS, RENDERERS, build_report, summary_lines
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 
 FORMATS = dict(RENDERERS, summary=summary_lines)
-
-
-def _plain(value):
-    if isinstance(value, Mapping):
-        return dict((key, _plain(item)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
 
 
 def fleet_report(data, hosts=None, title=None, generated_at=None):
@@ -37,10 +30,10 @@ def fleet_report(data, hosts=None, title=None, generated_at=None):
             host_vars = data[host]
             entry = {'host': host}
             for dummy, fact in CHECKS:
-                entry[fact] = _plain(host_vars.get(fact)) if fact in host_vars else None
+                entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
             entries.append(entry)
     else:
-        entries = _plain(data)
+        entries = plain(data)
     try:
         return build_report(entries, title=title, generated_at=generated_at)
     except (ValueError, KeyError, TypeError) as exc:
@@ -52,7 +45,7 @@ def fleet_report_render(report, fmt='json'):
     if fmt not in FORMATS:
         raise AnsibleFilterError('wabiz.onprem.fleet_report_render: format must be one of %s, got %r' % (', '.join(sorted(FORMATS)), fmt))
     try:
-        return FORMATS[fmt](_plain(report))
+        return FORMATS[fmt](plain(report))
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_report_render: expected a report made by wabiz.onprem.fleet_report (%s: %s)'
                                  % (type(exc).__name__, exc))

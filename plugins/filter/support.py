@@ -18,20 +18,12 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._support import ROLES
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import assess
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
-
-
-def _plain(value):
-    """Deep copy of Ansible's lazy containers into plain dicts and lists."""
-    if isinstance(value, Mapping):
-        return dict((key, _plain(item)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 
 
 def _report(name, data, policy=None):
     try:
-        report, error = _support_report(_plain(data), _plain(policy))
+        report, error = _support_report(plain(data), plain(policy))
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.%s: %s' % (name, exc))
     if error is not None:
@@ -50,7 +42,7 @@ def support_report(data, policy=None):
 
 
 def _nodes(name, data):
-    data = _plain(data)
+    data = plain(data)
     if isinstance(data, dict) and isinstance(data.get('nodes'), list):
         return data['nodes']
     if isinstance(data, list) and all(isinstance(node, dict) and 'name' in node for node in data):
@@ -61,7 +53,7 @@ def _nodes(name, data):
 
 def shard_map(data):
     """Shard id (int, -1 = control shard) -> sorted list of owning node names; unowned shards map to []."""
-    data = _plain(data)
+    data = plain(data)
     nodes = _nodes('shard_map', data)
     result = {}
     cluster = data.get('cluster') if isinstance(data, dict) else None
@@ -93,7 +85,7 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, 
                  wait_timeout=None):
     """The wabiz_gate verdict of support data (or of a failed support_info result)."""
     try:
-        return _gate_verdict(_plain(data), policy=_plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at,
+        return _gate_verdict(plain(data), policy=plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at,
                              source=source, attempts=attempts, wait_timeout=wait_timeout)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
@@ -116,7 +108,7 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     stored data (or all of them when ``use_stored`` is false), to be gated over the API one by one."""
     verdicts = {}
     pending = []
-    policy = _plain(policy)
+    policy = plain(policy)
     for host in hosts:
         try:
             host_vars = hostvars[host]
@@ -127,7 +119,7 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
             pending.append(host)
             continue
         try:
-            verdicts[host] = _gate_verdict(_plain(data), policy=policy, fail_on=fail_on, cluster=host_vars.get('wabiz_cluster') or host,
+            verdicts[host] = _gate_verdict(plain(data), policy=policy, fail_on=fail_on, cluster=host_vars.get('wabiz_cluster') or host,
                                            url=host_vars.get('wabiz_url'), source='stored')
         except ValueError as exc:
             raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s: %s' % (host, exc))
@@ -138,8 +130,8 @@ def upgrade_check(data, target_version, policy=None, fail_on='critical', min_fre
                   cluster=None, url=None, checked_at=None):
     """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""
     try:
-        return assess(_plain(data), target_version, policy=_plain(policy), fail_on=fail_on, min_free_space=min_free_space,
-                      free_space=_plain(free_space), cluster=cluster, url=url, checked_at=checked_at)
+        return assess(plain(data), target_version, policy=plain(policy), fail_on=fail_on, min_free_space=min_free_space,
+                      free_space=plain(free_space), cluster=cluster, url=url, checked_at=checked_at)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.upgrade_check: %s' % exc)
 

@@ -21,14 +21,9 @@ import sys
 
 import pytest
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-SIMULATOR_DIR = os.path.join(REPO, 'tests', 'simulator')
-if SIMULATOR_DIR not in sys.path:
-    sys.path.insert(0, SIMULATOR_DIR)
+from integration_helpers import BIN, REPO
+from wabiz_sim.testing import Simulator
 
-from wabiz_sim.testing import Simulator  # noqa: E402  pylint: disable=wrong-import-position
-
-BIN = os.path.dirname(sys.executable)
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'golden', 'inventory.json')
 ADMIN_PASSWORD = 'Adm1n!pass'
 VAULT_PASSWORD = 'inventory-vault-pass'
