@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""wabiz.onprem.fleet_report_write in a real ansible-playbook run: files, mode, idempotence, check mode."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import stat
+import xml.etree.ElementTree as ET
+
+from integration_helpers import run_playbook
+
+VERDICT = {'cluster': 'eu-1', 'passed': False, 'status': 'critical', 'fail_on': 'critical', 'topology': 'ha',
+           'findings': [{'code': 'socket_conn_down', 'severity': 'critical', 'node': 'wacore1:abc', 'message': 'down <&>'}],
+           'blocking': [{'code': 'socket_conn_down', 'severity': 'critical', 'node': 'wacore1:abc', 'message': 'down <&>'}],
+           'error': None, 'checked_at': '2026-01-01T00:00:00Z', 'message': 'eu-1 FAILED'}
+
+
+def play(out, status_var, extra=None):
+    args = {'report': "{{ [{'host': 'eu-1', 'wabiz_gate': verdict}] | wabiz.onprem.fleet_report }}", 'dir': str(out), 'mode': '0640'}
+    args.update(extra or {})
+    return [{'hosts': 'localhost', 'gather_facts': False, 'vars': {'verdict': VERDICT}, 'tasks': [
+        {'name': 'Write', 'wabiz.onprem.fleet_report_write': args, 'register': 'written'},
+        {'name': 'Save', 'ansible.builtin.copy': {'content': '{{ written | to_json }}', 'dest': str(status_var), 'mode': '0600'}},
+    ]}]
+
+
+def test_writes_three_files_then_is_idempotent(tmp_path):
+    out = tmp_path / 'reports' / 'nested'
+    status = tmp_path / 'status.json'
+    first = run_playbook(tmp_path / 'play.yml', play(out, status))
+    assert first.rc == 0, first
+    written = json.loads(status.read_text())
+    assert written['changed'] is True
+    assert [os.path.basename(path) for path in written['paths']] == ['wabiz-report.json', 'wabiz-report.md', 'wabiz-report.xml']
+    report = json.loads((out / 'wabiz-report.json').read_text())
+    assert report['results'][0]['outcome'] == 'failed'
+    case = ET.parse(str(out / 'wabiz-report.xml')).getroot().find(".//testcase[@name='socket_conn_down']")
+    assert case.find('failure') is not None and 'down <&>' in case.find('failure').text
+    assert stat.S_IMODE(os.stat(str(out / 'wabiz-report.md')).st_mode) == 0o640
+    assert not [name for name in os.listdir(str(out)) if name.startswith('.')]  # no temporary file left behind
+
+    second = run_playbook(tmp_path / 'play.yml', play(out, status))
+    assert second.rc == 0, second
+    assert json.loads(status.read_text())['changed'] is False
+
+
+def test_check_mode_writes_nothing(tmp_path):
+    out = tmp_path / 'reports'
+    status = tmp_path / 'status.json'
+    playbook = play(out, status)
+    playbook[0]['tasks'][1]['check_mode'] = False
+    result = run_playbook(tmp_path / 'play.yml', playbook, args=['--check'])
+    assert result.rc == 0, result
+    assert json.loads(status.read_text())['changed'] is True
+    assert not out.exists()
+
+
+def test_unwritable_directory_is_one_clear_error(tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a directory')
+    result = run_playbook(tmp_path / 'play.yml', play(blocker / 'sub', tmp_path / 'status.json'))
+    assert result.rc != 0
+    assert 'cannot write the fleet report to' in result.output
+    assert 'Traceback' not in result.output
