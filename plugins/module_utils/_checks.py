@@ -47,6 +47,8 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._support import (  # 
     UNBOUNDED,
     SupportShapeError,
     normalize,
+    to_bool,
+    to_int,
 )
 
 CRITICAL = 'critical'
@@ -116,8 +118,6 @@ _SIZE_HELP = 'expected bytes as an integer, or a number with a unit B, KB, MB, G
 _HUMAN_UNITS = ('KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB')
 _INT_RE = re.compile(r'^[+-]?\d+$')
 _NUMBER_RE = re.compile(r'^[+-]?(\d+(\.\d*)?|\.\d+)$')
-_TRUE_STRINGS = frozenset(('true', 'yes', 'on', '1'))
-_FALSE_STRINGS = frozenset(('false', 'no', 'off', '0'))
 _CODE_RANK = dict((code, index) for index, code in enumerate(sorted(FINDING_CODES)))
 _SOURCE_TEXT = {
     'api': 'from GET /v1/account/shards',
@@ -179,11 +179,7 @@ def human_size(value):
 # ---------------------------------------------------------------------------------------------
 
 def _policy_int(path, value, minimum=0):
-    number = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _INT_RE.match(value.strip()):
-        number = int(value.strip())
+    number = to_int(value)[0]
     if number is None or number < minimum:
         raise PolicyError('policy %s: expected an integer >= %d, got %r' % (path, minimum, value))
     return number
@@ -276,14 +272,9 @@ def _v_days(path, value):
 
 
 def _v_bool(path, value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE_STRINGS:
-            return True
-        if text in _FALSE_STRINGS:
-            return False
+    flag = to_bool(value)[0]
+    if flag is not None:
+        return flag
     raise PolicyError('policy %s: expected a boolean, got %r' % (path, value))
 
 

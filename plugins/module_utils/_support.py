@@ -86,7 +86,7 @@ def _type_name(value):
     return type(value).__name__
 
 
-def _to_int(value):
+def to_int(value):
     """Integer or integer-looking string -> (int, None); anything else -> (None, reason)."""
     if isinstance(value, bool):
         return None, 'expected an integer, got bool'
@@ -110,7 +110,7 @@ def _to_str(value):
     return None, 'expected a string, got %s' % _type_name(value)
 
 
-def _to_bool(value):
+def to_bool(value):
     if isinstance(value, bool):
         return value, None
     if isinstance(value, int) and value in (0, 1):
@@ -131,7 +131,7 @@ def _free_space(value):
         if value >= UNBOUNDED:  # NaN compares False and lands below
             return (int(value) if value != float('inf') else UNBOUNDED), None
         return None, 'expected an integer number of bytes, got float %r' % (value,)
-    number, reason = _to_int(value)
+    number, reason = to_int(value)
     if reason:
         return None, reason
     if number < 0:
@@ -188,13 +188,13 @@ def _parse_shards(value):
             if len(item) != 2:
                 reasons.append('range %s does not have exactly two ids' % (_short(item),))
                 continue
-            start, reason_a = _to_int(item[0])
-            end, reason_b = _to_int(item[1])
+            start, reason_a = to_int(item[0])
+            end, reason_b = to_int(item[1])
             if reason_a or reason_b:
                 reasons.append('range %s: %s' % (_short(item), reason_a or reason_b))
                 continue
         else:
-            start, reason = _to_int(item)
+            start, reason = to_int(item)
             if reason:
                 reasons.append('shard %s: %s' % (_short(item), reason))
                 continue
@@ -221,7 +221,7 @@ def _parse_schema(value):
     schema = {}
     reasons = []
     for name, version in value.items():
-        number, reason = _to_int(version)
+        number, reason = to_int(version)
         if reason:
             reasons.append('%s: %s' % (name, reason))
         else:
@@ -238,7 +238,7 @@ def _parse_errors(value):
     errors = []
     for entry in value:
         if isinstance(entry, dict):
-            code, reason = _to_int(entry.get('code'))
+            code, reason = to_int(entry.get('code'))
             if reason:
                 code = entry.get('code') if isinstance(entry.get('code'), str) else None
             title, dummy = _to_str(entry.get('title'))
@@ -375,7 +375,7 @@ def _normalize_node(name, hostname, container_id, entry, keyed, now):
 
     multi_connect = entry.get('multi_connect')
     if multi_connect is not None:
-        node['multi_connect'], reason = _to_bool(multi_connect)
+        node['multi_connect'], reason = to_bool(multi_connect)
         if reason:
             bad('multi_connect', reason)
 
@@ -391,7 +391,7 @@ def _shard_count_argument(value):
     """A shard count given by the caller -> int or None (unusable values are ignored)."""
     if value is None:
         return None
-    number, reason = _to_int(value)
+    number, reason = to_int(value)
     if reason:
         return None
     return number
