@@ -14,6 +14,9 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDERERS, EXTENSIONS
 
+# written on every run: node_exporter's textfile collector wants fresh timestamps even when no verdict changed
+ALWAYS_WRITTEN = ('prometheus',)
+
 ARGUMENT_SPEC = dict(
     report=dict(type='dict', required=True),
     dir=dict(type='path', required=True),
@@ -58,15 +61,16 @@ class ActionModule(ActionBase):
                 with open(paths[0], 'rb') as stream:
                     previous = stream.read()
             # every report file carries the fingerprint of the verdicts: same verdicts, nothing to write
-            if report.get('fingerprint') and to_bytes(report['fingerprint']) in previous:
-                return result
-            result['changed'] = True
-            if self._task.check_mode:
+            unchanged = bool(report.get('fingerprint')) and to_bytes(report['fingerprint']) in previous
+            result['changed'] = not unchanged
+            formats = [name for name in args['formats'] if not unchanged or name in ALWAYS_WRITTEN]
+            if self._task.check_mode or not formats:
                 return result
             if not os.path.isdir(args['dir']):
                 os.makedirs(args['dir'], 0o755)
             for name, path in zip(args['formats'], paths):
-                _write_atomically(path, to_bytes(RENDERERS[name](report)), mode)
+                if name in formats:
+                    _write_atomically(path, to_bytes(RENDERERS[name](report)), mode)
         except (OSError, IOError, ValueError, KeyError) as exc:
             return dict(result, failed=True, msg='cannot write the fleet report to %s: %s' % (args['dir'], to_native(exc)))
         return result

@@ -31,6 +31,8 @@ def fleet_report(data, hosts=None, title=None, generated_at=None):
             entry = {'host': host}
             for dummy, fact in CHECKS:
                 entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
+            if 'wabiz_support' in host_vars:  # node data for the HTML and Prometheus reports (_report_nodes)
+                entry['wabiz_support'] = plain(host_vars['wabiz_support'])
             entries.append(entry)
     else:
         entries = plain(data)

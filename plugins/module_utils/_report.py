@@ -29,6 +29,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_prom import render_prometheus
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import finding_line, safe_error, safe_url, utc_now
 
@@ -114,6 +116,7 @@ def build_report(entries, title=None, generated_at=None):
                 results.append(_result(entry['host'], check, entry[fact]))
         if not found:
             results.append(_result(entry['host'], 'health_gate', None))
+    add_nodes(results, entries)
     results.sort(key=lambda result: (result['cluster'] or '', result['host'], result['check']))
     counts = dict((outcome, sum(1 for result in results if result['outcome'] == outcome)) for outcome in OUTCOMES)
     verdict = 'passed' if results and counts['passed'] == len(results) else (
@@ -261,8 +264,8 @@ def render_junit(report):
             + ET.tostring(root, encoding='unicode') + '\n')
 
 
-RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit}
-EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml'}
+RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit, 'prometheus': render_prometheus}
+EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml', 'prometheus': 'prom'}
 
 
 # ------------------------------------------------------------------------------------------------ play output
@@ -380,6 +383,7 @@ REPORT_SCHEMA = {
                 'target_version': {'$ref': '#/$defs/nullable_string'},
                 'current_version': {'$ref': '#/$defs/nullable_string'},
                 'plan': {'type': 'array', 'items': {'$ref': '#/$defs/step'}},
+                'nodes': NODES_SCHEMA,
             },
             'allOf': [{
                 'if': {'properties': {'check': {'const': 'pre_upgrade'}}},

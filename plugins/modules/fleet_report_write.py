@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: fleet_report_write
-short_description: Write a fleet report as JSON, Markdown and JUnit XML files on the controller
+short_description: Write a fleet report as JSON, Markdown, JUnit XML and Prometheus files on the controller
 version_added: 0.1.0
 description:
   - Writes a report built by the P(wabiz.onprem.fleet_report#filter) filter into O(dir), one file per format, each
@@ -17,6 +17,8 @@ description:
   - Every file carries the fingerprint of the verdicts. When the files exist and the first one already carries the
     fingerprint of O(report), nothing is written and the task is not changed, so a rerun over an unchanged fleet is
     idempotent.
+  - The C(prometheus) file (for node_exporter's textfile collector) is the exception, it is rewritten on every run (not
+    in check mode) so that its timestamps stay fresh; C(changed) still says only whether the verdicts changed.
   - Runs on the controller as an action plugin, without a module run per file. Used by the
     R(wabiz.onprem.fleet_report,ansible_collections.wabiz.onprem.fleet_report_role) role.
   - Changes nothing on the WhatsApp Business API clients.
@@ -32,14 +34,14 @@ options:
     type: path
     required: true
   basename:
-    description: File name without the extension (C(.json), C(.md), C(.xml)).
+    description: File name without the extension (C(.json), C(.md), C(.xml), C(.prom)).
     type: str
     default: wabiz-report
   formats:
     description: Formats to write.
     type: list
     elements: str
-    choices: [json, markdown, junit]
+    choices: [json, markdown, junit, prometheus]
     default: [json, markdown, junit]
   mode:
     description: File mode of the files, an octal string.
