@@ -29,6 +29,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_html import render_html
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_prom import render_prometheus
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES
@@ -264,8 +265,8 @@ def render_junit(report):
             + ET.tostring(root, encoding='unicode') + '\n')
 
 
-RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit, 'prometheus': render_prometheus}
-EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml', 'prometheus': 'prom'}
+RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit, 'prometheus': render_prometheus, 'html': render_html}
+EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml', 'prometheus': 'prom', 'html': 'html'}
 
 
 # ------------------------------------------------------------------------------------------------ play output

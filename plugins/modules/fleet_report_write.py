@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: fleet_report_write
-short_description: Write a fleet report as JSON, Markdown, JUnit XML and Prometheus files on the controller
+short_description: Write a fleet report as JSON, Markdown, JUnit XML, HTML and Prometheus files on the controller
 version_added: 0.1.0
 description:
   - Writes a report built by the P(wabiz.onprem.fleet_report#filter) filter into O(dir), one file per format, each
@@ -34,14 +34,14 @@ options:
     type: path
     required: true
   basename:
-    description: File name without the extension (C(.json), C(.md), C(.xml), C(.prom)).
+    description: File name without the extension (C(.json), C(.md), C(.xml), C(.html), C(.prom)).
     type: str
     default: wabiz-report
   formats:
     description: Formats to write.
     type: list
     elements: str
-    choices: [json, markdown, junit, prometheus]
+    choices: [json, markdown, junit, html, prometheus]
     default: [json, markdown, junit]
   mode:
     description: File mode of the files, an octal string.
