@@ -29,6 +29,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_diff import CHANGES_SCHEMA
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_html import render_html
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_prom import render_prometheus
@@ -318,6 +319,7 @@ REPORT_SCHEMA = {
                 ]),
         },
         'results': {'type': 'array', 'items': {'$ref': '#/$defs/result'}},
+        'changes': CHANGES_SCHEMA,
     },
     '$defs': {
         'nullable_string': {'type': ['string', 'null']},

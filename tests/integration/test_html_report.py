@@ -46,9 +46,15 @@ def closed_port():
         return sock.getsockname()[1]
 
 
+class Written(object):
+    def __init__(self, out, first, second):
+        self.out, self.first, self.second = out, first, second
+
+
 @pytest.fixture(scope='module')
 def written(tmp_path_factory):
-    """The health_gate playbook over the inventory plugin, writing every format; returns the report directory."""
+    """The health_gate playbook over the inventory plugin, writing every format, twice: core-down is healthy in the
+    first run and loses its link before the second."""
     import subprocess
     import yaml
     tmp = tmp_path_factory.mktemp('html')
@@ -63,11 +69,15 @@ def written(tmp_path_factory):
         out = tmp / 'reports'
         cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', str(config), 'wabiz.onprem.health_gate',
                '-e', json.dumps({'fleet_report_dir': str(out), 'fleet_report_formats': ['json', 'html', 'prometheus']})]
-        proc = subprocess.run(cmd, env=ansible_env({'WABIZ_PASSWORD': ADMIN_PASSWORD}), cwd=str(tmp), capture_output=True,
-                              text=True, timeout=300, check=False)
-    # the failed clusters fail the run, after the report is written
-    assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out
+        runs = []
+        for link in ('UP', 'DN'):
+            sim.patch_cluster('core-down', {'nodes': {'wacore2': {'socket_conn': link}}})
+            proc = subprocess.run(cmd, env=ansible_env({'WABIZ_PASSWORD': ADMIN_PASSWORD}), cwd=str(tmp), capture_output=True,
+                                  text=True, timeout=300, check=False)
+            # the failed clusters fail the run, after the report is written
+            assert proc.returncode == 2, proc.stdout[-3000:] + proc.stderr[-3000:]
+            runs.append(proc.stdout)
+    return Written(out, runs[0], runs[1])
 
 
 @pytest.fixture(scope='module')
@@ -101,8 +111,16 @@ def shown_clusters(page):
     return page.eval_on_selector_all('tbody.cluster:not(.hidden)', 'bodies => bodies.map(b => b.dataset.cluster)')
 
 
+def test_changes_since_the_previous_run(written):
+    assert 'changes: no previous report to compare with' in written.first
+    assert 'core-down health_gate: passed -> failed; new [critical] socket_conn_down (wacore2:' in written.second
+    changes = json.loads((written.out / 'wabiz-report.json').read_text())['changes']
+    assert [(change['cluster'], change['previous_outcome'], change['outcome'], [f['code'] for f in change['new']], change['cleared'])
+            for change in changes['clusters']] == [('core-down', 'passed', 'failed', ['socket_conn_down'], [])]
+
+
 def test_prometheus_file_of_the_playbook_run(written):
-    families = dict((family.name, family) for family in text_string_to_metric_families((written / 'wabiz-report.prom').read_text()))
+    families = dict((family.name, family) for family in text_string_to_metric_families((written.out / 'wabiz-report.prom').read_text()))
     passed = dict((sample.labels['cluster'], sample.value) for sample in families['wabiz_cluster_passed'].samples)
     assert passed == dict([(name, 1.0) for name in HEALTHY] + [(name, 0.0) for name in FAILING + ['gone']])
     owners = set((sample.labels['cluster'], sample.labels['shard']) for sample in families['wabiz_shard_owner_info'].samples)
@@ -116,7 +134,8 @@ def test_prometheus_file_of_the_playbook_run(written):
 
 
 def test_html_opens_offline_without_errors_and_filters(written, browser, tmp_path):
-    page, problems = open_page(browser, written / 'wabiz-report.html')
+    page, problems = open_page(browser, written.out / 'wabiz-report.html')
+    assert 'new [critical] socket_conn_down' in page.inner_text('#changes')
     expected = sorted(HEALTHY + FAILING + ['gone'])
     assert sorted(shown_clusters(page)) == expected
     page.click('button.card[data-filter="failed"]')
@@ -153,3 +172,23 @@ def test_hostile_text_is_shown_as_text(browser, tmp_path):
     assert '<script>alert(2)</script>' in page.inner_text('tr.detail')
     assert page.eval_on_selector_all('main img, main script', 'nodes => nodes.length') == 0
     assert problems == []
+
+
+def test_prometheus_file_is_refreshed_even_when_nothing_changed(tmp_path):
+    """node_exporter wants fresh timestamps: the .prom file is rewritten on every run, the other files only on a change."""
+    from integration_helpers import run_playbook
+    out = tmp_path / 'reports'
+    verdict = {'cluster': 'eu-1', 'passed': True, 'status': 'ok', 'fail_on': 'critical', 'findings': [], 'blocking': [], 'error': None}
+    status = tmp_path / 'status.json'
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {'verdict': verdict}, 'tasks': [
+        {'name': 'Write', 'register': 'written', 'wabiz.onprem.fleet_report_write': {
+            'report': "{{ [{'host': 'eu-1', 'wabiz_gate': verdict}] | wabiz.onprem.fleet_report }}", 'dir': str(out),
+            'formats': ['json', 'prometheus']}},
+        {'name': 'Save', 'ansible.builtin.copy': {'content': '{{ written | to_json }}', 'dest': str(status), 'mode': '0600'}}]}]
+    assert run_playbook(tmp_path / 'play.yml', play).rc == 0
+    first_json = (out / 'wabiz-report.json').read_text()
+    (out / 'wabiz-report.prom').write_text('stale\n')
+    assert run_playbook(tmp_path / 'play.yml', play).rc == 0
+    assert json.loads(status.read_text())['changed'] is False
+    assert (out / 'wabiz-report.json').read_text() == first_json
+    assert 'wabiz_cluster_passed{cluster="eu-1",check="health_gate"} 1' in (out / 'wabiz-report.prom').read_text()
