@@ -171,8 +171,8 @@ def _cluster_body(result):
     if result['url']:
         detail.append(u'<p>Endpoint <code>%s</code></p>' % _e(result['url']))
     if result['error']:
-        detail.append(u'<p class="sev-critical">Error <code>%s</code>: %s</p>' % (_e(result['error'].get('code')),
-                                                                                 _e(result['error'].get('message'))))
+        detail.append(u'<p class="sev-critical">Error <code>%s</code>: %s</p>' % (
+            _e(result['error'].get('code')), _e(result['error'].get('message'))))
     detail.append(u'<h3>Findings</h3>' + _findings_table(result))
     detail.append(_nodes_html(result.get('nodes')))
     return (u'<tbody class="cluster" data-outcome="%s" data-cluster="%s"><tr class="row">%s</tr>'

@@ -249,8 +249,8 @@ def wait_for(path, text, proc, deadline):
         if proc.poll() is not None:
             break
         time.sleep(0.25)
-    pytest.fail('%r not seen within %s s (ansible-rulebook rc %s):\n%s' % (text, deadline, proc.poll(),
-                                                                         path.read_text(errors='replace')[-4000:]))
+    pytest.fail('%r not seen within %s s (ansible-rulebook rc %s):\n%s' % (
+        text, deadline, proc.poll(), path.read_text(errors='replace')[-4000:]))
 
 
 def test_rulebook_fires_on_a_shard_owner_down_and_on_recovery(sim, tmp_path):
@@ -259,7 +259,7 @@ def test_rulebook_fires_on_a_shard_owner_down_and_on_recovery(sim, tmp_path):
     names = ['mc-ok', 'ha-ok']
     (tmp_path / 'vars.yml').write_text(yaml.safe_dump({
         'wabiz_watch_clusters': [{'name': name, 'url': sim.url(name)} for name in names],
-        'wabiz_watch_username': 'admin', 'wabiz_watch_interval': 1}))
+        'wabiz_watch_username': 'admin', 'wabiz_watch_interval': 1, 'wabiz_watch_report_dir': str(tmp_path / 'reports')}))
     (tmp_path / 'fleet.wabiz.yml').write_text(yaml.safe_dump({
         'plugin': 'wabiz.onprem.support', 'username': 'admin', 'timeout': 5, 'retries': 0,
         'clusters': [{'name': name, 'url': sim.url(name)} for name in names]}))
@@ -287,4 +287,6 @@ def test_rulebook_fires_on_a_shard_owner_down_and_on_recovery(sim, tmp_path):
             proc.kill()
             proc.wait(timeout=30)
     assert 'ha-ok is critical' not in text and 'ha-ok recovered' not in text
+    report = json.loads((tmp_path / 'reports' / 'wabiz-report.json').read_text())
+    assert [(result['cluster'], result['outcome']) for result in report['results']] == [('mc-ok', 'failed')]
     assert ADMIN_PASSWORD not in text and SECRET not in text
