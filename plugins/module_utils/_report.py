@@ -98,8 +98,8 @@ def _result(host, check, verdict):
 
 
 def fingerprint(results):
-    """sha256 over the results without their times: equal when the verdicts are the same."""
-    stable = [dict((key, value) for key, value in result.items() if key != 'checked_at') for result in results]
+    """sha256 over the results without their times (nor node data, which moves): equal when the verdicts are the same."""
+    stable = [dict((key, value) for key, value in result.items() if key not in ('checked_at', 'nodes')) for result in results]
     return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(',', ':')).encode('utf-8')).hexdigest()
 
 

@@ -169,7 +169,7 @@ class _Watch(object):
             if self.client is None:
                 self.client = Client(config['url'], username=config['username'], password=config['password'], token=config['token'],
                                      validate_certs=config['validate_certs'], ca_path=config['ca_path'], timeout=config['timeout'],
-                                     retries=config['retries'])
+                                     retries=config['retries'], warn=self.warn)
             data = report_from_fetched(self.client.fetch(), self.client.url, config['policy'])
         except WabizError as error:
             self.close()  # log in again next time (a token may have expired)
@@ -180,6 +180,10 @@ class _Watch(object):
             data = {'error': {'code': 'internal_error', 'message': 'unexpected %s while reading the cluster' % type(exc).__name__}}
         return gate_verdict(data, policy=config['policy'], fail_on=self.watch['fail_on'], cluster=config['name'],
                             url=config['url'], source='api')
+
+    def warn(self, message):
+        """The client's warnings (plain http, no certificate check, retries) name the cluster, never a secret."""
+        logger.warning('wabiz.onprem.support: %s: %s', self.config['name'], message)
 
     def close(self):
         if self.client is not None:

@@ -63,6 +63,17 @@ def test_report_carries_nodes_of_stored_data_and_validates():
     assert 'nodes' not in by_host['down'] and 'nodes' not in by_host['never']
 
 
+def test_fingerprint_is_of_the_verdicts_not_of_the_node_data():
+    """Free space moves on every run: the report files are rewritten only when a verdict changes."""
+    def less_space(body):
+        for node in body.values():
+            node['free_space_data'] = 123456789012
+    first = build_report([entry('ha', support('ha'))], generated_at=NOW)
+    second = build_report([entry('ha', support('ha', less_space))], generated_at=NOW)
+    assert first['results'][0]['nodes'] != second['results'][0]['nodes']
+    assert first['fingerprint'] == second['fingerprint']
+
+
 def test_api_verdict_gets_no_stored_nodes():
     """A verdict read over the API is newer than the stored data: the report does not mix them."""
     report = build_report([entry('ha', support('ha'), source='api')], generated_at=NOW)
