@@ -45,8 +45,7 @@ METRICS = (
 )
 
 
-def _label(value):
-    text = _SURROGATES_RE.sub(u'\ufffd', u'%s' % ('' if value is None else value,))
+def _label(text):
     return text.replace('\\', '\\\\').replace('\n', '\\n').replace('"', '\\"')
 
 
@@ -74,6 +73,7 @@ class _Samples(object):
         self.seen = set()
 
     def add(self, name, labels, value):
+        labels = [(key, _SURROGATES_RE.sub(u'\ufffd', u'%s' % ('' if item is None else item,))) for key, item in labels]
         key = (name, tuple(labels))
         if value is None or key in self.seen:
             return

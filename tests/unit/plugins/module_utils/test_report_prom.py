@@ -146,3 +146,12 @@ def test_label_values_are_escaped():
 def test_no_secret_or_url_in_export():
     text = RENDERERS['prometheus'](fleet())
     assert 'pw' not in text and 'wa.example' not in text and 'env' not in text
+
+
+def test_any_json_in_an_error_still_renders():
+    """Verdict errors are copied as the facts hold them: a code that is not a string is a label value all the same."""
+    verdict = {'cluster': 'x', 'passed': False, 'status': 'error', 'error': {'code': ['odd', 1], 'message': {'m': None}}}
+    report = build_report([{'host': 'x', 'wabiz_gate': verdict}], generated_at=NOW)
+    dummy, flat = samples(RENDERERS['prometheus'](report))
+    assert flat[('wabiz_cluster_error_info', (('check', 'health_gate'), ('cluster', 'x'), ('code', "['odd', 1]")))] == 1.0
+    assert "[&#x27;odd&#x27;, 1]" in RENDERERS['html'](report)
