@@ -7,7 +7,7 @@
 """The fleet report as one self-contained HTML page (pure, stdlib only).
 
 ``render_html(report)`` -> str: inline CSS and JavaScript, no external asset (works offline, no request
-leaves the page), every text from the report escaped. A fleet summary with a filter by outcome, then one
+leaves the page), every text from the report escaped. A fleet summary with a filter by outcome (and one by status), then one
 row per cluster and check (sortable by any column) that opens on its findings, its nodes and its shard map,
 and, when the report carries ``changes`` (``_report_diff``), what changed since the previous report.
 """
@@ -19,6 +19,7 @@ import re
 from html import escape
 
 OUTCOMES = ('failed', 'error', 'passed', 'not_run')
+STATUSES = ('critical', 'error', 'warning', 'ok')
 _LABEL = {'passed': 'PASS', 'failed': 'FAIL', 'error': 'ERROR', 'not_run': 'NOT RUN'}
 _SURROGATES_RE = re.compile(u'[\ud800-\udfff]')
 _UNITS = ('B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB')
@@ -66,17 +67,19 @@ _JS = u"""
 (function () {
   var table = document.getElementById('clusters');
   var cards = document.querySelectorAll('button.card');
+  var status = document.getElementById('status');
   var active = 'all';
   function apply() {
     var shown = 0;
     table.querySelectorAll('tbody.cluster').forEach(function (body) {
-      var visible = active === 'all' || body.dataset.outcome === active;
+      var visible = (active === 'all' || body.dataset.outcome === active) && (!status.value || body.dataset.status === status.value);
       body.classList.toggle('hidden', !visible);
       if (visible) { shown += 1; }
     });
     cards.forEach(function (card) { card.setAttribute('aria-pressed', String(card.dataset.filter === active)); });
     document.getElementById('shown').textContent = String(shown);
   }
+  status.addEventListener('change', apply);
   cards.forEach(function (card) {
     card.addEventListener('click', function () { active = active === card.dataset.filter ? 'all' : card.dataset.filter; apply(); });
   });
@@ -175,9 +178,9 @@ def _cluster_body(result):
             _e(result['error'].get('code')), _e(result['error'].get('message'))))
     detail.append(u'<h3>Findings</h3>' + _findings_table(result))
     detail.append(_nodes_html(result.get('nodes')))
-    return (u'<tbody class="cluster" data-outcome="%s" data-cluster="%s"><tr class="row">%s</tr>'
+    return (u'<tbody class="cluster" data-outcome="%s" data-status="%s" data-cluster="%s"><tr class="row">%s</tr>'
             u'<tr class="detail hidden"><td colspan="8">%s</td></tr></tbody>' % (
-                result['outcome'], _e(result['cluster']), row, ''.join(detail)))
+                result['outcome'], _e(result['status'] or ''), _e(result['cluster']), row, ''.join(detail)))
 
 
 def _changes_html(changes):
@@ -216,8 +219,9 @@ def render_html(report):
             summary['results'], summary['clusters']),
         u'<main><div class="cards" role="group" aria-label="Filter by outcome">%s</div>' % ''.join(cards),
         _changes_html(report.get('changes')),
-        u'<p class="muted"><span id="shown">%d</span> shown. Click a column to sort, a row for its findings, nodes and shard map.</p>'
-        % summary['results'],
+        u'<p class="muted"><label>Status <select id="status"><option value="">any</option>%s</select></label> &middot; '
+        u'<span id="shown">%d</span> shown. Click a column to sort, a row for its findings, nodes and shard map.</p>' % (
+            ''.join(u'<option value="%s">%s</option>' % (status, status) for status in STATUSES), summary['results']),
         u'<table id="clusters"><thead><tr>%s</tr></thead>' % ''.join(
             u'<th%s>%s</th>' % (' class="num"' if css else '', name) for name, css in heads),
         u''.join(_cluster_body(result) for result in report['results']),

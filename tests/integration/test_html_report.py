@@ -147,6 +147,11 @@ def test_html_opens_offline_without_errors_and_filters(written, browser, tmp_pat
     assert sorted(shown_clusters(page)) == sorted(HEALTHY)
     page.click('button.card[data-filter="passed"]')  # a second click clears the filter
     assert len(shown_clusters(page)) == len(expected)
+    page.select_option('#status', 'warning')
+    assert shown_clusters(page) == ['disk-low']
+    page.select_option('#status', 'critical')
+    assert sorted(shown_clusters(page)) == sorted(FAILING)
+    page.select_option('#status', '')
     # sort by findings, descending on the second click
     page.click('thead th:nth-child(7)')
     page.click('thead th:nth-child(7)')
