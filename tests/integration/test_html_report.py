@@ -10,11 +10,13 @@ __metaclass__ = type
 import json
 import os
 import socket
+import subprocess
 
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from integration_helpers import ADMIN_PASSWORD, BIN, ansible_env
+from integration_helpers import ADMIN_PASSWORD, BIN, ansible_env, run_playbook
 from wabiz_sim.testing import Simulator
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDERERS, build_report
@@ -55,8 +57,6 @@ class Written(object):
 def written(tmp_path_factory):
     """The health_gate playbook over the inventory plugin, writing every format, twice: core-down is healthy in the
     first run and loses its link before the second."""
-    import subprocess
-    import yaml
     tmp = tmp_path_factory.mktemp('html')
     fleet = tmp / 'sim.yml'
     fleet.write_text(yaml.safe_dump(FLEET))
@@ -181,7 +181,6 @@ def test_hostile_text_is_shown_as_text(browser, tmp_path):
 
 def test_prometheus_file_is_refreshed_even_when_nothing_changed(tmp_path):
     """node_exporter wants fresh timestamps: the .prom file is rewritten on every run, the other files only on a change."""
-    from integration_helpers import run_playbook
     out = tmp_path / 'reports'
     verdict = {'cluster': 'eu-1', 'passed': True, 'status': 'ok', 'fail_on': 'critical', 'findings': [], 'blocking': [], 'error': None}
     status = tmp_path / 'status.json'

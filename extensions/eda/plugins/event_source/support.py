@@ -35,6 +35,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -244,8 +245,6 @@ async def main(queue, args):
 
 if __name__ == '__main__':
     # python support.py: watch the clusters of $WABIZ_WATCH_ARGS (JSON) and print the events
-    import json
-
     class _Printer(object):
         async def put(self, event):
             print(json.dumps(event), flush=True)
