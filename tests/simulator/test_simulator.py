@@ -619,7 +619,8 @@ def test_cli_serve_ready_file_and_sigterm(tmp_path):
     with SimProcess(DEMO_FLEET) as proc:
         info = proc.info
         assert info['port'] > 0 and info['pid'] == proc.proc.pid and info['url'] == 'https://127.0.0.1:%d' % info['port']
-        assert info['clusters'] == ['ha-healthy', 'mc-faulty', 'mc-healthy', 'single-healthy'] and os.path.exists(info['ca_path'])
+        assert info['clusters'] == ['ha-healthy', 'ha-k8s', 'mc-faulty', 'mc-float', 'mc-healthy', 'single-healthy']
+        assert os.path.exists(info['ca_path'])
         token = token_for(proc, 'mc-faulty')
         nodes = by_host(support(proc, 'mc-faulty', token))
         assert 'WA_DB_PASSWORD=s3cr3t-db-pass' in nodes['master1']['env'] and 'errors' in nodes['wacore3']
@@ -667,6 +668,8 @@ def test_demo_fleet_in_process():
             assert len(support(demo, name)) == count
         assert support(demo, 'single-healthy')['multi_connect'] is False
         assert call(demo, 'ha-healthy', '/v1/health', auth='Apikey demo-api-key-0123456789').status_code == 200
+        assert '"free_space_logs":14269902848.0' in call(demo, 'mc-float', '/v1/support', token_for(demo, 'mc-float')).text
+        assert all(re.match(r'^10\.\d+\.\d+\.\d+:wa-(master|core)-15550001234-\d$', k) for k in support(demo, 'ha-k8s'))
         demo.delete_cluster('mc-healthy')
         assert call(demo, 'mc-healthy', '/v1/support').status_code == 404
 
