@@ -283,8 +283,8 @@ def inventory_list(fsim, tmp_path, clusters):
 
 def test_inventory_names_colocated_nodes_by_container_and_follows_a_revive(fsim, tmp_path):
     nodes = keys_of(fsim, 'colocated')
-    expected = set(['colocated.host-a.%s' % nodes['master1']['container_id'], 'colocated.host-a.%s' % nodes['wacore1']['container_id'],
-                    'colocated.master2', 'colocated.wacore2', 'colocated.wacore3'])
+    expected = {'colocated.host-a.%s' % nodes['master1']['container_id'], 'colocated.host-a.%s' % nodes['wacore1']['container_id'],
+                'colocated.master2', 'colocated.wacore2', 'colocated.wacore3'}
     assert set(inventory_list(fsim, tmp_path, ['colocated'])['wabiz_cluster_colocated']['hosts']) == expected
     fsim.failover('colocated', 'wacore3')
     fsim.revive('colocated', 'wacore3')                  # a new container: a new id, the same host name

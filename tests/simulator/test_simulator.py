@@ -7,6 +7,8 @@ import json
 import os
 import re
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -742,8 +744,6 @@ def test_sequence_fault_429_401_200(sim):
 
 def raw_get(sim, cluster, path, token, read_timeout=10):
     """GET over a raw TLS socket; returns the list of pieces as they arrived."""
-    import socket
-    import ssl
     ctx = ssl.create_default_context(cafile=sim.ca_path)
     pieces = []
     with socket.create_connection(('127.0.0.1', sim.port), timeout=read_timeout) as raw:
