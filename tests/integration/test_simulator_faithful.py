@@ -165,7 +165,8 @@ def test_int_twin_gates_on_its_two_faults(results):
 def test_float_twin_gates_exactly_like_the_int_twin(results):
     assert verdict(results['twin-float']) == verdict(results['twin-int'])
     data = dict((n['hostname'], n) for n in results['twin-float']['nodes'])
-    assert data['wacore1']['free_space']['logs'] == 500000000 and data['master1']['free_space']['data'] == 9223372036853727000
+    assert data['wacore1']['free_space']['logs'] == 500000000
+    assert data['master1']['free_space']['data'] >= 2 ** 62          # the INT64 marker through a float: unbounded, not exact
     assert data['wacore2']['schema']['message'] == 8 and data['wacore3']['shards'] == [2]
 
 

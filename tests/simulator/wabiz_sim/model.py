@@ -19,10 +19,12 @@ from .errors import ApiError, ControlError, FleetError, error_entry
 from .fleet import CLUSTER_NODE_KEYS, FREE_SPACE_DIRS, SCHEMA_KEYS, TERMINAL_FAULTS, deep_merge, node_hostnames, normalize_cluster
 
 DAY = 86400.0
+MAX_HIT_KEYS = 512              # distinct 'METHOD /path' counted per cluster (a scanner must not grow memory)
 UNBOUNDED = 9223372036853727000
 NOW_SENTINEL = '@@WABIZ_SIM_NOW@@'
 PASSWORD_SPECIALS = frozenset('!"#$%&\'()*+,-./:;<=>?@[]^_`{|}~')
 TOPOLOGY_KEYS = ('mode', 'masters', 'coreapps', 'shards')
+NUMBER_FIELDS = tuple('free_space_' + d for d in FREE_SPACE_DIRS)
 DEFAULT_SCHEMA = {'axolotl': 4, 'callback': 3, 'cluster': 2, 'config': 6, 'contact': 11, 'jobqueue': 3, 'message': 12}
 
 
@@ -71,9 +73,6 @@ def password_problem(password):
     if not any(c in PASSWORD_SPECIALS for c in password):
         return 'Password must contain at least one special character'
     return None
-
-
-NUMBER_FIELDS = tuple('free_space_' + d for d in FREE_SPACE_DIRS)
 
 
 def styled(value, style):
@@ -145,7 +144,7 @@ class Node:
         self.kind = kind            # master | coreapp | single
         self.index = index
         self.generation = 0         # bumped by a revive: a new container
-        self.container_id = None    # set with host and key by Cluster._name_nodes
+        self.container_id = None    # set with host and key by Cluster._name_node
         self.host = hostname        # left part of the key (COREAPP_HOSTNAME): compose name, pod IP, IPv6 pod IP
         self.key = hostname
         self.role = 'single' if kind == 'single' else ('primary_master' if kind == 'master' and index == 1 else
@@ -641,7 +640,8 @@ class Cluster:
         "503, then a cut body, then 200" is two faults with ``count: 1``. Also counts the request in ``hits``.
         """
         hit = '%s %s' % (method, path)
-        self.hits[hit] = self.hits.get(hit, 0) + 1
+        if hit in self.hits or len(self.hits) < MAX_HIT_KEYS:
+            self.hits[hit] = self.hits.get(hit, 0) + 1
         out = []
         for i, fault in enumerate(self.spec['transport_faults']):
             remaining = self.fault_counts[i]
