@@ -19,7 +19,7 @@ description:
     the checks cannot process (C(bad_response)), an unexpected error of the client (C(internal_error)) and unusable
     settings of that cluster (C(invalid_config), C(invalid_policy)). Only errors of the file's structure (no
     C(clusters), an entry without a name, a name used twice) and of the top-level options fail the whole source.
-  - Host names never hold a character that Ansible reads in a host pattern, a range or a port: characters other than
+  - Host names never hold a character that Ansible reads in a host pattern, a range or a port; characters other than
     letters, digits, C(.), C(_) and C(-) become C(_) (C(eu,prod) is the host C(eu_prod)); a name that would be
     C(all), C(ungrouped), C(localhost), start with C(wabiz_) or with another character than a letter, a digit or C(_)
     gets the prefix C(cluster_); a name already taken gets C(_2), C(_3)... (with a warning). The cluster's own
