@@ -322,14 +322,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return False
 
     # ---- options -----------------------------------------------------------------------------
-    def _render(self, value, what, secret=False):
+    def _from_environment(self, option):
+        """True when the value of a top-level option came from its environment variable."""
+        try:
+            origin = self.get_option_and_origin(option)[1]
+        except Exception:  # pylint: disable=broad-except
+            return False
+        return isinstance(origin, str) and origin.startswith('env:')
+
+    def _render(self, value, what, secret=False, verbatim=False):
         """Template a string option (lookups, vault): the result is a plain str.
 
-        Only strings trusted as templates are templated (ansible-core 2.19+: the literal strings of the
-        configuration file); values from the environment, a lookup, vault or ``!unsafe`` are used verbatim.
-        The error of a secret never repeats its value."""
+        Only the literal strings of the configuration file are templated (ansible-core 2.19+ trusts them as
+        templates); a value from the environment (``verbatim``), a lookup, vault or ``!unsafe`` is used as it
+        is. The error of a secret never repeats its value."""
         if value is None:
             return None
+        if verbatim and isinstance(value, str):
+            return str(value)
         try:
             if isinstance(value, str) and not self.templar.is_possibly_template(value):
                 return str(value)
@@ -342,16 +352,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # str(): a plain str, without trust tags (2.19+) or vault wrappers (decrypted)
         return None if rendered is None else str(rendered)
 
-    def _typed(self, key, value, what):
+    def _typed(self, key, value, what, verbatim=False):
         if value is None:
             return None
         if key in ('validate_certs',):
             try:
-                return boolean(self._render(value, what) if not isinstance(value, bool) else value, strict=True)
+                return boolean(self._render(value, what, verbatim=verbatim) if not isinstance(value, bool) else value, strict=True)
             except TypeError as exc:
                 raise AnsibleParserError('%s: %s' % (what, to_native(exc)))
         if key in ('timeout', 'retries'):
-            raw = self._render(value, what) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
+            raw = self._render(value, what, verbatim=verbatim) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
             try:
                 number = float(raw) if key == 'timeout' else int(raw)
             except (TypeError, ValueError, OverflowError):
@@ -361,7 +371,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if number < 0:
                 raise AnsibleParserError('%s: must not be negative' % what)
             return number
-        rendered = self._render(value, what, secret=key in SECRET_KEYS)
+        rendered = self._render(value, what, secret=key in SECRET_KEYS, verbatim=verbatim)
         if key == 'ca_path' and rendered:
             rendered = os.path.expanduser(os.path.expandvars(rendered))
         return rendered
@@ -425,7 +435,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError('clusters must be a non-empty list of {name, url, ...} dictionaries')
         defaults = {}
         for key in CONNECTION_KEYS:
-            defaults[key] = self._typed(key, self.get_option(key), 'option %s' % key)
+            defaults[key] = self._typed(key, self.get_option(key), 'option %s' % key, verbatim=self._from_environment(key))
         base_policy = self.get_option('policy') or {}
         if not isinstance(base_policy, dict):
             raise AnsibleParserError('policy must be a dictionary')
@@ -694,16 +704,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             display.warning('wabiz.onprem.support: cannot write the inventory cache: %s' % _short_exc(exc))
             return
         plugin = getattr(self._cache, '_plugin', None)
-        file_name = getattr(plugin, '_get_cache_file_name', None)
-        if file_name is None:
+        cache_dir = getattr(plugin, '_cache_dir', None)  # file cache plugins (BaseFileCacheModule)
+        if not cache_dir or not os.path.isdir(cache_dir):
             return
-        for key in list(self._cache.keys()):
-            try:
-                path = file_name(key)
-                if os.path.isfile(path):
+        keys = list(self._cache.keys())
+        # ansible-core 2.19+ prefixes the key with a schema id in the file name: match on the end of the name
+        for name in os.listdir(cache_dir):
+            if any(name.endswith(key) for key in keys):
+                path = os.path.join(cache_dir, name)
+                try:
                     os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-            except (OSError, TypeError) as exc:
-                display.warning('wabiz.onprem.support: cannot make the cache file of %s private: %s' % (key, _short_exc(exc)))
+                except OSError as exc:
+                    display.warning('wabiz.onprem.support: cannot make the cache file %s private: %s' % (path, _short_exc(exc)))
 
     # ---- entry point -----------------------------------------------------------------------------
     def parse(self, inventory, loader, path, cache=True):

@@ -172,7 +172,9 @@ def load_config(loader, values, tmp_dir, clusters_yaml=None):
         return loader.load_from_file(path, cache='none')
 
 
-def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None):
+def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None, environment=None):
+    """A plugin with ``options`` read from a configuration file, and ``environment`` ({option: value}) as if they
+    came from the environment variables of the options."""
     values = {
         'plugin': 'wabiz.onprem.support', 'clusters': copy.deepcopy(DEFAULT_CLUSTERS), 'username': 'monitor',
         'password': 'Secr3t!', 'token': None, 'validate_certs': True, 'ca_path': None, 'timeout': 10.0, 'retries': 2,
@@ -187,10 +189,16 @@ def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None):
     plugin._vars = {}
     values = load_config(plugin.loader, values, _TMP_DIR, clusters_yaml)
 
+    values.update(environment or {})
+
     def get_option(name):
         return values[name]
 
+    def get_option_and_origin(name):
+        return values[name], 'env: WABIZ_%s' % name.upper() if name in (environment or {}) else '/tmp/fleet.wabiz.yml'
+
     plugin.get_option = get_option
+    plugin.get_option_and_origin = get_option_and_origin
     plugin._read_config_data = lambda path: values
     plugin._cache = cache if cache is not None else MemoryCache()
     return plugin
@@ -646,6 +654,14 @@ def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings,
     assert 'https://sim/ha-1' not in [call[1] for call in FakeClient.calls if call[0] == 'fetch']
     dumped = json.dumps(dict((name, host_vars(inventory, name)) for name in inventory.hosts), default=str)
     assert 'pw2' not in dumped and 'pa{{ss' not in dumped
+
+
+def test_secret_from_the_environment_is_used_verbatim(fake_client):
+    # the configuration system hands environment values over trusted as templates (ansible-core 2.19+)
+    inventory = run(make_plugin(environment={'password': trusted('p{{w{%d{#x'), 'token': trusted('{{ 7 * 6 }}')}))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x' and kwargs['https://sim/mc-1']['token'] == '{{ 7 * 6 }}'
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
 
 
 def test_secret_with_template_characters_is_used_verbatim_when_not_trusted(fake_client):
