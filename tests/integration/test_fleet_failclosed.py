@@ -232,6 +232,18 @@ def test_pre_upgrade_over_the_same_fleet(sim, hostile, tmp_path):
     assert_no_secret(tmp_path, proc)
 
 
+def test_over_the_api_an_echoed_credential_never_reaches_the_output_nor_the_report(sim, hostile, tmp_path):
+    """health_gate_refresh: the role calls the API itself; the hostile cluster echoes the token and the password."""
+    fleet = write_fleet(tmp_path, sim, *hostile)
+    proc = playbook(tmp_path, 'health_gate', fleet, '-e', 'health_gate_refresh=true', '-e', 'health_gate_retries=0',
+                    '-e', json.dumps({'wabiz_password': ADMIN_PASSWORD}), '-v')
+    assert proc.returncode != 0
+    results, dummy = report_of(tmp_path)
+    assert results[('echo_1_2____', 'health_gate')]['error']['code'] == 'api_error'
+    assert results[('mc-ok', 'health_gate')]['outcome'] == 'passed'
+    assert_no_secret(tmp_path, proc)
+
+
 @pytest.mark.parametrize('name', ['health_gate', 'pre_upgrade'])
 def test_a_failed_inventory_source_fails_the_run(tmp_path, name):
     bad = tmp_path / 'fleet.wabiz.yml'
