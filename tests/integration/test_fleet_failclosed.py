@@ -339,6 +339,16 @@ def test_secrets_with_template_characters_are_used_verbatim(sim, hostile, tmp_pa
     results, dummy = report_of(tmp_path)
     assert set(result['outcome'] for result in results.values()) == {'passed'}
     assert BRACES_PASSWORD not in proc.stdout + proc.stderr
+    # through the role, the password vault-encrypted in a variables file
+    secret_vars = tmp_path / 'secret.yml'
+    secret_vars.write_text('health_gate_password: !vault |\n%s\n' % '\n'.join(
+        '  ' + line for line in vault_encrypt(BRACES_PASSWORD).splitlines()))
+    proc = playbook(tmp_path, 'health_gate', config, '--vault-password-file', str(tmp_path / 'vault-pass'),
+                    '-e', 'health_gate_refresh=true', '-e', '@%s' % secret_vars, env=env)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    results, dummy = report_of(tmp_path)
+    assert set(result['outcome'] for result in results.values()) == {'passed'}
+    assert set(result.get('url') for result in results.values()) == {sim.url('braces')}
 
 
 def test_inventory_cache_files_are_private(sim, hostile, tmp_path):
