@@ -261,6 +261,17 @@ def test_a_pattern_that_matches_no_cluster_fails_the_run(sim, hostile, tmp_path,
     assert "no cluster to check: the host pattern 'no-such-cluster' matches no inventory host" in proc.stdout
 
 
+def test_a_limit_gates_only_the_limited_clusters_and_fails_when_it_leaves_none(sim, hostile, tmp_path):
+    fleet = write_fleet(tmp_path, sim, *hostile)
+    proc = playbook(tmp_path, 'health_gate', fleet, '--limit', 'mc-ok,ha-ok')
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results, dummy = report_of(tmp_path)
+    assert dict((host, result['outcome']) for (host, check), result in results.items()) == {'mc-ok': 'passed', 'ha-ok': 'passed'}
+    proc = playbook(tmp_path, 'health_gate', fleet, '--limit', 'mc-ok', '-e', 'wabiz_hosts=ha-ok')
+    assert proc.returncode != 0
+    assert "no cluster to check: the host pattern 'ha-ok' matches no inventory host within --limit mc-ok" in proc.stdout
+
+
 def test_static_inventory_names_are_never_read_as_patterns(sim, tmp_path):
     """Without the inventory plugin the names come as they are: the playbook gates them over the API and never
     re-reads one as a host pattern."""
