@@ -148,8 +148,8 @@ clusters:
 import base64
 import math
 import os
-import stat
 import re
+import stat
 import time
 
 from concurrent.futures import ThreadPoolExecutor
@@ -177,7 +177,7 @@ from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_u
 
 display = Display()
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: public URLs only (a cache of format 1 may hold user info and is read again)
 MAX_WORKERS = 256
 MAX_WARNINGS = 20
 CONNECTION_KEYS = ('username', 'password', 'token', 'validate_certs', 'ca_path', 'timeout', 'retries')
@@ -272,6 +272,20 @@ def _mask(value, secrets):
     if isinstance(value, list):
         return [_mask(item, secrets) for item in value]
     return value
+
+
+def _flat_error(error):
+    """An error dict whose values are scalars only: ``details`` of an API error is any JSON the server sent, and
+    nothing deeper than one level may reach the host variables."""
+    if not isinstance(error, dict):
+        return {'code': 'internal_error', 'message': 'an error without details'}
+    flat = {}
+    for key, value in error.items():
+        if value is None or isinstance(value, (str, int, float, bool)):
+            flat[to_text(key)] = value
+        else:
+            flat[to_text(key)] = '<%s not shown>' % type(value).__name__
+    return flat
 
 
 def _secrets_of(config, learned=()):
@@ -502,7 +516,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except Exception as exc:  # pylint: disable=broad-except
                 entry.update(support=None, shard_count=None, shard_count_error=None, error=_unprocessable(url, exc))
         secrets = _secrets_of(config, learned)
-        entry['error'] = _mask(entry['error'], secrets)
+        entry['error'] = None if entry['error'] is None else _mask(_flat_error(entry['error']), secrets)
         entry['shard_count_error'] = _mask(entry['shard_count_error'], secrets)
         entry['fetched_at'] = _now_iso()
         return entry, [_mask(message, secrets) for message in warnings]
@@ -547,20 +561,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """wabiz_support for one cluster, derived from a cache entry (never modified)."""
         fetched_at = entry.get('fetched_at')
         if entry.get('error'):
-            error = entry['error']
+            error = _flat_error(entry['error'])
             report = {'reachable': bool(entry.get('reachable')), 'error': error,
                       'msg': '[%s] %s' % (error.get('code'), error.get('message'))}
-        else:
-            url = _safe_public_url(config['url'])
-            try:
-                report = report_from_fetched(entry, url, config['policy'])
-            except WabizError as error:
-                report = {'reachable': True, 'error': error.to_dict(), 'msg': str(error)}
-            except Exception as exc:  # pylint: disable=broad-except
-                error = _unprocessable(url, exc)
-                report = {'reachable': True, 'error': error, 'msg': '[%s] %s' % (error['code'], error['message'])}
-        report['fetched_at'] = fetched_at
-        return make_unsafe(report)
+            report['fetched_at'] = fetched_at
+            return make_unsafe(report)
+        url = _safe_public_url(config['url'])
+        try:
+            report = report_from_fetched(entry, url, config['policy'])
+            report['fetched_at'] = fetched_at
+            return make_unsafe(report)
+        except WabizError as exc:
+            error = _flat_error(exc.to_dict())
+        except Exception as exc:  # pylint: disable=broad-except
+            error = _unprocessable(url, exc)
+        return make_unsafe({'reachable': True, 'error': error, 'msg': '[%s] %s' % (error.get('code'), error.get('message')),
+                            'fetched_at': fetched_at})
 
     def _construct(self, host, strict):
         """compose, groups and keyed_groups for one host (skipped entirely when none is set)."""

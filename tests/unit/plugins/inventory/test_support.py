@@ -763,3 +763,32 @@ def test_an_error_echoing_the_credentials_is_masked(fake_client):
     assert error['details'] == '******** ********'
     dumped = json.dumps([host_vars(inventory, name) for name in inventory.hosts], default=str)
     assert 'Secr3t!' not in dumped and 'T0ken-from-login' not in dumped and 'pw2' not in dumped
+
+
+def test_nested_error_details_and_a_tampered_cache_never_drop_the_fleet(fake_client):
+    deep = []
+    for dummy in range(3000):
+        deep = [deep]
+    FakeClient.answers['https://sim/ha-1'] = WabizError('api_error', 'GET https://sim/ha-1/v1/support: error 1000', details=deep, status=400)
+    cache = MemoryCache()
+    inventory = run(make_plugin({'cache': True}, cache=cache))
+    error = host_vars(inventory, 'ha-1')['wabiz_support']['error']
+    assert error == {'code': 'api_error', 'message': 'GET https://sim/ha-1/v1/support: error 1000', 'details': '<list not shown>', 'status': 400}
+    (key, stored), = cache.items()
+    stored['clusters']['mc-1'] = dict(stored['clusters']['mc-1'], error=['not', 'a', 'dict'])
+    stored['clusters']['single-1'] = dict(stored['clusters']['single-1'], support={'support': 'nope'}, shard_count='x')
+    FakeClient.calls = []
+    inventory = run(make_plugin({'cache': True}, cache=cache))
+    assert FakeClient.calls == []
+    assert host_vars(inventory, 'mc-1')['wabiz_support']['error']['code'] == 'internal_error'
+    assert host_vars(inventory, 'single-1')['wabiz_support']['error']['code'] == 'bad_response'
+    assert hosts_of(inventory, 'wabiz_clusters') == ['down', 'ha-1', 'mc-1', 'single-1']
+
+
+def test_a_cache_of_the_first_format_is_read_again(fake_client):
+    cache = MemoryCache()
+    cache[make_plugin().get_cache_key('/tmp/fleet.wabiz.yml')] = {'format': 1, 'clusters': {
+        'mc-1': {'url': 'https://sim/mc-1', 'support': None, 'error': {'code': 'timeout', 'message': 'https://user:pw@sim/mc-1'}}}}
+    run(make_plugin({'cache': True}, cache=cache))
+    assert len([call for call in FakeClient.calls if call[0] == 'fetch']) == 4
+    assert 'user:pw' not in json.dumps(dict(cache))
