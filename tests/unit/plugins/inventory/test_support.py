@@ -616,9 +616,13 @@ def test_hostile_bodies_never_drop_the_fleet(fake_client):
     inventory = run(make_plugin({'clusters': clusters}))
     assert hosts_of(inventory, 'wabiz_clusters') == sorted(['down', 'ha-1', 'mc-1', 'single-1'] + list(hostile))
     assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
-    for name in hostile:
+    for name in hostile:  # a checked cluster or a coded error, whichever the checks make of it; never a crash
         report = host_vars(inventory, name)['wabiz_support']
-        assert report.get('error') or report['status'] == 'critical', (name, report)
+        if report.get('error'):
+            assert report['error']['code'] in ('bad_response', 'internal_error') and report['error']['message'], report
+            assert name in hosts_of(inventory, 'wabiz_unreachable')
+        else:
+            assert report['status'] in ('ok', 'warning', 'critical') and report['nodes'][0]['name'] == 'm:1', report
 
 
 @pytest.mark.parametrize('settings, code, message', [
