@@ -21,9 +21,9 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import suppo
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 
 
-def _report(name, data, policy=None):
+def _report(name, data, policy=None, now=None):
     try:
-        report, error = _support_report(plain(data), plain(policy))
+        report, error = _support_report(plain(data), plain(policy), now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.%s: %s' % (name, exc))
     if error is not None:
@@ -31,14 +31,14 @@ def _report(name, data, policy=None):
     return report
 
 
-def support_findings(data, policy=None):
-    """Findings of support data re-checked under ``policy``."""
-    return _report('support_findings', data, policy)['findings']
+def support_findings(data, policy=None, now=None):
+    """Findings of support data re-checked under ``policy`` at ``now``."""
+    return _report('support_findings', data, policy, now)['findings']
 
 
-def support_report(data, policy=None):
-    """The whole report of support data re-checked under ``policy``."""
-    return _report('support_report', data, policy)
+def support_report(data, policy=None, now=None):
+    """The whole report of support data re-checked under ``policy`` at ``now``."""
+    return _report('support_report', data, policy, now)
 
 
 def _nodes(name, data):
@@ -82,11 +82,11 @@ def nodes_by_role(data, attribute='name'):
 
 
 def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, checked_at=None, source=None, attempts=None,
-                 wait_timeout=None):
+                 wait_timeout=None, now=None):
     """The wabiz_gate verdict of support data (or of a failed support_info result)."""
     try:
         return _gate_verdict(plain(data), policy=plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at,
-                             source=source, attempts=attempts, wait_timeout=wait_timeout)
+                             source=source, attempts=attempts, wait_timeout=wait_timeout, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
 
@@ -101,7 +101,7 @@ def stored_support(host_vars):
     return data if isinstance(data, Mapping) else None
 
 
-def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True):
+def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None):
     """Gate many cluster hosts in one pass from the support data they already carry.
 
     Returns ``{verdicts: {host: wabiz_gate}, failed: [hosts], pending: [hosts]}``: ``pending`` are the hosts with no
@@ -120,18 +120,18 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
             continue
         try:
             verdicts[host] = _gate_verdict(plain(data), policy=policy, fail_on=fail_on, cluster=host_vars.get('wabiz_cluster') or host,
-                                           url=host_vars.get('wabiz_url'), source='stored')
+                                           url=host_vars.get('wabiz_url'), source='stored', now=now)
         except ValueError as exc:
             raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s: %s' % (host, exc))
     return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
 
 
 def upgrade_check(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
-                  cluster=None, url=None, checked_at=None):
+                  cluster=None, url=None, checked_at=None, now=None):
     """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""
     try:
         return assess(plain(data), target_version, policy=plain(policy), fail_on=fail_on, min_free_space=min_free_space,
-                      free_space=plain(free_space), cluster=cluster, url=url, checked_at=checked_at)
+                      free_space=plain(free_space), cluster=cluster, url=url, checked_at=checked_at, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.upgrade_check: %s' % exc)
 

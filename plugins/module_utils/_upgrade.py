@@ -198,14 +198,14 @@ def _sort_key(finding):
 
 
 def assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
-           cluster=None, checked_at=None, url=None):
+           cluster=None, checked_at=None, url=None, now=None):
     """The ``wabiz_pre_upgrade`` verdict; see the module docstring and docs/data-model.md."""
     try:
         min_free_space = parse_size(min_free_space)
         free_space = dict((key, parse_size(value)) for key, value in (free_space or {}).items() if value is not None)
     except ValueError as exc:
         raise ValueError('upgrade free space level: %s' % exc)
-    gate = gate_verdict(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url)
+    gate = gate_verdict(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url, now=now)
     verdict = {
         'cluster': cluster,
         'url': gate['url'],
@@ -227,7 +227,7 @@ def assess(data, target_version, policy=None, fail_on='critical', min_free_space
         verdict['message'] = '%s: NO-GO for the upgrade to %s: the cluster could not be checked: [%s] %s' % (
             name, target_version, gate['error']['code'], gate['error']['message'])
         return verdict
-    report, dummy = support_report(data, policy)
+    report, dummy = support_report(data, policy, now)
     current, findings = _version_findings(report['nodes'], target_version)
     findings += _state_findings(report)
     findings += _topology_findings(report)
