@@ -108,6 +108,70 @@ def test_no_standby_blocks_even_if_policy_ignores_it():
                 del support[key]
     verdict = assess(report('mc4', mutate), 'v2.59.0', policy={'ignore': ['standby_coreapp_missing', 'role_count_mismatch']}, now=NOW)
     assert codes(verdict['blocking']) == ['upgrade_standby_missing']
+    # one finding per step that would leave a shard without an owner, naming the step and the shard
+    assert [(f['node'], f['message']) for f in verdict['blocking']] == [
+        ('10.0.1.21:wa-core-0', 'step 2 restarts coreapp 10.0.1.21:wa-core-0: shard 0 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+        ('10.0.1.22:wa-core-1', 'step 3 restarts coreapp 10.0.1.22:wa-core-1: shard 1 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+        ('10.0.1.23:wa-core-2', 'step 4 restarts coreapp 10.0.1.23:wa-core-2: shard 2 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+        ('10.0.1.24:wa-core-3', 'step 5 restarts coreapp 10.0.1.24:wa-core-3: shard 3 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+    ]
+
+
+def test_multiconnect_without_secondary_master_is_no_go():
+    def mutate(support):
+        del support[by_role(support, 'secondary_master')[0]]
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert codes(verdict['blocking']) == ['upgrade_secondary_missing']
+    assert verdict['blocking'][0]['message'] == (
+        'step 6 restarts primary_master 10.0.0.11:wa-master-0: control shard -1 would have no owner '
+        '(no secondary master, not in error, can take it over)')
+
+
+def test_ha_standby_in_error_cannot_take_over():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[1]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
+    verdict = assess(report('ha', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert [f['message'] for f in verdict['blocking'] if f['code'] == 'upgrade_standby_missing'] == [
+        'step 2 restarts coreapp 10.0.1.21:wa-core-0: shards -1, 0 would have no owner '
+        '(no standby coreapp, a coreapp owning no shard and not in error, can take them over)']
+
+
+def test_node_without_version_is_no_go():
+    def mutate(support):
+        del support[by_role(support, 'coreapp')[4]]['version']
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert [(f['code'], f['node']) for f in verdict['blocking']] == [('upgrade_version_unknown', '10.0.1.25:wa-core-4')]
+
+
+def test_node_with_unreadable_version_is_no_go():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['version'] = 'latest'
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert ('upgrade_version_unknown', '10.0.1.21:wa-core-0') in [(f['code'], f['node']) for f in verdict['blocking']]
+
+
+def test_schema_upgrade_step_is_located():
+    ha = assess(report('ha'), 'v2.59.0', now=NOW)
+    assert ha['schema_upgrade'] == {
+        'step': 4, 'node': '10.0.0.11:wa-master-0',
+        'note': 'DB schema upgrade (when v2.59.0 changes the schema; the API does not say): when the primary master restarts, '
+                'a secondary master already on v2.59.0 takes the master lease and, as the primary master, upgrades the database '
+                'schema; /v1/health reports uninitialized until it is done: wait for connected before going on',
+    }
+    assert ha['plan'][3]['note'].endswith(ha['schema_upgrade']['note'])
+    assert 'schema upgrade at step 4' in ha['message']
+    single = assess(report('single'), 'v2.59.0', now=NOW)
+    assert single['schema_upgrade']['step'] == 1
+    assert 'WA_DB_UPGRADE=1' in single['schema_upgrade']['note']
+    assert assess({'error': {'code': 'timeout', 'message': 'slow'}}, 'v2.59.0')['schema_upgrade'] is None
 
 
 def test_free_space_upgrade_level_reuses_checks():
