@@ -41,43 +41,43 @@ def support_report(data, policy=None, now=None):
     return _report('support_report', data, policy, now)
 
 
-def _nodes(name, data):
-    data = plain(data)
-    if isinstance(data, dict) and isinstance(data.get('nodes'), list):
-        return data['nodes']
-    if isinstance(data, list) and all(isinstance(node, dict) and 'name' in node for node in data):
-        return data
+def _fresh(name, data):
+    """The re-evaluated report of support data, or of a list of normalized nodes (no shard count, no topology then)."""
+    try:
+        data = plain(data)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.%s: %s' % (name, exc))
+    if isinstance(data, list):
+        single = len(data) == 1 and isinstance(data[0], dict) and data[0].get('role') == 'single'
+        return _report(name, {'topology': 'single' if single else 'unknown', 'nodes': data, 'cluster': {}}), True
+    if isinstance(data, dict) and 'nodes' in data:
+        # the policy the data was read with decides which shards exist (expected_shards)
+        return _report(name, data, data.get('policy') if isinstance(data.get('policy'), dict) else None), False
     raise AnsibleFilterError('wabiz.onprem.%s: expected support data (a support_info result, the wabiz_support fact or a report) '
                              'or a list of normalized nodes, got %s' % (name, type(data).__name__))
 
 
 def shard_map(data):
     """Shard id (int, -1 = control shard) -> sorted list of owning node names; unowned shards map to []."""
-    data = plain(data)
-    nodes = _nodes('shard_map', data)
+    report, only_nodes = _fresh('shard_map', data)
     result = {}
-    cluster = data.get('cluster') if isinstance(data, dict) else None
-    if isinstance(cluster, dict):
-        for shard, owners in (cluster.get('owned_shards') or {}).items():
-            result[int(shard)] = sorted(owners)
-        for shard in cluster.get('unowned_shards') or []:
-            result.setdefault(int(shard), [])
-    else:
-        for node in nodes:
-            for shard in node.get('shards') or []:
-                result.setdefault(int(shard), []).append(node['name'])
+    for node in report['nodes']:
+        for shard in node['shards']:
+            result.setdefault(shard, []).append(node['name'])
+    if not only_nodes:
+        for shard in report['cluster']['unowned_shards']:
+            result.setdefault(shard, [])
     return dict((shard, sorted(result[shard])) for shard in sorted(result))
 
 
 def nodes_by_role(data, attribute='name'):
     """Role -> list of nodes (their ``attribute``, or the whole node when ``attribute`` is empty); every role is a key."""
-    nodes = _nodes('nodes_by_role', data)
+    report, dummy = _fresh('nodes_by_role', data)
     result = dict((role, []) for role in ROLES)
-    for node in sorted(nodes, key=lambda item: item['name']):
-        role = node.get('role') if node.get('role') in ROLES else 'unknown'
-        if attribute and attribute not in node:
+    for node in report['nodes']:
+        if attribute and (not isinstance(attribute, str) or attribute not in node):
             raise AnsibleFilterError('wabiz.onprem.nodes_by_role: nodes have no field %r' % (attribute,))
-        result[role].append(node[attribute] if attribute else node)
+        result[node['role']].append(node[attribute] if attribute else node)
     return result
 
 

@@ -171,10 +171,15 @@ def _re_evaluate(data, policy, now):
     if keyed and not is_keyed(support):
         raise StoredDataError('node names %s are field names of a single instance' % ', '.join(sorted(support)))
     single_name = 'single' if keyed else nodes[0]['name']
+    # the shard count read from the API, and the one the data was read with a policy pinning it, are not conclusions
     cluster = data.get('cluster') if isinstance(data.get('cluster'), dict) else {}
-    shard_count = cluster.get('shard_count') if cluster.get('shard_count_source') == 'api' else None
+    source = cluster.get('shard_count_source')
+    shard_count = cluster.get('shard_count') if source == 'api' else None
+    expected = effective['expected_shards']
+    if expected is None and source == 'policy':
+        expected = cluster.get('shard_count')
     normalized = normalize({'support': support if keyed else support[single_name]}, shard_count=shard_count, now=now,
-                           single_name=single_name, expected_shards=effective['expected_shards'])
+                           single_name=single_name, expected_shards=expected)
     _keep_reasons(data, normalized)
     return report_from_normalized(normalized, effective)
 

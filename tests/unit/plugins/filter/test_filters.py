@@ -215,3 +215,40 @@ def test_fleet_gate_refresh_puts_every_host_in_pending():
     assert F['fleet_gate'](hostvars, ['eu-1'], use_stored=False, now=NOW) == {'verdicts': {}, 'failed': [], 'pending': ['eu-1']}
     with pytest.raises(AnsibleFilterError, match='not an inventory host'):
         F['fleet_gate'](hostvars, ['nope'], now=NOW)
+
+
+def test_shard_map_is_computed_from_the_nodes_not_the_stored_summary():
+    stored = report('mc4')
+    owner = [node for node in stored['nodes'] if node['shards'] == [2]][0]
+    owner['shards'] = []  # the stored cluster summary still lists an owner of shard 2
+    assert F['shard_map'](stored)[2] == []
+
+
+def test_stored_expected_shards_is_kept_when_rechecked():
+    with open(os.path.join(FIXTURES, 'mc4.json')) as handle:
+        stored = evaluate(json.load(handle), now=NOW, policy={'expected_shards': 8})
+    assert sorted(F['shard_map'](stored)) == [-1, 0, 1, 2, 3, 4, 5, 6, 7]
+    assert 'shard_unowned' in [f['code'] for f in F['support_findings'](stored, now=NOW)]
+
+
+@pytest.mark.parametrize('data', [
+    [{'name': ['x']}, {'name': 1}], [{'name': 'a:b', 'shards': [['x', {}]]}], [None], {'nodes': [{'name': 'a:b'}] * 2, 'topology': 'ha'},
+    {'topology': 'ha', 'nodes': {'a': 1}, 'cluster': 3},
+], ids=['mixed-names', 'bad-shards', 'none', 'twice', 'nodes-dict'])
+def test_shard_map_and_nodes_by_role_never_crash(data):
+    for name in ('shard_map', 'nodes_by_role'):
+        try:
+            F[name](data)
+        except AnsibleFilterError as exc:
+            assert 'wabiz.onprem.%s: ' % name in str(exc)
+
+
+def test_filters_turn_deep_nesting_into_a_filter_error():
+    deep = []
+    for dummy in range(5000):
+        deep = [deep]
+    for name in ('support_findings', 'shard_map', 'gate_verdict', 'fleet_report_render'):
+        with pytest.raises(AnsibleFilterError, match='nested deeper'):
+            F[name]({'topology': 'ha', 'nodes': deep, 'cluster': {}})
+    with pytest.raises(AnsibleFilterError, match='now'):
+        F['gate_verdict'](report('ha'), now=12)
