@@ -76,7 +76,8 @@ def nodes_by_role(data, attribute='name'):
     result = dict((role, []) for role in ROLES)
     for node in report['nodes']:
         if attribute and (not isinstance(attribute, str) or attribute not in node):
-            raise AnsibleFilterError('wabiz.onprem.nodes_by_role: nodes have no field %r' % (attribute,))
+            raise AnsibleFilterError('wabiz.onprem.nodes_by_role: nodes have no field %s'
+                                     % (repr(attribute) if isinstance(attribute, str) else 'of type %s' % type(attribute).__name__))
         result[node['role']].append(node[attribute] if attribute else node)
     return result
 
@@ -108,21 +109,34 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     stored data (or all of them when ``use_stored`` is false), to be gated over the API one by one."""
     verdicts = {}
     pending = []
-    policy = plain(policy)
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: the input must be hostvars, got %s' % type(hostvars).__name__)
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: hosts must be a list of inventory host names, got %s' % type(hosts).__name__)
+    try:
+        policy = plain(policy)
+        # the options hold for every host: a bad one is one error, not one per host
+        _gate_verdict({'error': {'code': 'none', 'message': 'none'}}, fail_on=fail_on, now=now)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s' % exc)
     for host in hosts:
-        try:
-            host_vars = hostvars[host]
-        except KeyError:
-            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %r is not an inventory host' % (host,))
-        data = stored_support(host_vars) if use_stored else None
+        if not isinstance(host, str) or host not in hostvars:
+            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s is not an inventory host'
+                                     % (repr(host) if isinstance(host, str) else 'a value of type %s' % type(host).__name__))
+        host_vars = hostvars[host]
+        data = stored_support(host_vars) if use_stored and isinstance(host_vars, Mapping) else None
         if data is None:
             pending.append(host)
             continue
+        cluster = host_vars.get('wabiz_cluster')
+        options = dict(policy=policy, fail_on=fail_on, cluster=cluster if isinstance(cluster, str) and cluster else host,
+                       url=host_vars.get('wabiz_url'), source='stored', now=now)
         try:
-            verdicts[host] = _gate_verdict(plain(data), policy=policy, fail_on=fail_on, cluster=host_vars.get('wabiz_cluster') or host,
-                                           url=host_vars.get('wabiz_url'), source='stored', now=now)
+            verdicts[host] = _gate_verdict(plain(data), **options)
         except ValueError as exc:
-            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s: %s' % (host, exc))
+            # one cluster's unusable data never drops the fleet: it fails closed on its own
+            error = {'code': 'bad_response', 'message': 'the stored support data cannot be checked: %s' % exc}
+            verdicts[host] = _gate_verdict({'error': error}, **options)
     return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
 
 

@@ -38,6 +38,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import DIRECTORIES
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
     blocking,
+    check_text_options,
     finding_line,
     gate_verdict,
     support_report,
@@ -258,6 +259,9 @@ def _sort_key(finding):
 def assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
            cluster=None, checked_at=None, url=None, now=None):
     """The ``wabiz_pre_upgrade`` verdict; see the module docstring and docs/data-model.md."""
+    check_text_options(target_version=target_version)
+    if free_space is not None and not isinstance(free_space, dict):
+        raise ValueError('upgrade free space levels: expected a mapping of directory -> size, got %s' % type(free_space).__name__)
     try:
         min_free_space = parse_size(min_free_space)
         free_space = dict((key, parse_size(value)) for key, value in (free_space or {}).items() if value is not None)

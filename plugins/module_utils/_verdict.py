@@ -31,7 +31,7 @@ source=None, attempts=None, wait_timeout=None, now=None)`` -> the ``wabiz_gate``
 not pass the message says the deadline ran out) only annotate the verdict.
 
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
-``safe_error(error)``.
+``safe_error(error)``, ``check_text_options(**options)``. Options of the wrong type raise ``ValueError``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -84,7 +84,8 @@ def safe_error(error):
     if error is None:
         return None
     if not isinstance(error, dict):
-        return {'code': 'module_failed', 'message': str(error)}
+        return {'code': 'module_failed', 'message': error if isinstance(error, str) else
+                'the call failed with an error of type %s' % type(error).__name__}
     result = dict((key, error[key]) for key in ERROR_KEYS if error.get(key) is not None)
     result.setdefault('code', 'module_failed')
     result.setdefault('message', 'the call failed without a message')
@@ -107,6 +108,11 @@ def finding_line(finding):
     """``[critical] shard_unowned (cluster): shard 2 has no owner`` for one finding."""
     return '[%s] %s (%s): %s' % (finding.get('severity'), finding.get('code'), finding.get('node') or 'cluster',
                                  finding.get('message'))
+
+
+def _invalid_fields(node):
+    items = node.get('invalid_fields')
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def _raw_entry(node, keyed):
@@ -132,8 +138,8 @@ def _raw_entry(node, keyed):
                 entry['free_space_' + directory] = free_space[directory]
     elif free_space is not None:
         entry['free_space_data'] = free_space
-    for item in node.get('invalid_fields') or []:
-        if isinstance(item, dict) and isinstance(item.get('field'), str) and item['field'] not in entry:
+    for item in _invalid_fields(node):
+        if isinstance(item.get('field'), str) and item['field'] not in entry:
             # a value no field accepts: the field was present but unusable when it was read
             entry[item['field']] = [item.get('reason')]
     return entry
@@ -143,8 +149,8 @@ def _keep_reasons(data, normalized):
     """Put back the reasons of the stored unusable fields (the rebuilt value only says 'got list')."""
     reasons = {}
     for node in data['nodes']:
-        for item in node.get('invalid_fields') or []:
-            if isinstance(item, dict) and isinstance(item.get('reason'), str):
+        for item in _invalid_fields(node):
+            if isinstance(item.get('reason'), str):
                 reasons[(node.get('name'), item.get('field'))] = item['reason']
     for node in normalized['nodes']:
         for item in node['invalid_fields']:
@@ -223,6 +229,10 @@ def _lines(findings):
 def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None,
                  source=None, attempts=None, wait_timeout=None, now=None):
     """The ``wabiz_gate`` verdict for ``data`` (see docs/data-model.md)."""
+    check_text_options(source=source)
+    for name, value in (('attempts', attempts), ('wait_timeout', wait_timeout)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 2 ** 63):
+            raise ValueError('%s: expected a number of %s, got %s' % (name, 'polls' if name == 'attempts' else 'seconds', type(value).__name__))
     verdict = _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now)
     verdict['source'] = source
     verdict['attempts'] = attempts
@@ -232,8 +242,16 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at
     return verdict
 
 
+def check_text_options(**options):
+    """Raise ValueError naming the first option that is neither None nor a string."""
+    for name in sorted(options):
+        if options[name] is not None and not isinstance(options[name], str):
+            raise ValueError('%s: expected a string, got %s' % (name, type(options[name]).__name__))
+
+
 def _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now):
     _check_fail_on(fail_on)
+    check_text_options(cluster=cluster, checked_at=checked_at)
     report, error = support_report(data, policy, now)
     name = cluster or 'cluster'
     verdict = {

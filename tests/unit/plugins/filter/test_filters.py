@@ -252,3 +252,19 @@ def test_filters_turn_deep_nesting_into_a_filter_error():
             F[name]({'topology': 'ha', 'nodes': deep, 'cluster': {}})
     with pytest.raises(AnsibleFilterError, match='now'):
         F['gate_verdict'](report('ha'), now=12)
+
+
+def test_fleet_gate_one_bad_cluster_never_drops_the_fleet():
+    deep = []
+    for dummy in range(500):
+        deep = [deep]
+    hostvars = {'eu-1': {'wabiz_support': report('mc4')}, 'odd': {'wabiz_support': {'status': 'ok'}},
+                'deep': {'wabiz_support': {'topology': 'ha', 'nodes': deep, 'cluster': {}}}}
+    fleet = F['fleet_gate'](hostvars, ['eu-1', 'odd', 'deep'], now=NOW)
+    assert fleet['verdicts']['eu-1']['passed'] is True
+    assert fleet['failed'] == ['odd', 'deep']
+    assert fleet['verdicts']['odd']['error']['code'] == 'bad_response'
+    assert 'topology, nodes and cluster' in fleet['verdicts']['odd']['message']
+    assert fleet['verdicts']['deep']['error']['code'] == 'bad_response'
+    with pytest.raises(AnsibleFilterError, match='fail_on'):
+        F['fleet_gate'](hostvars, ['eu-1'], fail_on='never')
