@@ -235,7 +235,12 @@ def _is_type(value, name):
 
 
 def _same(value, option):
-    return type(value) is type(option) and value == option
+    """JSON equality: 1 is not true; str subclasses (Ansible's tagged or unsafe text) are text."""
+    if option is None or isinstance(option, bool):
+        return value is option
+    if isinstance(option, str):
+        return isinstance(value, str) and value == option
+    return _is_int(value) and value == option
 
 
 def _problem(value, schema, path):

@@ -167,3 +167,19 @@ def test_pre_upgrade_result_carries_the_schema_upgrade_step():
     assert 'Schema upgrade: step 1' in render_markdown(report)
     assert 'name="schema_upgrade" value="step 1' in render_junit(report)
     json.loads(render_json(report))
+
+
+def test_renderers_accept_text_subclasses_as_ansible_passes_them():
+    class Tagged(str):
+        pass
+
+    def tag(value):
+        if isinstance(value, dict):
+            return dict((Tagged(key), tag(item)) for key, item in value.items())
+        if isinstance(value, list):
+            return [tag(item) for item in value]
+        return Tagged(value) if isinstance(value, str) else value
+
+    report = build_report([{'host': 'eu-1', 'wabiz_gate': gate()}, {'host': 'eu-2', 'wabiz_pre_upgrade': upgrade()}], generated_at=NOW)
+    for render in RENDERERS.values():
+        assert render(tag(report)) == render(report)
