@@ -139,9 +139,19 @@ def _raw_entry(node, keyed):
     elif free_space is not None:
         entry['free_space_data'] = free_space
     for item in _invalid_fields(node):
-        if isinstance(item.get('field'), str) and item['field'] not in entry:
-            # a value no field accepts: the field was present but unusable when it was read
-            entry[item['field']] = [item.get('reason')]
+        # a value no field accepts: the field (or a part of it, a shard range, a schema entry) was unusable when read
+        field, marker = item.get('field'), [item.get('reason')]
+        if not isinstance(field, str):
+            continue
+        if field == 'errors':
+            marker = item['reason'] if isinstance(item.get('reason'), str) else 'unusable'  # a list would be an error envelope
+        if field not in entry:
+            entry[field] = marker
+        elif isinstance(entry[field], list):
+            entry[field] = entry[field] + [marker]
+        elif isinstance(entry[field], dict):
+            entry[field] = dict(entry[field])
+            entry[field][''] = marker
     return entry
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import PHASES, assess
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict, support_report
 
 NOW = '2026-03-01T00:00:00Z'
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
@@ -119,3 +119,26 @@ def _assert_typed(data, policy=None, target='v2.59.0'):
             assert verdict['blocking'] == [] and verdict['error'] is None
         else:
             assert verdict['blocking'] or verdict['error'] is not None
+
+
+RAW_FIELDS = ('role', 'shards', 'socket_conn', 'version', 'description', 'debug_info', 'expire_timestamp', 'free_space_data',
+              'free_space_logs', 'db_engine', 'schema', 'multi_connect', 'os_name', 'lc', 'errors')
+
+
+@given(clusters(), st.sampled_from(RAW_FIELDS), JSON, st.integers(0, 40))
+@SETTINGS
+def test_re_evaluating_a_fresh_report_changes_nothing(cluster, field, value, index):
+    """What a module read and stored gives the same findings when checked again at the same time and policy."""
+    report, policy = cluster[0], cluster[1]
+    support = dict((node['name'], _entry(role=node['role'], shards=[[shard, shard] for shard in node['shards']],
+                                         socket_conn=node['socket_conn'])) for node in report['nodes'])
+    name = sorted(support)[index % len(support)]
+    support[name][field] = value
+    try:
+        fresh = evaluate({'support': support}, shard_count=report['cluster']['shard_count'], policy=policy, now=NOW)
+    except ValueError:
+        return
+    again, error = support_report(fresh, policy, NOW)
+    assert error is None
+    assert again['findings'] == fresh['findings']
+    assert again['nodes'] == fresh['nodes']

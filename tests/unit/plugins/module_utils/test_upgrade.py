@@ -322,3 +322,13 @@ def test_unusable_stored_data_is_an_error_verdict(nodes):
     assert verdict['passed'] is False and verdict['status'] in ('error', 'critical')
     upgrade = assess({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, 'v2.59.0', now=NOW)
     assert upgrade['go'] is False
+
+
+def test_stored_partly_unusable_shards_stay_unusable():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['shards'] = [[0, 0], [5, 2]]
+    stored = report('mc4', mutate)
+    again = support_report(stored, now=NOW)[0]
+    assert again['findings'] == stored['findings']
+    assert [item for node in again['nodes'] for item in node['invalid_fields']] == [
+        {'field': 'shards', 'reason': 'range [5, 2] is reversed'}]
