@@ -54,7 +54,7 @@ def _text(value):
 def _results(report):
     """{(cluster, check): (outcome, findings)} of a report; tolerant of a hand-edited or older file."""
     results = {}
-    for result in report.get('results') or []:
+    for result in report.get('results') if isinstance(report.get('results'), list) else []:
         if not isinstance(result, dict) or not _text(result.get('cluster')) or not _text(result.get('check')):
             continue
         findings = [dict((key, _text(finding.get(key))) for key in ('code', 'severity', 'node', 'message'))

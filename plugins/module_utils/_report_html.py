@@ -107,10 +107,12 @@ _JS = u"""
 
 
 def _e(value):
-    """Escaped text of any value; None is a dash."""
+    """Escaped text of any value; None is a dash. Line breaks become character references: a text from the API
+    never starts a line of the page."""
     if value is None or value == '':
         return u'-'
-    return escape(_SURROGATES_RE.sub(u'\ufffd', u'%s' % (value,)), quote=True)
+    text = escape(_SURROGATES_RE.sub(u'\ufffd', u'%s' % (value,)), quote=True)
+    return text.replace(u'\r', u'&#13;').replace(u'\n', u'&#10;')
 
 
 def _size(value):

@@ -22,6 +22,8 @@ __metaclass__ = type
 import re
 
 DIRECTORIES = ('data', 'logs', 'media_incoming', 'media_outgoing')
+MAX_BYTES = 2 ** 63 - 1
+MAX_SHARD = 2 ** 31
 NODE_KEYS = ('name', 'role', 'shards', 'socket_conn', 'version', 'expire_timestamp', 'free_space')
 _TIMESTAMP_RE = re.compile(r'^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$')
 _CONTROL_RE = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]')
@@ -60,6 +62,12 @@ def _int(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _bytes(value):
+    """Free space: a non-negative int below 2^63 (larger is the unbounded value anyway), or None."""
+    value = _int(value)
+    return None if value is None or value < 0 else min(value, MAX_BYTES)
+
+
 def _node(node):
     free = node.get('free_space') if isinstance(node.get('free_space'), dict) else {}
     shards = node.get('shards') if isinstance(node.get('shards'), list) else []
@@ -67,16 +75,12 @@ def _node(node):
     return {
         'name': _text(node.get('name')) or '?',
         'role': _text(node.get('role')) or 'unknown',
-        'shards': sorted(set(shard for shard in (_int(item) for item in shards) if shard is not None and shard >= -1)),
+        'shards': sorted(set(shard for shard in (_int(item) for item in shards) if shard is not None and -1 <= shard <= MAX_SHARD)),
         'socket_conn': _text(node.get('socket_conn')),
         'version': _text(node.get('version')),
         'expire_timestamp': stamp if stamp and _TIMESTAMP_RE.match(stamp) else None,
-        'free_space': dict((directory, _nonnegative(_int(free.get(directory)))) for directory in DIRECTORIES),
+        'free_space': dict((directory, _bytes(free.get(directory))) for directory in DIRECTORIES),
     }
-
-
-def _nonnegative(value):
-    return value if value is not None and value >= 0 else None
 
 
 def node_summary(support):
@@ -87,15 +91,16 @@ def node_summary(support):
     return [_node(node) for node in support['nodes'] if isinstance(node, dict)]
 
 
-def add_nodes(results, entries):
-    """Set ``nodes`` on every result whose verdict was computed from the entry's own ``wabiz_support``."""
+def add_nodes(results, entries, text=_text):
+    """Set ``nodes`` on every result whose verdict was computed from the entry's own ``wabiz_support``; ``text`` is
+    what the report made of the host name (so that entries and results match)."""
     by_host = {}
     for entry in entries:
         verdict = entry.get('wabiz_gate')
         if isinstance(verdict, dict) and verdict.get('source') == 'stored' and not verdict.get('error'):
             nodes = node_summary(entry.get('wabiz_support'))
             if nodes is not None:
-                by_host[_text(entry['host'])] = nodes
+                by_host[text(entry['host'])] = nodes
     for result in results:
         if result['check'] == 'health_gate' and result['host'] in by_host:
             result['nodes'] = by_host[result['host']]

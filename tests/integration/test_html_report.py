@@ -24,8 +24,8 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDER
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-HEALTHY = ['mc-ok', 'ha-ok', 'single-ok', 'disk-low']
-FAILING = ['core-down', 'shard-gap', 'expired-build']
+HEALTHY = ['mc-ok', 'ha-ok', 'single-ok', 'disk-low', 'expiring']
+FAILING = ['core-down', 'shard-gap']
 FLEET = {
     'seed': 7,
     'defaults': {'version': 'v2.45.1', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}}},
@@ -37,7 +37,7 @@ FLEET = {
         {'name': 'core-down', 'mode': 'multiconnect', 'masters': 2, 'coreapps': 5, 'shards': 4,
          'nodes': {'wacore2': {'socket_conn': 'DN'}}},
         {'name': 'shard-gap', 'mode': 'multiconnect', 'masters': 2, 'coreapps': 5, 'shards': 4, 'nodes': {'wacore2': {'shards': []}}},
-        {'name': 'expired-build', 'mode': 'single', 'expire_in_days': -2},
+        {'name': 'expiring', 'mode': 'single', 'expire_in_days': 3},
     ],
 }
 
@@ -130,7 +130,7 @@ def test_prometheus_file_of_the_playbook_run(written):
                 for sample in families['wabiz_node_free_space_bytes'].samples)
     assert [value for key, value in free.items() if key[0] == 'disk-low' and key[1].startswith('wacore1') and key[2] == 'logs'] == [3e9]
     days = dict((sample.labels['cluster'], sample.value) for sample in families['wabiz_cluster_build_expires_in_days'].samples)
-    assert -2.1 < days['expired-build'] < -1.9
+    assert 2.9 < days['expiring'] < 3.1
 
 
 def test_html_opens_offline_without_errors_and_filters(written, browser, tmp_path):
@@ -140,7 +140,7 @@ def test_html_opens_offline_without_errors_and_filters(written, browser, tmp_pat
     assert sorted(shown_clusters(page)) == expected
     page.click('button.card[data-filter="failed"]')
     assert sorted(shown_clusters(page)) == sorted(FAILING)
-    assert page.inner_text('#shown') == '3'
+    assert page.inner_text('#shown') == '2'
     page.click('button.card[data-filter="error"]')
     assert shown_clusters(page) == ['gone']
     page.click('button.card[data-filter="passed"]')
@@ -148,7 +148,7 @@ def test_html_opens_offline_without_errors_and_filters(written, browser, tmp_pat
     page.click('button.card[data-filter="passed"]')  # a second click clears the filter
     assert len(shown_clusters(page)) == len(expected)
     page.select_option('#status', 'warning')
-    assert shown_clusters(page) == ['disk-low']
+    assert sorted(shown_clusters(page)) == ['disk-low', 'expiring']
     page.select_option('#status', 'critical')
     assert sorted(shown_clusters(page)) == sorted(FAILING)
     page.select_option('#status', '')
