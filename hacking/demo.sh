@@ -105,22 +105,7 @@ echo "      $REPORT_DIR/wabiz-report.html   (open it in a browser: filter by out
 echo "      $REPORT_DIR/wabiz-report.prom   (node_exporter textfile collector; a few lines:)"
 grep -E '^wabiz_(cluster_passed|cluster_build_expires_in_days)' "$REPORT_DIR/wabiz-report.prom" | head -6 | sed 's/^/        /'
 
-say "5. A wait gate riding out a failover: kill the shard owner of ha-healthy, gate until the standby took over"
-sim_control() {  # POST a JSON body to the simulator's control API (a test tool, see tests/simulator/README.md)
-  "$PY" -c 'import json, sys, requests; requests.post(sys.argv[1], json=json.loads(sys.argv[2]), verify=sys.argv[3], timeout=10).raise_for_status()' \
-    "$SIM_URL/__sim/$1" "$2" "$DEMO/certs/ca.pem"
-}
-sim_control clusters/ha-healthy '{"unhealthy_interval": 6}' || fail "simulator control call failed"
-sim_control clusters/ha-healthy/failover '{}' || fail "simulator control call failed"
-echo "    wacore1 (owner of shards -1 and 0) is down; the standby takes over after 6 s"
-"$BIN/ansible-playbook" -i "$DEMO/demo.wabiz.yml" wabiz.onprem.health_gate -e wabiz_hosts=ha-healthy \
-  -e health_gate_refresh=true -e health_gate_wait_timeout=60 -e health_gate_wait_delay=2 \
-  -e '{"wabiz_password": "{{ lookup(\"ansible.builtin.env\", \"WABIZ_PASSWORD\") }}"}' \
-  -e "fleet_report_dir=$DEMO/failover-report" | grep -E "RETRYING|passed the health gate|FAILED the health gate|^ha-healthy" \
-  || fail "the wait gate did not pass"
-echo "    The gate polled while the cluster had no shard owner and let the change go on once it had one."
-
-say "6. Watch the fleet (Event-Driven Ansible source wabiz.onprem.support): a shard owner of mc-healthy goes down, then comes back"
+say "5. Watch the fleet (Event-Driven Ansible source wabiz.onprem.support): a shard owner of mc-healthy goes down, then comes back"
 echo "    (ansible-rulebook -r wabiz.onprem.watch_fleet runs the same source; here its main() is driven directly, 1 s polls)"
 "$PY" - "${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/wabiz/onprem/extensions/eda/plugins/event_source/support.py" "$SIM_URL" "$DEMO/certs/ca.pem" <<'PY' || fail "the watch did not see the sequence"
 import asyncio, importlib.util, json, sys
@@ -156,4 +141,19 @@ asyncio.run(watch())
 PY
 echo "    One event at start, one when the shard owner dropped (critical), one when it came back (ok, was critical)."
 echo "    Report files: $REPORT_DIR/wabiz-report.html and $REPORT_DIR/wabiz-report.prom"
+
+say "6. A wait gate riding out a failover: kill the shard owner of ha-healthy, gate until the standby took over"
+sim_control() {  # POST a JSON body to the simulator's control API (a test tool, see tests/simulator/README.md)
+  "$PY" -c 'import json, sys, requests; requests.post(sys.argv[1], json=json.loads(sys.argv[2]), verify=sys.argv[3], timeout=10).raise_for_status()' \
+    "$SIM_URL/__sim/$1" "$2" "$DEMO/certs/ca.pem"
+}
+sim_control clusters/ha-healthy '{"unhealthy_interval": 6}' || fail "simulator control call failed"
+sim_control clusters/ha-healthy/failover '{}' || fail "simulator control call failed"
+echo "    wacore1 (owner of shards -1 and 0) is down; the standby takes over after 6 s"
+"$BIN/ansible-playbook" -i "$DEMO/demo.wabiz.yml" wabiz.onprem.health_gate -e wabiz_hosts=ha-healthy \
+  -e health_gate_refresh=true -e health_gate_wait_timeout=60 -e health_gate_wait_delay=2 \
+  -e '{"wabiz_password": "{{ lookup(\"ansible.builtin.env\", \"WABIZ_PASSWORD\") }}"}' \
+  -e "fleet_report_dir=$DEMO/failover-report" | grep -E "RETRYING|passed the health gate|FAILED the health gate|^ha-healthy" \
+  || fail "the wait gate did not pass"
+echo "    The gate polled while the cluster had no shard owner and let the change go on once it had one."
 exit 0
