@@ -19,7 +19,7 @@ description:
     idempotent.
   - The C(prometheus) file (for node_exporter's textfile collector) is the exception, it is rewritten on every run (not
     in check mode) so that its timestamps stay fresh; C(changed) still says only whether the verdicts changed.
-  - Compares the report with the previous one in O(dir) (C(<basename>.json), when it exists): the files written and the
+  - Compares the report with the previous one in O(dir) (C(<basename>.json), when it exists). The files written and the
     result say, per cluster and check, which findings are new and which cleared and how the outcome moved (RV(changes)).
   - Runs on the controller as an action plugin, without a module run per file. Used by the
     R(wabiz.onprem.fleet_report,ansible_collections.wabiz.onprem.fleet_report_role) role.
