@@ -219,7 +219,8 @@ def support_report(data, policy=None, now=None):
                          % type(data).__name__)
     if data.get('error') is not None and not data.get('nodes'):
         return None, safe_error(data['error'])
-    if data.get('failed') and not data.get('nodes'):
+    # a module that failed before it could answer (bad arguments...) under failed_when: false has failed == False
+    if (data.get('failed') or 'failed_when_result' in data) and not data.get('nodes'):
         return None, safe_error({'code': 'module_failed', 'message': data.get('msg')})
     if not all(key in data for key in ('topology', 'nodes', 'cluster')):
         raise ValueError('expected support data with topology, nodes and cluster (a support_info result, the wabiz_support '

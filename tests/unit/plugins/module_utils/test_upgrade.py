@@ -253,6 +253,10 @@ def test_support_report_rejects_garbage():
     with pytest.raises(ValueError):
         support_report({'status': 'ok'}, now=NOW)
     assert support_report({'failed': True, 'msg': 'boom'}, now=NOW)[1] == {'code': 'module_failed', 'message': 'boom'}
+    # registered under failed_when: false, a module that failed on its arguments has failed == False
+    assert support_report({'failed': False, 'failed_when_result': False, 'changed': False,
+                           'msg': 'missing required arguments: url'}, now=NOW)[1] == {
+        'code': 'module_failed', 'message': 'missing required arguments: url'}
 
 
 def test_stored_data_not_modified():
