@@ -277,35 +277,32 @@ class _Deadline(object):
 
     requests' timeout bounds each socket read, so a server that trickles a byte at a time (TLS handshake,
     headers or body) never hits it. The connections of a Client's session register a duplicate of their
-    socket here (see _WatchedConnection); when an attempt overruns, a timer thread shuts those sockets down,
-    which ends the read or handshake in progress (close() from another thread would not wake a blocked read,
-    shutdown() does). DNS resolution happens before there is a socket and is not covered.
+    socket here as soon as they connect (see _WatchedConnection); when an attempt overruns, a timer thread
+    shuts those sockets down, which ends the read or handshake in progress (close() from another thread would
+    not wake a blocked read, shutdown() does). DNS resolution happens before there is a socket and is not
+    covered.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._sockets = set()
+        self._sockets = {}  # connection -> duplicate of its current socket
         self._timer = None
         self._expired = False
 
-    def watch(self, sock):
-        """Register a new connection's socket; returns the handle to ``forget`` it by."""
+    def watch(self, connection, sock):
+        """Register the socket a connection just opened (before any TLS handshake)."""
         try:
             dup = sock.dup()
         except OSError:
-            return None
+            return
         with self._lock:
-            self._sockets.add(dup)
+            previous = self._sockets.pop(connection, None)
+            self._sockets[connection] = dup
             expired = self._expired
+        if previous is not None:
+            previous.close()
         if expired:
             self._expire()
-        return dup
-
-    def forget(self, dup):
-        with self._lock:
-            self._sockets.discard(dup)
-        if dup is not None:
-            dup.close()
 
     def start(self, seconds):
         with self._lock:
@@ -315,31 +312,36 @@ class _Deadline(object):
             self._timer.start()
 
     def stop(self):
-        """End the attempt; True when the deadline had passed (the answer may then be cut short)."""
+        """End the attempt; True when the deadline had passed (the answer may then be cut short).
+        Forgets the sockets of connections that are no longer open: only idle pooled ones stay."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
             expired, self._expired = self._expired, False
-            return expired
+            gone = [connection for connection in self._sockets if getattr(connection, 'sock', None) is None]
+            dups = [self._sockets.pop(connection) for connection in gone]
+        for dup in dups:
+            dup.close()
+        return expired
 
     def _expire(self):
         with self._lock:
             if self._timer is None and not self._expired:
                 return  # stopped in time
             self._expired = True
-            sockets, self._sockets = self._sockets, set()
-        for dup in sockets:
-            for action in (lambda: dup.shutdown(socket.SHUT_RDWR), dup.close):
-                try:
-                    action()
-                except OSError:
-                    pass
+            dups, self._sockets = list(self._sockets.values()), {}
+        for dup in dups:
+            try:
+                dup.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            dup.close()
 
     def close(self):
         with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for dup in sockets:
+            dups, self._sockets = list(self._sockets.values()), {}
+        for dup in dups:
             dup.close()
 
 
@@ -348,25 +350,14 @@ _ACTIVE = threading.local()  # the _Deadline of the attempt running in this thre
 
 if HAS_REQUESTS:
     class _WatchedConnection(object):
-        """Mixin for urllib3 connections: registers the socket with the running attempt's _Deadline as
-        soon as it is connected (before the TLS handshake)."""
-        _wabiz_watch = None
+        """Mixin for urllib3 connections: registers each new socket with the running attempt's _Deadline."""
 
         def _new_conn(self):
             sock = super(_WatchedConnection, self)._new_conn()
             deadline = getattr(_ACTIVE, 'deadline', None)
             if deadline is not None:
-                self._wabiz_watch = (deadline, deadline.watch(sock))
+                deadline.watch(self, sock)
             return sock
-
-        def close(self):
-            try:
-                super(_WatchedConnection, self).close()
-            finally:
-                if self._wabiz_watch:
-                    deadline, dup = self._wabiz_watch
-                    self._wabiz_watch = None
-                    deadline.forget(dup)
 
     class _WatchedHTTPConnection(_WatchedConnection, HTTPConnection):
         pass

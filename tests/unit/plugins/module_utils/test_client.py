@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import socket
 import threading
 import time
@@ -419,12 +420,29 @@ def test_slow_answers_hit_the_total_deadline_of_each_attempt(server, extra):
 
 
 def test_trickled_body_after_prompt_headers_is_timeout(server):
-    head = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n'
-    server.on('GET', '/v1/support', (200, '', {'raw': head + b'{' + b' ' * 38 + b'}', 'delay': 0.05, 'chunk': 1}))
+    # Connection: close hands the socket from the connection to the response: it must stay watched
+    head = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\nConnection: close\r\n\r\n'
+    server.on('GET', '/v1/support', (200, '', {'raw': head + b'{' + b' ' * 198 + b'}', 'delay': 0.05, 'chunk': 1}))
     client = make_client(server, username=None, password=None, token='t.o.k', timeout=0.5, retries=0)
     error, elapsed = timed(client.get_support)
     assert error.code == 'timeout'
     assert elapsed < 0.5 + 2.0
+
+
+def open_fds():
+    return len(os.listdir('/proc/self/fd'))
+
+
+@pytest.mark.parametrize('headers', [{}, {'Connection': 'close'}])
+def test_watched_sockets_do_not_leak(server, headers):
+    server.on('GET', '/v1/support', (200, SUPPORT, {'headers': headers}))
+    client = make_client(server, username=None, password=None, token='t.o.k')
+    client.get_support()
+    before = open_fds()
+    for _index in range(30):
+        client.get_support()
+    assert open_fds() <= before + 2
+    client.close()
 
 
 @pytest.mark.parametrize('text,fragment', [
