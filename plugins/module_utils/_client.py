@@ -208,8 +208,8 @@ def _check_ca_path(ca_path):
         raise WabizError('tls_error', 'ca_path %s holds no usable PEM CA certificate (%s)' % (ca_path, _short(exc)))
 
 
-class _JSONTooBig(ValueError):
-    """A JSON answer beyond the bounds of a webapp answer (MAX_JSON_*)."""
+class _JSONRefused(ValueError):
+    """A JSON answer the client will not use: beyond the MAX_JSON_* bounds, or ambiguous."""
 
 
 _ESCAPE_RE = re.compile(r'\\.', re.DOTALL)
@@ -218,41 +218,45 @@ _STRING_RE = re.compile(r'"[^"]*"')
 
 def _parse_json(text):
     """The one JSON parser of the client. Returns the data, or None for text that is not JSON; raises
-    _JSONTooBig beyond MAX_JSON_CONTAINERS / MAX_JSON_VALUES / MAX_JSON_DEPTH, before any of that work is
-    done (counting the structure of the text costs two C-speed passes and no objects).
+    _JSONRefused beyond MAX_JSON_CONTAINERS / MAX_JSON_VALUES / MAX_JSON_DEPTH, before that work is done
+    (counting the structure of the text costs two C-speed passes and builds no objects).
 
-    Duplicate keys: the last value wins as with json.loads; the keys of the ``support`` object that appear
+    Duplicate keys: the last value wins, as with json.loads; the keys of the ``support`` object that appear
     more than once are listed, sorted, under DUPLICATE_KEYS_FIELD at the root; a second ``support`` at the
-    root is ambiguous and raises _JSONTooBig's sibling error below."""
+    root is ambiguous and raises _JSONRefused."""
     # Escapes removed first, then strings: what is left is the structure. Both patterns are linear.
     skeleton = _STRING_RE.sub('""', _ESCAPE_RE.sub('', text))
     containers = skeleton.count('[') + skeleton.count('{')
+    too_much = ': too much for a webapp answer'
     if containers > MAX_JSON_CONTAINERS:
-        raise _JSONTooBig('more than %d JSON containers (objects and arrays)' % MAX_JSON_CONTAINERS)
+        raise _JSONRefused('more than %d JSON containers (objects and arrays)%s' % (MAX_JSON_CONTAINERS, too_much))
     if skeleton.count(',') + 1 > MAX_JSON_VALUES:
-        raise _JSONTooBig('more than %d JSON values' % MAX_JSON_VALUES)
-    duplicated = []
+        raise _JSONRefused('more than %d JSON values%s' % (MAX_JSON_VALUES, too_much))
+    duplicated = []  # (object, its repeated keys); holding the objects keeps their identity for the lookup below
 
     def object_pairs(pairs):
         obj = dict(pairs)
         if len(obj) != len(pairs):
-            seen = set()
-            duplicated.append((obj, sorted(set(key for key, _value in pairs if key in seen or seen.add(key)))))
+            counts = {}
+            for key, _value in pairs:
+                counts[key] = counts.get(key, 0) + 1
+            duplicated.append((obj, sorted(key for key, count in counts.items() if count > 1)))
         return obj
 
+    too_deep = 'JSON nested too deeply (more than %d levels)%s' % (MAX_JSON_DEPTH, too_much)
     try:
         data = json.loads(text, object_pairs_hook=object_pairs)
     except RecursionError:
-        raise _JSONTooBig('JSON nested too deeply (more than %d levels)' % MAX_JSON_DEPTH)
+        raise _JSONRefused(too_deep)
     except ValueError:
         return None
     if _deeper_than(data, MAX_JSON_DEPTH):
-        raise _JSONTooBig('JSON nested too deeply (more than %d levels)' % MAX_JSON_DEPTH)
+        raise _JSONRefused(too_deep)
     if isinstance(data, dict):
         data.pop(DUPLICATE_KEYS_FIELD, None)
         for obj, keys in duplicated:
             if obj is data and 'support' in keys:
-                raise _JSONTooBig('the answer holds "support" more than once: which one is the cluster cannot be told')
+                raise _JSONRefused('the answer holds "support" more than once: which one describes the cluster cannot be told')
             if obj is data.get('support'):
                 data[DUPLICATE_KEYS_FIELD] = keys
     return data
@@ -542,8 +546,8 @@ class Client(object):
         if text.strip():
             try:
                 data = _parse_json(text)
-            except _JSONTooBig as exc:
-                raise self._error('bad_response', '%s: %s: too much for a webapp answer' % (where, exc), status=status)
+            except _JSONRefused as exc:
+                raise self._error('bad_response', '%s: %s' % (where, exc), status=status)
         return _Response(status, response_headers, text, data)
 
     def _transfer(self, method, url, headers, where):

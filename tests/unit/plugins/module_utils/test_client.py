@@ -7,6 +7,7 @@ integration tests against the HTTPS simulator)."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import json
 import os
 import socket
@@ -630,3 +631,10 @@ def test_shard_count_benign_encodings(server, text, expected):
     server.on('POST', '/v1/users/login', (200, LOGIN_OK))
     server.on('GET', '/v1/account/shards', (200, text, {'type': 'application/json'}))
     assert make_client(server).get_shard_count() == (expected, None)
+
+
+def test_password_beyond_latin1_logs_in_as_utf8(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    client = make_client(server, password='Pässwörd€1')
+    assert client.login() == 'aaa.bbb.ccc'
+    assert server.calls[0][2] == 'Basic ' + base64.b64encode('monitor:Pässwörd€1'.encode('utf-8')).decode('ascii')
