@@ -72,10 +72,6 @@ class HostileServer(object):
     def url(self, case, port=None):
         return 'https://127.0.0.1:%d/%s' % (port or self.port, case)
 
-    def calls(self, case):
-        with self._lock:
-            return [entry[1:] for entry in self.requests if entry[0] == case]
-
     def _listen(self, handler):
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
