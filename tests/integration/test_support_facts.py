@@ -110,3 +110,11 @@ def test_bad_settings_are_coded_errors_that_on_error_warn_keeps(sim):
         assert facts['error']['code'] == code
         assert '[WARNING]: [%s]' % code in result.output
         assert 'Traceback' not in result.output
+
+
+def test_user_info_of_the_url_never_reaches_the_warning(sim):
+    url = sim.url('ha-ok').replace('https://', 'https://bob:Url!secret9@')
+    result = run_module('wabiz.onprem.support_facts', connection(sim, 'ha-ok', node='nope', url=url))
+    assert result.rc == 0, result
+    assert "no node named 'nope'" in result.output
+    assert 'Url!secret9' not in result.output
