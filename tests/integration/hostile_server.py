@@ -23,7 +23,7 @@ import time
 from wabiz_sim.certs import make_certs
 
 TRICKLE_DELAY = 0.2   # seconds between two bytes of a trickled answer
-TRICKLE_CAP = 40.0    # a trickle ends after this long, whether or not the client gave up
+TRICKLE_CAP = 60.0    # a trickle ends after this long, whether or not the client gave up
 USERNAME = 'monitor'
 PASSWORD = 'Hostile!pass9'
 TOKEN = 'hostile.tok.en'
