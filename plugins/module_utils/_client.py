@@ -24,14 +24,13 @@ import time
 import traceback
 
 from email.utils import parsedate_tz, mktime_tz
+from html import escape as html_escape
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, to_int, REDACTED
 
 try:
-    from html import escape as html_escape
     from urllib.parse import quote, urlsplit, urlunsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
-    from cgi import escape as html_escape  # type: ignore
     from urllib import quote  # type: ignore
     from urlparse import urlsplit, urlunsplit  # type: ignore
 
