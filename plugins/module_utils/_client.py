@@ -573,7 +573,7 @@ class Client(object):
         declared = raw.headers.get('Content-Length')
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise self._error('bad_response', '%s: answer of %s bytes is over the %d byte limit' % (where, declared, self.max_body_bytes),
-                             status=raw.status_code)
+                              status=raw.status_code)
         chunks = []
         size = 0
         try:
@@ -581,7 +581,7 @@ class Client(object):
                 size += len(chunk)
                 if size > self.max_body_bytes:
                     raise self._error('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),
-                                     status=raw.status_code)
+                                      status=raw.status_code)
                 chunks.append(chunk)
         except requests.exceptions.Timeout:
             raise self._error('timeout', '%s: the answer stalled for more than %s s' % (where, self.timeout))

@@ -23,8 +23,6 @@ TIMEOUT = 1
 RETRIES = 1
 BACKOFF_MAX = 1.0  # 0.5 s, doubled per attempt: 0.5 s before the one retry, counted generously
 BIG_TIMEOUT = 15   # room to move 31 MB over TLS on a busy machine
-
-
 STARTUP = 30       # ansible's own start-up and module transfer, on a loaded 2-CPU CI machine
 
 
@@ -32,6 +30,7 @@ def wall_bound(timeout, retries):
     """What a run may take at most: every attempt to its deadline, every back-off, + start-up of ansible.
     Without a total deadline a trickle lasts TRICKLE_CAP (60 s) per attempt: far beyond this bound."""
     return (retries + 1) * (timeout + BACKOFF_MAX) + STARTUP
+
 
 LOGIN = {'username': USERNAME}              # the password comes from WABIZ_PASSWORD
 GIVEN_TOKEN = {}                            # the token comes from WABIZ_TOKEN
