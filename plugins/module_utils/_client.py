@@ -587,6 +587,11 @@ class Client(object):
             raise self._error('timeout', '%s: the answer stalled for more than %s s' % (where, self.timeout))
         except (requests.exceptions.RequestException, Urllib3Error, OSError) as exc:
             raise self._error('bad_response', '%s: the answer was cut off (%s)' % (where, _short(exc)), status=raw.status_code)
+        encoded = raw.headers.get('Content-Encoding', 'identity').lower() != 'identity'
+        if declared and declared.isdigit() and not encoded and size != int(declared):
+            # urllib3 1.x does not enforce Content-Length: the check is here so that every version agrees
+            raise self._error('bad_response', '%s: the answer was cut off (IncompleteRead: %d of %s bytes)' % (where, size, declared),
+                              status=raw.status_code)
         return b''.join(chunks).decode('utf-8', 'replace')
 
     # ---- API ---------------------------------------------------------------------------------
