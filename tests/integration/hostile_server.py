@@ -227,6 +227,14 @@ class HostileServer(object):
         if not self._login_or(tls, method, path):
             self._send(tls, 503, envelope(1016, 'System overloaded', self._echo(authorization)), extra=['Retry-After: 0'])
 
+    def case_echo_body(self, tls, method, path, authorization):
+        """A healthy answer whose informational fields quote the credentials (a debug build, a proxy rewrite)."""
+        if not self._login_or(tls, method, path):
+            body = json.loads(json.dumps(SUPPORT_OK))
+            body['support']['os_name'] = self._echo(authorization)
+            body['support']['context'] = {'header': authorization, 'basic': self._last_basic}
+            self._send(tls, 200, body)
+
     def case_redirect_http(self, tls, method, path, authorization):
         self._send(tls, 307, '', extra=['Location: http://127.0.0.1:%d/steal%s?password=%s' % (self.port, path, PASSWORD)])
 

@@ -109,6 +109,18 @@ def test_hostile_server_case(runs, name):
     assert run.elapsed < run.bound, (run.elapsed, result)
 
 
+def test_credentials_echoed_in_a_healthy_answer_are_masked_in_the_raw_support(hostile):
+    args = {'url': hostile.url('echo-body'), 'ca_path': hostile.ca_path, 'username': USERNAME, 'retries': 0}
+    result = run_module('wabiz.onprem.support_info', args, env={'WABIZ_PASSWORD': PASSWORD}, verbosity=3)
+    assert result.rc == 0, result
+    assert result.data['status'] == 'ok'
+    support = result.data['support']['support']
+    # a whole value equal to a secret is replaced the way Ansible's no_log does it
+    assert support['context'] == {'header': 'Bearer ********', 'basic': 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'}
+    assert support['os_name'].startswith('Authorization: Bearer ********; at login: Basic ******** (monitor:********)')
+    assert_no_secret(result.output)
+
+
 def test_echoed_credentials_are_masked_not_dropped(runs):
     """The echo is still shown (masked): the operator sees what the server said."""
     details = runs('echoed credentials in an API error').result.data['error']['details']
