@@ -64,6 +64,9 @@ RATE_LIMIT_API_CODES = frozenset((1015, 1016))
 MAX_JSON_CONTAINERS = 100000
 MAX_JSON_VALUES = 1000000
 MAX_JSON_DEPTH = 64
+# Messages and text details quote what a server sent: kept readable whatever it sent.
+MAX_MESSAGE_CHARS = 2000
+MAX_DETAIL_CHARS = 1000
 # Reserved key set at the root of a parsed /v1/support body: the keys that appeared more than once at
 # the top level of its "support" object (a broken node can hide behind a healthy twin of the same name).
 DUPLICATE_KEYS_FIELD = '_wabiz_duplicate_support_keys'
@@ -389,6 +392,12 @@ if HAS_REQUESTS:
             return manager
 
 
+def _clip(text, limit):
+    if len(text) <= limit:
+        return text
+    return '%s... (%d more characters)' % (text[:limit], len(text) - limit)
+
+
 def _secret_forms(value):
     """A secret as it may come back in an answer: as is, HTML-escaped, URL-encoded."""
     return set((value, html_escape(value), quote(value, safe=''))) - set([''])
@@ -469,9 +478,11 @@ class Client(object):
         return text
 
     def _error(self, code, message, **details):
-        """A WabizError whose message and text details never repeat a secret."""
-        details = dict((key, self._mask(value) if isinstance(value, str) else value) for key, value in details.items())
-        return WabizError(code, self._mask(message), **details)
+        """A WabizError whose message and text details never repeat a secret, and stay short whatever the
+        server sent (masked first, so that a cut never leaves half a secret)."""
+        details = dict((key, _clip(self._mask(value), MAX_DETAIL_CHARS) if isinstance(value, str) else value)
+                       for key, value in details.items())
+        return WabizError(code, _clip(self._mask(message), MAX_MESSAGE_CHARS), **details)
 
     # ---- context manager -------------------------------------------------------------------
     def __enter__(self):

@@ -638,3 +638,17 @@ def test_password_beyond_latin1_logs_in_as_utf8(server):
     client = make_client(server, password='Pässwörd€1')
     assert client.login() == 'aaa.bbb.ccc'
     assert server.calls[0][2] == 'Basic ' + base64.b64encode('monitor:Pässwörd€1'.encode('utf-8')).decode('ascii')
+
+
+def test_huge_error_texts_are_clipped_after_masking(server):
+    details = 'x' * 995 + 'aaa.bbb.ccc' + 'y' * 1000000  # the token straddles the cut at 1000
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (500, envelope(1014, 'Internal error ' + 'z' * 100000, details)))
+    error, _elapsed = timed(make_client(server, retries=0).get_support)
+    assert error.code == 'api_error'
+    assert len(error.message) < 2100
+    assert error.message.endswith('more characters)')
+    assert len(error.details['details']) < 1100
+    assert len(error.details['title']) < 1100
+    assert_no_secret(str(error), json.dumps(error.to_dict()))
+    assert 'aaa.bbb' not in str(error) and 'aaa.b' not in json.dumps(error.to_dict())
