@@ -39,13 +39,13 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-    from urllib3.exceptions import HTTPError as Urllib3Error
+    from urllib3.exceptions import HTTPError as Urllib3Error, ReadTimeoutError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     requests = None
     HTTPAdapter = None
-    Urllib3Error = None
+    Urllib3Error = ReadTimeoutError = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -392,6 +392,19 @@ if HAS_REQUESTS:
             return manager
 
 
+def _is_read_timeout(exc):
+    """True for a read timeout, however wrapped: while streaming a body, requests reports urllib3's
+    ReadTimeoutError as a ConnectionError."""
+    for _level in range(5):
+        if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError, socket.timeout)):
+            return True
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+        if cause is None:
+            return False
+        exc = cause
+    return False
+
+
 def _clip(text, limit):
     if len(text) <= limit:
         return text
@@ -594,9 +607,9 @@ class Client(object):
                     raise self._error('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),
                                       status=raw.status_code)
                 chunks.append(chunk)
-        except requests.exceptions.Timeout:
-            raise self._error('timeout', '%s: the answer stalled for more than %s s' % (where, self.timeout))
         except (requests.exceptions.RequestException, Urllib3Error, OSError) as exc:
+            if _is_read_timeout(exc):
+                raise self._error('timeout', '%s: no complete answer within %s s (the answer stalled)' % (where, self.timeout))
             raise self._error('bad_response', '%s: the answer was cut off (%s)' % (where, _short(exc)), status=raw.status_code)
         encoded = raw.headers.get('Content-Encoding', 'identity').lower() != 'identity'
         if declared and declared.isdigit() and not encoded and size != int(declared):

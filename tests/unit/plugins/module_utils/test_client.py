@@ -652,3 +652,13 @@ def test_huge_error_texts_are_clipped_after_masking(server):
     assert len(error.details['title']) < 1100
     assert_no_secret(str(error), json.dumps(error.to_dict()))
     assert 'aaa.bbb' not in str(error) and 'aaa.b' not in json.dumps(error.to_dict())
+
+
+def test_stalled_body_seen_by_the_read_timeout_is_a_timeout_too(server):
+    """requests reports a read timeout while streaming a body as a ConnectionError: still a timeout."""
+    server.on('GET', '/v1/support', (200, '', {'raw': HEAD_200 + b'{"sup', 'stall': 3}))
+    client = make_client(server, username=None, password=None, token='t.o.k', timeout=0.5, retries=0)
+    client._deadline.start = lambda seconds: None  # only requests' own per-read timeout is left
+    error, _elapsed = timed(client.get_support)
+    assert error.code == 'timeout'
+    assert 'no complete answer within 0.5 s (the answer stalled)' in error.message
