@@ -235,6 +235,15 @@ class HostileServer(object):
             body['support']['context'] = {'header': authorization, 'basic': self._last_basic}
             self._send(tls, 200, body)
 
+    def case_duplicate_nodes(self, tls, method, path, authorization):
+        """A broken node hidden behind a healthy twin of the same key (JSON keeps the last value)."""
+        if not self._login_or(tls, method, path):
+            node = '"role": "coreapp", "shards": [[%s, %s]], "socket_conn": "%s", "multi_connect": true'
+            text = ('{"support": {"master1:aa": {"role": "primary_master", "shards": [[-1, -1]], "socket_conn": "UP", '
+                    '"multi_connect": true}, "wacore1:bb": {%s}, "wacore2:cc": {%s}, "wacore1:bb": {%s}}}' % (
+                        node % (0, 0, 'DN'), node % (1, 1, 'UP'), node % (0, 0, 'UP')))
+            self._send(tls, 200, text)
+
     def case_redirect_http(self, tls, method, path, authorization):
         self._send(tls, 307, '', extra=['Location: http://127.0.0.1:%d/steal%s?password=%s' % (self.port, path, PASSWORD)])
 

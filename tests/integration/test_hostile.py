@@ -121,6 +121,15 @@ def test_credentials_echoed_in_a_healthy_answer_are_masked_in_the_raw_support(ho
     assert_no_secret(result.output)
 
 
+def test_duplicate_node_keys_reach_the_result_as_data(hostile):
+    """The parser lists repeated keys of the support object under a reserved root key (for the checks)."""
+    args = {'url': hostile.url('duplicate-nodes'), 'ca_path': hostile.ca_path, 'username': USERNAME, 'retries': 0}
+    result = run_module('wabiz.onprem.support_info', args, env={'WABIZ_PASSWORD': PASSWORD})
+    assert result.rc == 0, result
+    assert result.data['support']['_wabiz_duplicate_support_keys'] == ['wacore1:bb']
+    assert result.data['support']['support']['wacore1:bb']['socket_conn'] == 'UP'
+
+
 def test_echoed_credentials_are_masked_not_dropped(runs):
     """The echo is still shown (masked): the operator sees what the server said."""
     details = runs('echoed credentials in an API error').result.data['error']['details']
