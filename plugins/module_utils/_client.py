@@ -453,7 +453,7 @@ class Client(object):
         self._on_secret = on_secret or (lambda value: None)
         self._secrets = set()
         warn = warn or (lambda msg: None)
-        self._warn = lambda message: warn(self._mask(message))
+        self._warn = lambda message: warn(_clip(self._mask(message), MAX_MESSAGE_CHARS))
         self._sleep = sleep
         self._given_token = token
         self._token = token
@@ -540,7 +540,8 @@ class Client(object):
                 last_error = (response, wait)
                 self._warn('%s %s answered HTTP %s%s (attempt %d of %d), retrying in %.1f s' % (
                     method, self.url + path, response.status,
-                    ' (%s)' % _describe_error(response.api_error) if response.api_error else '', attempt + 1, attempts, wait))
+                    ' (%s)' % _clip(self._mask(_describe_error(response.api_error)), MAX_DETAIL_CHARS) if response.api_error else '',
+                    attempt + 1, attempts, wait))
                 continue
             return response
         raise AssertionError('unreachable code')  # pragma: no cover

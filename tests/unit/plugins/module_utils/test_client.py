@@ -654,6 +654,18 @@ def test_huge_error_texts_are_clipped_after_masking(server):
     assert 'aaa.bbb' not in str(error) and 'aaa.b' not in json.dumps(error.to_dict())
 
 
+def test_huge_retry_warnings_are_clipped_after_masking(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (503, envelope(1016, 'System overloaded', 'aaa.bbb.ccc ' + 'y' * 1000000)), (200, SUPPORT))
+    client = make_client(server, retries=1)
+    assert client.get_support() == SUPPORT
+    retried = [warning for warning in client.warnings if 'answered HTTP 503' in warning]
+    assert len(retried) == 1
+    assert len(retried[0]) < 2100
+    assert 'aaa.bbb.ccc' not in retried[0] and '********' in retried[0]
+    assert retried[0].endswith('(attempt 1 of 2), retrying in 0.5 s')
+
+
 def test_stalled_body_seen_by_the_read_timeout_is_a_timeout_too(server):
     """requests reports a read timeout while streaming a body as a ConnectionError: still a timeout."""
     server.on('GET', '/v1/support', (200, '', {'raw': HEAD_200 + b'{"sup', 'stall': 3}))
