@@ -151,7 +151,10 @@ policy:
   returned: success
   type: dict
 support:
-  description: The raw C(/v1/support) answer with secret C(env) values replaced by C(********).
+  description:
+    - The raw C(/v1/support) answer with secret C(env) values replaced by C(********).
+    - When the C(support) object of the answer holds a key more than once (the last value is kept, as JSON parsers
+      do), those keys are listed under the reserved root key C(_wabiz_duplicate_support_keys).
   returned: success
   type: dict
 msg:
