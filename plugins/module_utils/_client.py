@@ -127,8 +127,9 @@ def _describe_error(error):
 
 
 def _looks_like_html(text):
-    head = text.lstrip()[:200].lower()
-    return head.startswith('<!doctype') or head.startswith('<html') or '<body' in head or '<title' in head
+    head = text.lstrip()[:400].lower()
+    # nginx sends <html>, lighttpd an XHTML page that starts with <?xml and a doctype
+    return head.startswith(('<!doctype', '<html', '<?xml')) or '<body' in head or '<title' in head
 
 
 def _html_title(text):

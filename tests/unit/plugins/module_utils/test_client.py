@@ -285,6 +285,11 @@ def test_other_api_error_carries_code_title_details(server):
 @pytest.mark.parametrize('answer,fragment', [
     ((502, '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>'), 'HTML page'),
     ((200, '<html><body>Please log in</body></html>'), 'HTML page'),
+    # lighttpd's error page is XHTML: an XML declaration and a long doctype before <html>
+    ((502, '<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+           '         "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml" '
+           'xml:lang="en" lang="en">\n <head>\n  <title>502 Bad Gateway</title>\n </head>\n <body>\n  <h1>502 Bad Gateway</h1>\n'
+           ' </body>\n</html>\n'), '"502 Bad Gateway"'),
     ((200, 'not json at all', {'type': 'application/json'}), 'not JSON'),
     ((200, '{"support": {"a": ', {'type': 'application/json'}), 'not JSON'),
     ((200, [1, 2, 3]), 'expected a JSON object'),
