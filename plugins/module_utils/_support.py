@@ -135,7 +135,7 @@ def short_repr(value):
     """A bounded repr for messages: never long, never deep, never raises."""
     try:
         text = _REPR.repr(value)
-    except Exception:  # pylint: disable=broad-except - e.g. an int beyond the int-string limit
+    except ValueError:  # an int beyond Python's int-string limit
         return '<%s>' % type_name(value)
     return text if len(text) <= 40 else text[:37] + '...'
 
