@@ -42,6 +42,7 @@ FINDING_CASES = {
     'unregistered': ('unregistered', {}),
     'node_error': ('node-error', {}),
     'field_invalid': ('garbage', {}),
+    'field_unreadable': ('garbage', {}),
     # failures of the call
     'timeout': ('slow', {'timeout': 1}),
     'tls_error': ('mc-ok', {'ca_path': None}),
