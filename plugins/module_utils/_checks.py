@@ -665,13 +665,13 @@ def _report(normalized, policy):
 def check(normalized, policy=None, now=None):
     """Findings for stored normalized data (``normalize()`` output or a report) under ``policy``, at ``now``."""
     effective = merge_policy(policy)
-    return _findings(refresh(normalized, now), effective)
+    return _findings(refresh(normalized, now, expected_shards=effective['expected_shards']), effective)
 
 
 def report_from_normalized(normalized, policy=None, now=None):
     """A full report for stored normalized data (``normalize()`` output or a report) under ``policy``, at ``now``."""
     effective = merge_policy(policy)
-    return _report(refresh(normalized, now), effective)
+    return _report(refresh(normalized, now, expected_shards=effective['expected_shards']), effective)
 
 
 def evaluate(body, shard_count=None, policy=None, now=None, single_name='single'):

@@ -26,7 +26,7 @@ import traceback
 from email.utils import parsedate_tz, mktime_tz
 from html import escape as html_escape
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, to_int, REDACTED
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, json_object_pairs, to_int, REDACTED
 
 try:
     from urllib.parse import quote, urlsplit, urlunsplit
@@ -69,7 +69,6 @@ MAX_MESSAGE_CHARS = 2000
 MAX_DETAIL_CHARS = 1000
 # Reserved key set at the root of a parsed /v1/support body: the keys that appeared more than once at
 # the top level of its "support" object (a broken node can hide behind a healthy twin of the same name).
-DUPLICATE_KEYS_FIELD = '_wabiz_duplicate_support_keys'
 ERROR_CODES = (
     'unreachable', 'timeout', 'tls_error', 'auth_failed', 'password_change_required',
     'rate_limited', 'app_expired', 'api_error', 'bad_response', 'invalid_policy',
@@ -224,9 +223,8 @@ def _parse_json(text):
     _JSONRefused beyond MAX_JSON_CONTAINERS / MAX_JSON_VALUES / MAX_JSON_DEPTH, before that work is done
     (counting the structure of the text costs two C-speed passes and builds no objects).
 
-    Duplicate keys: the last value wins, as with json.loads; the keys of the ``support`` object that appear
-    more than once are listed, sorted, under DUPLICATE_KEYS_FIELD at the root; a second ``support`` at the
-    root is ambiguous and raises _JSONRefused."""
+    Duplicate keys: the last value wins, as with json.loads, and ``_support.json_object_pairs`` marks every
+    object whose keys repeat, for normalize() to turn into findings (a node hiding behind a twin)."""
     # Escapes removed first, then strings: what is left is the structure. Both patterns are linear.
     skeleton = _STRING_RE.sub('""', _ESCAPE_RE.sub('', text))
     containers = skeleton.count('[') + skeleton.count('{')
@@ -235,33 +233,15 @@ def _parse_json(text):
         raise _JSONRefused('more than %d JSON containers (objects and arrays)%s' % (MAX_JSON_CONTAINERS, too_much))
     if skeleton.count(',') + 1 > MAX_JSON_VALUES:
         raise _JSONRefused('more than %d JSON values%s' % (MAX_JSON_VALUES, too_much))
-    duplicated = []  # (object, its repeated keys); holding the objects keeps their identity for the lookup below
-
-    def object_pairs(pairs):
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            counts = {}
-            for key, _value in pairs:
-                counts[key] = counts.get(key, 0) + 1
-            duplicated.append((obj, sorted(key for key, count in counts.items() if count > 1)))
-        return obj
-
     too_deep = 'JSON nested too deeply (more than %d levels)%s' % (MAX_JSON_DEPTH, too_much)
     try:
-        data = json.loads(text, object_pairs_hook=object_pairs)
+        data = json.loads(text, object_pairs_hook=json_object_pairs)
     except RecursionError:
         raise _JSONRefused(too_deep)
     except ValueError:
         return None
     if _deeper_than(data, MAX_JSON_DEPTH):
         raise _JSONRefused(too_deep)
-    if isinstance(data, dict):
-        data.pop(DUPLICATE_KEYS_FIELD, None)
-        for obj, keys in duplicated:
-            if obj is data and 'support' in keys:
-                raise _JSONRefused('the answer holds "support" more than once: which one describes the cluster cannot be told')
-            if obj is data.get('support'):
-                data[DUPLICATE_KEYS_FIELD] = keys
     return data
 
 

@@ -21,7 +21,7 @@ Public API (see docs/data-model.md for every field):
     on). Raises ``SupportShapeError`` for a body of the wrong shape or beyond the work bounds
     (``MAX_NODES`` nodes, ``MAX_DEPTH`` levels, ``MAX_ITEMS`` entries per list or object).
 
-``refresh(normalized, now=None)`` -> the same structure, re-derived from stored normalized data
+``refresh(normalized, now=None, expected_shards=None)`` -> the same structure, re-derived from stored normalized data
     (a previous ``normalize()`` output or report): every node field is type-checked, the expiry
     is recomputed from ``expire_timestamp`` at ``now`` and the cluster summary is rebuilt from
     the nodes. Raises ``SupportShapeError`` when the data is not normalized support data.
@@ -728,10 +728,11 @@ def _refresh_node(node, index, now):
     return fresh, expiry
 
 
-def refresh(normalized, now=None):
+def refresh(normalized, now=None, expected_shards=None):
     """Re-derive stored normalized data (see the module docstring): nothing stored is trusted, the
-    expiry is recomputed at ``now`` and the summary rebuilt; the topology and the shard count (and
-    its source) are the stored ones, re-validated."""
+    expiry is recomputed at ``now`` and the summary rebuilt; the shard count (and its source) is the
+    stored one, re-validated, unless it was not read from the API and ``expected_shards`` (the policy
+    of this evaluation) pins it, as normalize() does."""
     _stored(isinstance(normalized, dict) and all(key in normalized for key in ('topology', 'nodes', 'cluster')),
             'top level', 'the output of normalize() or a report (a mapping with topology, nodes and cluster)')
     now = coerce_now(now)
@@ -742,6 +743,10 @@ def refresh(normalized, now=None):
     count, source = cluster.get('shard_count'), cluster.get('shard_count_source', 'unknown')
     _stored(count is None or (_is_int(count) and abs(count) < 10 ** 6), 'cluster.shard_count', 'an integer or null')
     _stored(source in SHARD_COUNT_SOURCES, 'cluster.shard_count_source', 'one of ' + ', '.join(SHARD_COUNT_SOURCES))
+    if topology != 'single' and source != 'api' and expected_shards is not None:
+        number, reason = to_int(expected_shards)
+        if reason is None:
+            count, source = number, 'policy'
     fresh_nodes, expiries = [], []
     for index, node in enumerate(nodes):
         fresh, expiry = _refresh_node(node, index, now)
@@ -776,6 +781,8 @@ def json_object_pairs(pairs):
     result = {}
     repeated = set()
     for key, value in pairs:
+        if key == DUPLICATE_KEYS:  # the marker is ours: a server cannot send it
+            continue
         if key in result:
             repeated.add(key)
         result[key] = value

@@ -121,13 +121,16 @@ def test_credentials_echoed_in_a_healthy_answer_are_masked_in_the_raw_support(ho
     assert_no_secret(result.output)
 
 
-def test_duplicate_node_keys_reach_the_result_as_data(hostile):
-    """The parser lists repeated keys of the support object under a reserved root key (for the checks)."""
+def test_duplicate_node_keys_are_a_critical_finding(hostile):
+    """A node key sent twice (the broken twin first, a healthy one last) is a critical finding, not a pass."""
     args = {'url': hostile.url('duplicate-nodes'), 'ca_path': hostile.ca_path, 'username': USERNAME, 'retries': 0}
     result = run_module('wabiz.onprem.support_info', args, env={'WABIZ_PASSWORD': PASSWORD})
     assert result.rc == 0, result
-    assert result.data['support']['_wabiz_duplicate_support_keys'] == ['wacore1:bb']
+    assert result.data['support']['support']['__wabiz_duplicate_keys__'] == ['wacore1:bb']
     assert result.data['support']['support']['wacore1:bb']['socket_conn'] == 'UP'
+    assert result.data['status'] == 'critical'
+    assert [(f['code'], f['node']) for f in result.data['findings'] if f['code'] == 'node_key_duplicate'] == [
+        ('node_key_duplicate', 'wacore1:bb')]
 
 
 def test_echoed_credentials_are_masked_not_dropped(runs):
