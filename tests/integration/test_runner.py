@@ -24,20 +24,24 @@ from wabiz_sim.testing import SimProcess
 
 AWX = os.path.join(REPO, 'extensions', 'awx')
 HEALTHY = ['ha-ok', 'mc-ok', 'single-ok']
-
-
-@pytest.fixture(scope='module')
-def sim():
-    """The simulator in its own process: ansible-runner forks (pty) and must not fork a process that runs the
-    simulator's threads."""
-    with SimProcess(FLEET) as simulator:
-        yield simulator
+# a mixed fleet: healthy, failing on findings, a warning only (mixed-version), and one that cannot be reached (gone)
+MIXED = HEALTHY + ['core-down', 'disk-low', 'expired-build', 'gone', 'mixed-version', 'shard-gap']
 
 
 def closed_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def sim():
+    """The simulator in its own process: ansible-runner forks (pty) and must not fork a process that runs the
+    simulator's threads.  ``gone`` is a cluster nobody listens for (one port for the whole module, so that every
+    run of a test sees the same URL)."""
+    with SimProcess(FLEET) as simulator:
+        simulator.gone_url = 'https://127.0.0.1:%d/gone' % closed_port()
+        yield simulator
 
 
 def credential_env(private_dir, inputs):
@@ -56,17 +60,20 @@ def credential_env(private_dir, inputs):
                 for name, template in injectors['env'].items())
 
 
-def run_job(tmp_path, sim, playbook, clusters, extravars=None, limit=None):
-    """One job: the project playbook over an inventory of ``clusters`` read by the inventory plugin."""
-    private = tmp_path / 'job'
+def run_job(tmp_path, sim, playbook, clusters, extravars=None, limit=None, name='job'):
+    """One job: the project playbook over an inventory of ``clusters`` read by the inventory plugin (no inventory
+    but the implicit localhost without clusters)."""
+    private = tmp_path / name
     shutil.copytree(os.path.join(AWX, 'project'), str(private / 'project'))
-    lines = ['plugin: wabiz.onprem.support', 'timeout: 3', 'retries: 0', 'clusters:']
-    for name in clusters:
-        url = sim.url(name) if name != 'gone' else 'https://127.0.0.1:%d/gone' % closed_port()
-        lines.append('  - {name: %s, url: "%s"}' % (name, url))
-    (private / 'inventory').mkdir()
-    inventory = private / 'inventory' / 'fleet.wabiz.yml'
-    inventory.write_text('\n'.join(lines) + '\n')
+    inventory = None
+    if clusters:
+        lines = ['plugin: wabiz.onprem.support', 'timeout: 3', 'retries: 0', 'clusters:']
+        for cluster in clusters:
+            lines.append('  - {name: %s, url: "%s"}' % (cluster, sim.gone_url if cluster == 'gone' else sim.url(cluster)))
+        (private / 'inventory').mkdir()
+        inventory = str(private / 'inventory' / 'fleet.wabiz.yml')
+        with open(inventory, 'w') as handle:
+            handle.write('\n'.join(lines) + '\n')
     with open(sim.ca_path) as handle:
         env = credential_env(str(private), {'username': 'admin', 'password': ADMIN_PASSWORD, 'ca_cert': handle.read()})
     env.update({
@@ -77,8 +84,8 @@ def run_job(tmp_path, sim, playbook, clusters, extravars=None, limit=None):
         'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_RETRY_FILES_ENABLED': 'false', 'ANSIBLE_DEPRECATION_WARNINGS': 'false',
     })
     runner = ansible_runner.run(
-        private_data_dir=str(private), playbook=playbook, inventory=str(inventory), limit=limit, envvars=env,
-        extravars=dict({'fleet_report_dir': str(tmp_path / 'report')}, **(extravars or {})),
+        private_data_dir=str(private), playbook=playbook, inventory=inventory, limit=limit, envvars=env,
+        extravars=dict({'fleet_report_dir': str(tmp_path / 'report')}, **(extravars or {})), ident=name,
         process_isolation=False, quiet=True, timeout=300)
     return runner, list(runner.events), env
 
@@ -170,3 +177,60 @@ def test_limit_to_nothing_fails_cleanly(sim, tmp_path, playbook):
                                     extravars={'pre_upgrade_check_target_version': 'v2.47.0'})
     assert runner.rc != 0
     assert 'Traceback' not in runner.stdout.read()
+
+
+def verdicts(report):
+    """What must not change between a sliced and an unsliced run: each cluster's outcome and finding codes."""
+    return dict(((result['host'], result['check']),
+                 (result['outcome'], sorted(finding['code'] for finding in result['findings']),
+                  sorted(finding['code'] for finding in result['blocking']), (result['error'] or {}).get('code')))
+                for result in report['results'])
+
+
+def read_json(path):
+    with open(str(path)) as handle:
+        return json.load(handle)
+
+
+def test_three_slices_merge_into_the_unsliced_report(sim, tmp_path):
+    """AWX job slicing: the inventory split into 3 slices (host i in slice i mod 3), one job per slice with --limit,
+    each writing its own report; the merge_reports job makes one report equal to the unsliced run's."""
+    runner, events, dummy = run_job(tmp_path, sim, 'health_gate.yml', MIXED, name='unsliced',
+                                    extravars={'fleet_report_dir': str(tmp_path / 'unsliced')})
+    assert runner.rc == 2
+    unsliced = read_json(tmp_path / 'unsliced' / 'wabiz-report.json')
+    assert unsliced['summary'] == {'passed': 4, 'failed': 4, 'error': 1, 'not_run': 0, 'results': 9, 'clusters': 9,
+                                   'checks': ['health_gate'], 'verdict': 'failed'}
+
+    slices = [MIXED[index::3] for index in range(3)]
+    for number, hosts in enumerate(slices, 1):
+        runner, events, dummy = run_job(tmp_path, sim, 'health_gate.yml', MIXED, limit=','.join(hosts), name='slice%d' % number,
+                                        extravars={'fleet_report_dir': str(tmp_path / 'slices'),
+                                                   'fleet_report_basename': 'slice-%d' % number})
+        report = read_json(tmp_path / 'slices' / ('slice-%d.json' % number))
+        assert sorted(result['host'] for result in report['results']) == sorted(hosts)
+        assert artifacts(events)['wabiz_fleet_summary']['clusters'] == 3
+
+    runner, events, dummy = run_job(tmp_path, sim, 'merge_reports.yml', [], name='merge',
+                                    extravars={'fleet_report_merge_dir': str(tmp_path / 'slices'),
+                                               'fleet_report_dir': str(tmp_path / 'merged')})
+    assert (runner.rc, runner.status) == (2, 'failed')   # a cluster failed: the merged run fails too
+    assert hosts_with(events, 'runner_on_failed') == ['localhost']
+    merged = read_json(tmp_path / 'merged' / 'wabiz-report.json')
+    assert verdicts(merged) == verdicts(unsliced)
+    assert merged['summary'] == unsliced['summary']
+    assert merged['fingerprint'] == unsliced['fingerprint']
+    data = artifacts(events)
+    assert data['wabiz_fleet_verdict'] == 'failed'
+    assert data['wabiz_fleet_summary'] == unsliced['summary']
+    assert data['wabiz_fleet_not_passed'] == ['core-down', 'disk-low', 'expired-build', 'gone', 'shard-gap']
+
+
+def test_merge_without_reports_fails_with_a_clear_message(sim, tmp_path):
+    (tmp_path / 'empty').mkdir()
+    runner, events, dummy = run_job(tmp_path, sim, 'merge_reports.yml', [],
+                                    extravars={'fleet_report_merge_dir': str(tmp_path / 'empty')})
+    assert runner.rc == 2
+    failed = [event['event_data']['res']['msg'] for event in events if event['event'] == 'runner_on_failed']
+    assert failed == ['no slice report to merge: give fleet_report_merge_files, or fleet_report_merge_dir holding the '
+                      "slices' .json reports (%s)" % (tmp_path / 'empty')]
