@@ -285,6 +285,34 @@ PY
     && echo "ok: $(find "$ctx" -type f | wc -l) files in the build context, the collection tarball included"
 }
 
+stage_docs() {  # extra docs up to date, antsibull-docs lint, the HTML site (docs/build/html), a trial changelog release
+  local site=$WORK/docs/site copy version rc
+  export PATH="$VENVTOOLS/bin:$PATH"
+  echo "=== extra docs (docs/docsite/rst) vs docs/*.md"
+  python hacking/extra_docs.py --check || return 1
+  echo "=== antsibull-docs lint-collection-docs"
+  antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --disallow-unknown-collection-refs . || return 1
+  echo "=== antsibull-docs sphinx-init + build.sh (intersphinx needs the network: its warnings are expected here)"
+  mkdir -p "$WORK/docs" && mkdir -m 700 "$site" || return 1
+  antsibull-docs sphinx-init --use-current --lenient --dest-dir "$site" "$NS.$NAME" || return 1
+  "$site/build.sh" || return 1
+  rm -rf docs/build && mkdir -p docs/build && cp -r "$site/build/html" docs/build/html || return 1
+  for page in index_module index_inventory index_filter index_role; do
+    test -s "docs/build/html/collections/$page.html" || { echo "missing page collections/$page.html"; return 1; }
+  done
+  test -s "docs/build/html/collections/$NS/$NAME/docsite/data_model.html" || { echo "missing the data model extra doc"; return 1; }
+  echo "ok: $(find docs/build/html -name '*.html' | wc -l) HTML pages in docs/build/html"
+  echo "=== antsibull-changelog release (trial, in a copy: the version is not bumped)"
+  copy=$(copy_tree "$WORK/docs/changelog") || return 1
+  version=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["version"])' galaxy.yml) || return 1
+  (cd "$copy" && antsibull-changelog release --version "$version" --date 2026-01-01) || return 1
+  rc=0
+  grep -q "^v$version\$" "$copy/CHANGELOG.rst" || { echo "CHANGELOG.rst has no v$version section"; rc=1; }
+  if ls "$copy"/changelogs/fragments/*.y*ml >/dev/null 2>&1; then echo "fragments left after the release"; rc=1; fi
+  [ $rc = 0 ] && echo "ok: CHANGELOG.rst for v$version, $(grep -c '^- ' "$copy/CHANGELOG.rst") entries"
+  return $rc
+}
+
 # ---------------------------------------------------------------- run
 NEED220=0 NEEDTOOLS=0
 for s in "${stages[@]}"; do

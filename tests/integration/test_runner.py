@@ -234,3 +234,20 @@ def test_merge_without_reports_fails_with_a_clear_message(sim, tmp_path):
     failed = [event['event_data']['res']['msg'] for event in events if event['event'] == 'runner_on_failed']
     assert failed == ['no slice report to merge: give fleet_report_merge_files, or fleet_report_merge_dir holding the '
                       "slices' .json reports (%s)" % (tmp_path / 'empty')]
+
+
+def test_job_template_recipes_use_the_shipped_project():
+    with open(os.path.join(AWX, 'job_templates.yml')) as handle:
+        recipes = yaml.safe_load(handle)
+    templates = dict((template['name'], template) for template in recipes['job_templates'])
+    assert sorted((name, template['playbook']) for name, template in templates.items()) == [
+        ('wabiz health gate', 'health_gate.yml'), ('wabiz health gate (sliced)', 'health_gate.yml'),
+        ('wabiz merge slice reports', 'merge_reports.yml'), ('wabiz pre-upgrade check', 'pre_upgrade.yml')]
+    for template in templates.values():
+        assert os.path.isfile(os.path.join(AWX, 'project', template['playbook']))
+    assert templates['wabiz health gate (sliced)']['job_slice_count'] == 3
+    # the merge reads the directory the slices write to
+    assert (templates['wabiz merge slice reports']['extra_vars']['fleet_report_merge_dir']
+            == templates['wabiz health gate (sliced)']['extra_vars']['fleet_report_dir'])
+    nodes = recipes['workflow_job_templates'][0]['workflow_nodes']
+    assert [node['unified_job_template']['name'] for node in nodes] == ['wabiz health gate (sliced)', 'wabiz merge slice reports']
