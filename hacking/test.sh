@@ -222,7 +222,8 @@ stage_changelog() {
   [ -f changelogs/config.yaml ] || { echo "nothing to run: no changelogs/config.yaml"; return 3; }
   # antsibull-changelog is installed by ansible-test's changelog sanity test; no extra dependency here
   tool=$(command -v antsibull-changelog || find "$HOME/.ansible/test/venv" -path '*sanity.changelog*' -name antsibull-changelog -type f 2>/dev/null | head -1)
-  [ -n "$tool" ] || { echo "nothing to run: antsibull-changelog not found (the sanity stage installs it)"; return 3; }
+  [ -n "$tool" ] || { [ -x "$VENVTOOLS/bin/antsibull-changelog" ] && tool=$VENVTOOLS/bin/antsibull-changelog; }   # .venv-tools pins it
+  [ -n "$tool" ] || { echo "nothing to run: antsibull-changelog not found (the sanity stage and .venv-tools install it)"; return 3; }
   echo "using $tool"
   "$tool" lint -v && "$tool" lint-changelog-yaml changelogs/changelog.yaml
 }
