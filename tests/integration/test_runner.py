@@ -251,3 +251,16 @@ def test_job_template_recipes_use_the_shipped_project():
             == templates['wabiz health gate (sliced)']['extra_vars']['fleet_report_dir'])
     nodes = recipes['workflow_job_templates'][0]['workflow_nodes']
     assert [node['unified_job_template']['name'] for node in nodes] == ['wabiz health gate (sliced)', 'wabiz merge slice reports']
+
+
+def test_merge_of_a_file_that_is_not_a_report_fails_with_a_clear_message(sim, tmp_path):
+    (tmp_path / 'other.json').write_text('{"clusters": ["eu-1"]}')
+    runner, events, dummy = run_job(tmp_path, sim, 'merge_reports.yml', [],
+                                    extravars={'fleet_report_merge_files': [str(tmp_path / 'other.json')]})
+    assert runner.rc == 2
+    failed = [event['event_data']['res']['msg'] for event in events if event['event'] == 'runner_on_failed']
+    assert len(failed) == 1
+    assert ('wabiz.onprem.fleet_report_merge: report 1 is not a wabiz.onprem fleet report of version 1 '
+            '(it needs report_version and results)') in failed[0]
+    assert 'Traceback' not in runner.stdout.read()
+    assert not (tmp_path / 'report').exists()
