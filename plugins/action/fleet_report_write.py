@@ -67,6 +67,8 @@ class ActionModule(ActionBase):
                 os.makedirs(args['dir'], 0o755)
             for name, path in zip(args['formats'], paths):
                 _write_atomically(path, to_bytes(RENDERERS[name](report)), mode)
-        except (OSError, IOError, ValueError, KeyError) as exc:
-            return dict(result, failed=True, msg='cannot write the fleet report to %s: %s' % (args['dir'], to_native(exc)))
+        except (OSError, IOError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # a report not made by wabiz.onprem.fleet_report (or a file system error): one message, never a traceback
+            return dict(result, failed=True, msg='cannot write the fleet report to %s: %s: %s' % (
+                args['dir'], type(exc).__name__, to_native(exc)))
         return result

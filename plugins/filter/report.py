@@ -10,45 +10,49 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import CHECKS, RENDERERS, build_report, summary_lines
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import CHECKS, RENDERERS, build_report, report_text, summary_lines
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 
 FORMATS = dict(RENDERERS, summary=summary_lines)
 
 
+def _entries(data, hosts):
+    """The entries of build_report from ``hostvars`` + ``hosts`` (only the verdict facts are read) or a list of entries."""
+    if hosts is None:
+        return plain(data)
+    if not isinstance(data, Mapping):
+        raise AnsibleFilterError('wabiz.onprem.fleet_report: with hosts=, the input must be hostvars, got %s' % type(data).__name__)
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError('wabiz.onprem.fleet_report: hosts must be a list of inventory host names, got %s' % report_text(hosts))
+    entries = []
+    for host in hosts:
+        if not isinstance(host, str) or host not in data:
+            raise AnsibleFilterError('wabiz.onprem.fleet_report: %s is not an inventory host' % report_text(host))
+        host_vars = data[host]
+        entry = {'host': host}
+        for dummy, fact in CHECKS:
+            entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
+        entries.append(entry)
+    return entries
+
+
 def fleet_report(data, hosts=None, title=None, generated_at=None):
-    """Report from ``hostvars`` + ``hosts`` (only the verdict facts are read) or from a list of entries."""
-    if hosts is not None:
-        if not isinstance(data, Mapping):
-            raise AnsibleFilterError('wabiz.onprem.fleet_report: with hosts=, the input must be hostvars, got %s' % type(data).__name__)
-        if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-            raise AnsibleFilterError('wabiz.onprem.fleet_report: hosts must be a list of inventory host names, got %r' % (hosts,))
-        entries = []
-        for host in hosts:
-            if host not in data:
-                raise AnsibleFilterError('wabiz.onprem.fleet_report: %r is not an inventory host' % (host,))
-            host_vars = data[host]
-            entry = {'host': host}
-            for dummy, fact in CHECKS:
-                entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
-            entries.append(entry)
-    else:
-        entries = plain(data)
+    """Report from ``hostvars`` + ``hosts`` or from a list of entries."""
     try:
-        return build_report(entries, title=title, generated_at=generated_at)
-    except (ValueError, KeyError, TypeError) as exc:
+        return build_report(_entries(data, hosts), title=title, generated_at=generated_at)
+    except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_report: %s' % exc)
 
 
 def fleet_report_render(report, fmt='json'):
     """Render a fleet report as json, markdown, junit (str) or summary (list of lines)."""
-    if fmt not in FORMATS:
-        raise AnsibleFilterError('wabiz.onprem.fleet_report_render: format must be one of %s, got %r' % (', '.join(sorted(FORMATS)), fmt))
+    if not isinstance(fmt, str) or fmt not in FORMATS:
+        raise AnsibleFilterError('wabiz.onprem.fleet_report_render: format must be one of %s, got %s'
+                                 % (', '.join(sorted(FORMATS)), report_text(fmt)))
     try:
         return FORMATS[fmt](plain(report))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AnsibleFilterError('wabiz.onprem.fleet_report_render: expected a report made by wabiz.onprem.fleet_report (%s: %s)'
-                                 % (type(exc).__name__, exc))
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.fleet_report_render: expected a report made by wabiz.onprem.fleet_report (%s)' % exc)
 
 
 class FilterModule(object):

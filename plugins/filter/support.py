@@ -21,9 +21,9 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import suppo
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 
 
-def _report(name, data, policy=None):
+def _report(name, data, policy=None, now=None):
     try:
-        report, error = _support_report(plain(data), plain(policy))
+        report, error = _support_report(plain(data), plain(policy), now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.%s: %s' % (name, exc))
     if error is not None:
@@ -31,62 +31,63 @@ def _report(name, data, policy=None):
     return report
 
 
-def support_findings(data, policy=None):
-    """Findings of support data re-checked under ``policy``."""
-    return _report('support_findings', data, policy)['findings']
+def support_findings(data, policy=None, now=None):
+    """Findings of support data re-checked under ``policy`` at ``now``."""
+    return _report('support_findings', data, policy, now)['findings']
 
 
-def support_report(data, policy=None):
-    """The whole report of support data re-checked under ``policy``."""
-    return _report('support_report', data, policy)
+def support_report(data, policy=None, now=None):
+    """The whole report of support data re-checked under ``policy`` at ``now``."""
+    return _report('support_report', data, policy, now)
 
 
-def _nodes(name, data):
-    data = plain(data)
-    if isinstance(data, dict) and isinstance(data.get('nodes'), list):
-        return data['nodes']
-    if isinstance(data, list) and all(isinstance(node, dict) and 'name' in node for node in data):
-        return data
+def _fresh(name, data):
+    """The re-evaluated report of support data, or of a list of normalized nodes (no shard count, no topology then)."""
+    try:
+        data = plain(data)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.%s: %s' % (name, exc))
+    if isinstance(data, list):
+        single = len(data) == 1 and isinstance(data[0], dict) and data[0].get('role') == 'single'
+        return _report(name, {'topology': 'single' if single else 'unknown', 'nodes': data, 'cluster': {}}), True
+    if isinstance(data, dict) and 'nodes' in data:
+        # the policy the data was read with decides which shards exist (expected_shards)
+        return _report(name, data, data.get('policy') if isinstance(data.get('policy'), dict) else None), False
     raise AnsibleFilterError('wabiz.onprem.%s: expected support data (a support_info result, the wabiz_support fact or a report) '
                              'or a list of normalized nodes, got %s' % (name, type(data).__name__))
 
 
 def shard_map(data):
     """Shard id (int, -1 = control shard) -> sorted list of owning node names; unowned shards map to []."""
-    data = plain(data)
-    nodes = _nodes('shard_map', data)
+    report, only_nodes = _fresh('shard_map', data)
     result = {}
-    cluster = data.get('cluster') if isinstance(data, dict) else None
-    if isinstance(cluster, dict):
-        for shard, owners in (cluster.get('owned_shards') or {}).items():
-            result[int(shard)] = sorted(owners)
-        for shard in cluster.get('unowned_shards') or []:
-            result.setdefault(int(shard), [])
-    else:
-        for node in nodes:
-            for shard in node.get('shards') or []:
-                result.setdefault(int(shard), []).append(node['name'])
+    for node in report['nodes']:
+        for shard in node['shards']:
+            result.setdefault(shard, []).append(node['name'])
+    if not only_nodes:
+        for shard in report['cluster']['unowned_shards']:
+            result.setdefault(shard, [])
     return dict((shard, sorted(result[shard])) for shard in sorted(result))
 
 
 def nodes_by_role(data, attribute='name'):
     """Role -> list of nodes (their ``attribute``, or the whole node when ``attribute`` is empty); every role is a key."""
-    nodes = _nodes('nodes_by_role', data)
+    report, dummy = _fresh('nodes_by_role', data)
     result = dict((role, []) for role in ROLES)
-    for node in sorted(nodes, key=lambda item: item['name']):
-        role = node.get('role') if node.get('role') in ROLES else 'unknown'
-        if attribute and attribute not in node:
-            raise AnsibleFilterError('wabiz.onprem.nodes_by_role: nodes have no field %r' % (attribute,))
-        result[role].append(node[attribute] if attribute else node)
+    for node in report['nodes']:
+        if attribute and (not isinstance(attribute, str) or attribute not in node):
+            raise AnsibleFilterError('wabiz.onprem.nodes_by_role: nodes have no field %s'
+                                     % (repr(attribute) if isinstance(attribute, str) else 'of type %s' % type(attribute).__name__))
+        result[node['role']].append(node[attribute] if attribute else node)
     return result
 
 
 def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, checked_at=None, source=None, attempts=None,
-                 wait_timeout=None):
+                 wait_timeout=None, now=None):
     """The wabiz_gate verdict of support data (or of a failed support_info result)."""
     try:
         return _gate_verdict(plain(data), policy=plain(policy), fail_on=fail_on, cluster=cluster, url=url, checked_at=checked_at,
-                             source=source, attempts=attempts, wait_timeout=wait_timeout)
+                             source=source, attempts=attempts, wait_timeout=wait_timeout, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
 
@@ -101,37 +102,50 @@ def stored_support(host_vars):
     return data if isinstance(data, Mapping) else None
 
 
-def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True):
+def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None):
     """Gate many cluster hosts in one pass from the support data they already carry.
 
     Returns ``{verdicts: {host: wabiz_gate}, failed: [hosts], pending: [hosts]}``: ``pending`` are the hosts with no
     stored data (or all of them when ``use_stored`` is false), to be gated over the API one by one."""
     verdicts = {}
     pending = []
-    policy = plain(policy)
+    if not isinstance(hostvars, Mapping):
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: the input must be hostvars, got %s' % type(hostvars).__name__)
+    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: hosts must be a list of inventory host names, got %s' % type(hosts).__name__)
+    try:
+        policy = plain(policy)
+        # the options hold for every host: a bad one is one error, not one per host
+        _gate_verdict({'error': {'code': 'none', 'message': 'none'}}, fail_on=fail_on, now=now)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s' % exc)
     for host in hosts:
-        try:
-            host_vars = hostvars[host]
-        except KeyError:
-            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %r is not an inventory host' % (host,))
-        data = stored_support(host_vars) if use_stored else None
+        if not isinstance(host, str) or host not in hostvars:
+            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s is not an inventory host'
+                                     % (repr(host) if isinstance(host, str) else 'a value of type %s' % type(host).__name__))
+        host_vars = hostvars[host]
+        data = stored_support(host_vars) if use_stored and isinstance(host_vars, Mapping) else None
         if data is None:
             pending.append(host)
             continue
+        cluster = host_vars.get('wabiz_cluster')
+        options = dict(policy=policy, fail_on=fail_on, cluster=cluster if isinstance(cluster, str) and cluster else host,
+                       url=host_vars.get('wabiz_url'), source='stored', now=now)
         try:
-            verdicts[host] = _gate_verdict(plain(data), policy=policy, fail_on=fail_on, cluster=host_vars.get('wabiz_cluster') or host,
-                                           url=host_vars.get('wabiz_url'), source='stored')
+            verdicts[host] = _gate_verdict(plain(data), **options)
         except ValueError as exc:
-            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s: %s' % (host, exc))
+            # one cluster's unusable data never drops the fleet: it fails closed on its own
+            error = {'code': 'bad_response', 'message': 'the stored support data cannot be checked: %s' % exc}
+            verdicts[host] = _gate_verdict({'error': error}, **options)
     return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
 
 
 def upgrade_check(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
-                  cluster=None, url=None, checked_at=None):
+                  cluster=None, url=None, checked_at=None, now=None):
     """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""
     try:
         return assess(plain(data), target_version, policy=plain(policy), fail_on=fail_on, min_free_space=min_free_space,
-                      free_space=plain(free_space), cluster=cluster, url=url, checked_at=checked_at)
+                      free_space=plain(free_space), cluster=cluster, url=url, checked_at=checked_at, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.upgrade_check: %s' % exc)
 

@@ -13,9 +13,17 @@ description:
   - Reads C(GET /v1/support) (and C(GET /v1/account/shards) for keyed bodies) of every cluster listed in the
     configuration file, concurrently, runs the collection's health checks on each answer and builds an inventory.
   - One host per cluster in the group C(wabiz_clusters), named after the cluster, with the report in C(wabiz_support)
-    (the same keys as the M(wabiz.onprem.support_info) result without the raw body). A cluster whose call failed is
-    a host in C(wabiz_clusters) and C(wabiz_unreachable) with C(wabiz_support.error) set; the other clusters are
-    not affected unless O(fail_on_error) is set.
+    (the same keys as the M(wabiz.onprem.support_info) result without the raw body). A cluster that could not be read
+    or checked is a host in C(wabiz_clusters) and C(wabiz_unreachable) with C(wabiz_support.error) set (a code and a
+    reason); the other clusters are not affected unless O(fail_on_error) is set. That covers a failed call, an answer
+    the checks cannot process (C(bad_response)), an unexpected error of the client (C(internal_error)) and unusable
+    settings of that cluster (C(invalid_config), C(invalid_policy)). Only errors of the file's structure (no
+    C(clusters), an entry without a name, a name used twice) and of the top-level options fail the whole source.
+  - Host names never hold a character that Ansible reads in a host pattern, a range or a port; characters other than
+    letters, digits, C(.), C(_) and C(-) become C(_) (C(eu,prod) is the host C(eu_prod)); a name that would be
+    C(all), C(ungrouped), C(localhost), start with C(wabiz_) or with another character than a letter, a digit or C(_)
+    gets the prefix C(cluster_); a name already taken gets C(_2), C(_3)... (with a warning). The cluster's own
+    name stays in C(wabiz_cluster).
   - Optionally (O(nodes)) one host per node, named C(<cluster>.<hostname>), in C(wabiz_nodes) and in groups by
     cluster, role and shard. Group and host names are listed in the collection's C(docs/data-model.md).
   - Every string that came from the API is marked unsafe, so a node name holding C({{ }}) is never templated.
@@ -23,7 +31,12 @@ description:
     variables are derived from them on every run; a run answered from the cache makes no HTTP request.
   - The configuration file name must end in C(.wabiz.yml) or C(.wabiz.yaml).
   - The connection options at the top level are the defaults of every cluster. String values are templated and may
-    be vault-encrypted; the password and the token are never stored in a host variable nor in the cache.
+    be vault-encrypted; the password and the token are never stored in a host variable nor in the cache. A password
+    or a token from the environment, a lookup or vault is used verbatim, even with C({{), C({%) or C({#) in it; a
+    literal one in the file holding those must be tagged C(!unsafe).
+  - C(wabiz_url) and the cache hold the URL without user info, query or fragment; the configured URL is used only to
+    connect. An error message that echoes the password, the token or the Basic credentials has them masked. With a
+    file cache plugin, the cache files are made private (mode C(0600)).
 author:
   - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
@@ -78,9 +91,11 @@ notes:
   - Host variables per cluster host are C(wabiz_cluster), C(wabiz_url), C(wabiz_validate_certs), C(wabiz_ca_path),
     C(wabiz_username) and C(wabiz_support); per node host C(wabiz_cluster) and C(wabiz_node) (the normalized node).
   - "Groups: C(wabiz_clusters), C(wabiz_unreachable), C(wabiz_error_<code>), C(wabiz_status_<ok|warning|critical>),
-    C(wabiz_topology_<single|ha|multiconnect|unknown>) for cluster hosts; C(wabiz_nodes), C(wabiz_cluster_<name>),
+    C(wabiz_topology_<single|ha|multiconnect|unknown>) for cluster hosts; C(wabiz_nodes), C(wabiz_cluster_<host>),
     C(wabiz_role_<role>), C(wabiz_shard_<n>) and C(wabiz_shard_control) (shard -1) for node hosts. Names are made
-    safe the Ansible way (characters other than letters, digits and C(_) become C(_))."
+    safe the Ansible way (characters other than letters, digits and C(_) become C(_)); when two clusters would share
+    a C(wabiz_cluster_<host>) group, the later one gets C(_2), C(_3)... (with a warning). A node host whose name is
+    taken (by a cluster host or another node) gets C(.2), C(.3)..."
 seealso:
   - module: wabiz.onprem.support_info
 '''
@@ -130,8 +145,11 @@ clusters:
 #     prefix: wabiz_version
 '''
 
+import base64
+import math
 import os
 import re
+import stat
 import time
 
 from concurrent.futures import ThreadPoolExecutor
@@ -144,8 +162,13 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
-    Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES,
+    Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES, public_url,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import merge_policy, PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact
@@ -154,12 +177,28 @@ from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_u
 
 display = Display()
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: public URLs only (a cache of format 1 may hold user info and is read again)
 MAX_WORKERS = 256
 MAX_WARNINGS = 20
 CONNECTION_KEYS = ('username', 'password', 'token', 'validate_certs', 'ca_path', 'timeout', 'retries')
 CLUSTER_KEYS = frozenset(('name', 'url', 'policy', 'ca_cert') + CONNECTION_KEYS)
+SECRET_KEYS = ('password', 'token')
+MASK = '********'
+MAX_ERROR_TEXT = 500
+# Host names Ansible gives a meaning of its own, and the prefix of this plugin's groups: a cluster host never takes them.
+RESERVED_HOST_NAMES = frozenset(('all', 'ungrouped', 'localhost'))
+RESERVED_HOST_PREFIX = 'wabiz_'
 _HOST_CHARS_RE = re.compile(r'[^A-Za-z0-9._-]')
+_HOST_START_RE = re.compile(r'^[A-Za-z0-9_]')
+
+
+class ClusterConfigError(Exception):
+    """A setting of one cluster that cannot be used: the cluster lands in wabiz_unreachable with ``code``."""
+
+    def __init__(self, code, message):
+        super(ClusterConfigError, self).__init__(message)
+        self.code = code
+        self.message = message
 
 
 def _now_iso():
@@ -171,34 +210,114 @@ def group_name(*parts):
     return to_safe_group_name('_'.join(to_text(part) for part in parts), force=True, silent=True)
 
 
-def node_host_names(cluster, nodes):
+def _clean_host(value):
+    """Letters, digits, ``.``, ``_`` and ``-`` only: a name Ansible never reads as a pattern, a range or a port."""
+    return _HOST_CHARS_RE.sub('_', to_text(value)) or '_'
+
+
+def _claim(name, taken, separator):
+    """``name``, or ``name<separator>2``, ``name<separator>3``... whichever is not in ``taken`` yet (then taken)."""
+    candidate = name
+    index = 2
+    while candidate in taken:
+        candidate = '%s%s%d' % (name, separator, index)
+        index += 1
+    taken.add(candidate)
+    return candidate
+
+
+def cluster_host_name(cluster):
+    """The inventory host name of a cluster before de-duplication: the pattern-safe form of its name, prefixed
+    with ``cluster_`` when it would be ``all``, ``ungrouped``, ``localhost``, start with ``wabiz_`` (this plugin's
+    groups) or with a character other than a letter, a digit or ``_``."""
+    name = _clean_host(cluster)
+    if name in RESERVED_HOST_NAMES or name.startswith(RESERVED_HOST_PREFIX) or not _HOST_START_RE.match(name):
+        name = 'cluster_' + name
+    return name
+
+
+def node_host_names(cluster, nodes, taken=None):
     """Stable, readable, unique inventory names for the nodes of a cluster: ``<cluster>.<hostname>``.
 
     ``hostname`` is the part of the node key before ``:`` (``single`` for a single instance); characters
     other than letters, digits, ``.``, ``_`` and ``-`` become ``_``. Two nodes with the same hostname get
     their container id appended (``<cluster>.<hostname>.<container_id>``), then an index if still needed.
+    ``taken`` (a set, updated) holds the host names already used in the inventory: a name among them gets an
+    index too, so a node host never merges with another cluster's host.
     """
-    def clean(value):
-        return _HOST_CHARS_RE.sub('_', to_text(value)) or '_'
-
-    bases = [clean(node.get('hostname') or node.get('name') or 'node') for node in nodes]
+    bases = [_clean_host(node.get('hostname') or node.get('name') or 'node') for node in nodes]
     counts = {}
     for base in bases:
         counts[base] = counts.get(base, 0) + 1
     names = []
-    seen = set()
+    seen = set() if taken is None else taken
     for base, node in zip(bases, nodes):
         name = '%s.%s' % (cluster, base)
         if counts[base] > 1 and node.get('container_id'):
-            name = '%s.%s' % (name, clean(node['container_id']))
-        candidate = name
-        index = 2
-        while candidate in seen:
-            candidate = '%s.%d' % (name, index)
-            index += 1
-        seen.add(candidate)
-        names.append(candidate)
+            name = '%s.%s' % (name, _clean_host(node['container_id']))
+        names.append(_claim(name, seen, '.'))
     return names
+
+
+def _mask(value, secrets):
+    """``value`` (JSON-like) with every occurrence of a secret replaced by ``********``."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return dict((key, _mask(item, secrets)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_mask(item, secrets) for item in value]
+    return value
+
+
+def _flat_error(error):
+    """An error dict whose values are scalars only: ``details`` of an API error is any JSON the server sent, and
+    nothing deeper than one level may reach the host variables."""
+    if not isinstance(error, dict):
+        return {'code': 'internal_error', 'message': 'an error without details'}
+    flat = {}
+    for key, value in error.items():
+        if value is None or isinstance(value, (str, int, float, bool)):
+            flat[to_text(key)] = value
+        else:
+            flat[to_text(key)] = '<%s not shown>' % type(value).__name__
+    return flat
+
+
+def _secrets_of(config, learned=()):
+    """The secrets a cluster's messages must never show, longest first (a token may contain a password)."""
+    values = set(value for value in (config.get('password'), config.get('token')) if value)
+    values.update(value for value in learned if value)
+    if config.get('username') and config.get('password'):
+        values.add(base64.b64encode(('%s:%s' % (config['username'], config['password'])).encode('utf-8')).decode('ascii'))
+    return sorted(values, key=len, reverse=True)
+
+
+def _safe_public_url(url):
+    """``public_url`` that never raises (an unparseable URL has no public form)."""
+    try:
+        return public_url(url)
+    except ValueError:
+        return None
+
+
+def _unprocessable(url, exc):
+    """The error of an answer that the checks or the redaction could not process."""
+    return {'code': 'bad_response', 'message': 'GET %s/v1/support: the answer cannot be processed (%s)' % (
+        (url or '').rstrip('/'), _short_exc(exc))}
+
+
+def _exc_text(exc):
+    text = to_native(exc)
+    return text[:MAX_ERROR_TEXT] + ('...' if len(text) > MAX_ERROR_TEXT else '')
+
+
+def _short_exc(exc):
+    return '%s: %s' % (type(exc).__name__, _exc_text(exc))
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -217,49 +336,120 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return False
 
     # ---- options -----------------------------------------------------------------------------
-    def _render(self, value, what):
-        """Template a string option (lookups, vault): the result is a plain str."""
+    def _from_environment(self, option):
+        """True when the value of a top-level option came from its environment variable."""
+        try:
+            origin = self.get_option_and_origin(option)[1]
+        except Exception:  # pylint: disable=broad-except
+            return False
+        return isinstance(origin, str) and origin.startswith('env:')
+
+    def _render(self, value, what, secret=False, verbatim=False):
+        """Template a string option (lookups, vault): the result is a plain str.
+
+        Only the literal strings of the configuration file are templated (ansible-core 2.19+ trusts them as
+        templates); a value from the environment (``verbatim``), a lookup, vault or ``!unsafe`` is used as it
+        is. The error of a secret never repeats its value."""
         if value is None:
             return None
+        if verbatim and isinstance(value, str):
+            return str(value)
         try:
             if isinstance(value, str) and not self.templar.is_possibly_template(value):
                 return str(value)
             rendered = self.templar.template(value)
         except Exception as exc:  # pylint: disable=broad-except
+            if secret:
+                raise AnsibleParserError('%s: cannot template the value (a literal value holding {{, {%% or {# must be '
+                                         'tagged !unsafe, or come from a lookup, the environment or vault)' % what)
             raise AnsibleParserError('%s: cannot template the value: %s' % (what, to_native(exc)))
         # str(): a plain str, without trust tags (2.19+) or vault wrappers (decrypted)
         return None if rendered is None else str(rendered)
 
-    def _typed(self, key, value, what):
+    def _typed(self, key, value, what, verbatim=False):
         if value is None:
             return None
         if key in ('validate_certs',):
             try:
-                return boolean(self._render(value, what) if not isinstance(value, bool) else value, strict=True)
+                return boolean(self._render(value, what, verbatim=verbatim) if not isinstance(value, bool) else value, strict=True)
             except TypeError as exc:
                 raise AnsibleParserError('%s: %s' % (what, to_native(exc)))
         if key in ('timeout', 'retries'):
-            raw = self._render(value, what) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
+            raw = self._render(value, what, verbatim=verbatim) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
             try:
                 number = float(raw) if key == 'timeout' else int(raw)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
+                number = None
+            if number is None or (key == 'timeout' and not math.isfinite(number)):
                 raise AnsibleParserError('%s: expected a number, got %r' % (what, raw))
             if number < 0:
                 raise AnsibleParserError('%s: must not be negative' % what)
             return number
-        rendered = self._render(value, what)
+        rendered = self._render(value, what, secret=key in SECRET_KEYS, verbatim=verbatim)
         if key == 'ca_path' and rendered:
             rendered = os.path.expanduser(os.path.expandvars(rendered))
         return rendered
 
+    @staticmethod
+    def _check_url(url, where):
+        if not isinstance(url, str):
+            raise ClusterConfigError('invalid_config', '%s: url must be a string, got %s' % (where, type(url).__name__))
+        try:
+            parts = urlsplit(url.strip())
+            valid = parts.scheme in ('https', 'http') and bool(parts.hostname)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ClusterConfigError('invalid_config', '%s: url must look like https://HOST[:PORT][/PREFIX], got %r' % (
+                where, _safe_public_url(url) or '<unparseable>'))
+
+    def _cluster_settings(self, entry, where, defaults, base_policy):
+        """The connection settings and policy of one cluster entry; ClusterConfigError when one cannot be used."""
+        unknown = sorted(to_text(key) for key in entry if key not in CLUSTER_KEYS)
+        if unknown:
+            raise ClusterConfigError('invalid_config', '%s: unknown key(s) %s; known: %s' % (
+                where, ', '.join(unknown), ', '.join(sorted(CLUSTER_KEYS))))
+        settings = {}
+        try:
+            raw_url = entry.get('url')
+            if raw_url is None or raw_url == '':
+                raise ClusterConfigError('invalid_config', '%s: url is required' % where)
+            url = self._render(raw_url, where + ': url') if isinstance(raw_url, str) else raw_url
+            if not url:
+                raise ClusterConfigError('invalid_config', '%s: url is required' % where)
+            self._check_url(url, where)
+            settings['url'] = url.strip()
+            for key in CONNECTION_KEYS:
+                value = entry.get(key)
+                if key == 'ca_path' and value is None:
+                    value = entry.get('ca_cert')
+                settings[key] = self._typed(key, value, '%s: %s' % (where, key)) if value is not None else defaults[key]
+        except AnsibleParserError as exc:
+            raise ClusterConfigError('invalid_config', to_native(exc.message if hasattr(exc, 'message') else exc))
+        policy = dict(base_policy)
+        own = entry.get('policy')
+        if own is not None:
+            if not isinstance(own, dict):
+                raise ClusterConfigError('invalid_policy', '%s: policy must be a dictionary, got %s' % (where, type(own).__name__))
+            policy.update(own)
+        try:
+            settings['policy'] = merge_policy(policy)
+        except (PolicyError, ValueError, TypeError) as exc:
+            raise ClusterConfigError('invalid_policy', '%s: %s' % (where, to_native(exc)))
+        return settings
+
     def _cluster_configs(self):
-        """The validated, rendered per-cluster settings, in configuration order."""
+        """The validated, rendered per-cluster settings, in configuration order.
+
+        Errors of the file's structure (no clusters, an entry without a name, a name used twice) and of the
+        top-level options (the defaults of every cluster) fail the source. An unusable setting of one cluster
+        gives that cluster an ``error`` (``invalid_config`` or ``invalid_policy``); the others go on."""
         clusters = self.get_option('clusters')
         if not isinstance(clusters, list) or not clusters:
             raise AnsibleParserError('clusters must be a non-empty list of {name, url, ...} dictionaries')
         defaults = {}
         for key in CONNECTION_KEYS:
-            defaults[key] = self._typed(key, self.get_option(key), 'option %s' % key)
+            defaults[key] = self._typed(key, self.get_option(key), 'option %s' % key, verbatim=self._from_environment(key))
         base_policy = self.get_option('policy') or {}
         if not isinstance(base_policy, dict):
             raise AnsibleParserError('policy must be a dictionary')
@@ -269,9 +459,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             where = 'clusters[%d]' % index
             if not isinstance(entry, dict):
                 raise AnsibleParserError('%s must be a dictionary with name and url, got %s' % (where, type(entry).__name__))
-            unknown = sorted(to_text(key) for key in entry if key not in CLUSTER_KEYS)
-            if unknown:
-                raise AnsibleParserError('%s: unknown key(s) %s; known: %s' % (where, ', '.join(unknown), ', '.join(sorted(CLUSTER_KEYS))))
             name = self._render(entry.get('name'), where + '.name')
             if not name or not name.strip():
                 raise AnsibleParserError('%s: name is required' % where)
@@ -279,57 +466,60 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if name in names:
                 raise AnsibleParserError('%s: the name is used twice; cluster names must be unique' % where)
             names.add(name)
-            url = self._render(entry.get('url'), where + ' url')
-            if not url:
-                raise AnsibleParserError('%s: url is required' % where)
-            config = {'name': name, 'url': url}
-            for key in CONNECTION_KEYS:
-                value = entry.get(key)
-                if key == 'ca_path' and value is None:
-                    value = entry.get('ca_cert')
-                config[key] = self._typed(key, value, '%s %s' % (where, key)) if value is not None else defaults[key]
+            config = dict(defaults, name=name, url=None, policy=None, error=None)
+            try:
+                config.update(self._cluster_settings(entry, where, defaults, base_policy))
+            except ClusterConfigError as exc:
+                config['error'] = {'code': exc.code, 'message': exc.message}
+                raw_url = entry.get('url')
+                config['url'] = raw_url if isinstance(raw_url, str) else None
             if config['validate_certs'] is None:
                 config['validate_certs'] = True
             if config['timeout'] is None:
                 config['timeout'] = float(DEFAULT_TIMEOUT)
             if config['retries'] is None:
                 config['retries'] = DEFAULT_RETRIES
-            policy = dict(base_policy)
-            own = entry.get('policy')
-            if own is not None:
-                if not isinstance(own, dict):
-                    raise AnsibleParserError('%s: policy must be a dictionary' % where)
-                policy.update(own)
-            try:
-                config['policy'] = merge_policy(policy)
-            except PolicyError as exc:
-                raise AnsibleParserError('%s: [invalid_policy] %s' % (where, to_native(exc)))
             configs.append(config)
         return configs
 
     # ---- fetching ----------------------------------------------------------------------------
     def _fetch_one(self, config):
-        """Read one cluster; returns (cache entry, warnings). WabizError becomes an error entry;
-        any other exception propagates to the main thread."""
+        """Read one cluster; returns (cache entry, warnings). Never raises: a WabizError keeps its code, any
+        other exception of the client is ``internal_error``, and an answer that cannot be redacted is
+        ``bad_response``. Known secrets are masked in the error."""
         warnings = []
-        entry = {'url': config['url'], 'support': None, 'shard_count': None, 'shard_count_error': None,
+        learned = []
+        url = _safe_public_url(config['url'])
+        entry = {'url': url, 'support': None, 'shard_count': None, 'shard_count_error': None,
                  'error': None, 'reachable': True}
+        fetched = None
         try:
             client = self.client_class(
                 config['url'], username=config['username'], password=config['password'], token=config['token'],
                 validate_certs=config['validate_certs'], ca_path=config['ca_path'], timeout=config['timeout'],
-                retries=config['retries'], warn=warnings.append,
+                retries=config['retries'], warn=warnings.append, on_secret=learned.append,
             )
             with client:
                 fetched = client.fetch()
-            entry['support'] = redact(fetched['support'])
-            entry['shard_count'] = fetched.get('shard_count')
-            entry['shard_count_error'] = fetched.get('shard_count_error')
         except WabizError as error:
             entry['error'] = error.to_dict()
             entry['reachable'] = error.reachable
+        except Exception as exc:  # pylint: disable=broad-except
+            entry['error'] = {'code': 'internal_error', 'message': 'unexpected %s while reading %s: %s' % (
+                type(exc).__name__, url, _exc_text(exc))}
+            entry['reachable'] = False
+        if fetched is not None:
+            try:
+                entry['support'] = redact(fetched['support'])
+                entry['shard_count'] = fetched.get('shard_count')
+                entry['shard_count_error'] = fetched.get('shard_count_error')
+            except Exception as exc:  # pylint: disable=broad-except
+                entry.update(support=None, shard_count=None, shard_count_error=None, error=_unprocessable(url, exc))
+        secrets = _secrets_of(config, learned)
+        entry['error'] = None if entry['error'] is None else _mask(_flat_error(entry['error']), secrets)
+        entry['shard_count_error'] = _mask(entry['shard_count_error'], secrets)
         entry['fetched_at'] = _now_iso()
-        return entry, warnings
+        return entry, [_mask(message, secrets) for message in warnings]
 
     def _fetch(self, configs):
         """Read the clusters concurrently with a bounded pool. Returns {name: cache entry}."""
@@ -347,12 +537,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             futures = [(config['name'], pool.submit(self._fetch_one, config)) for config in configs]
             for name, future in futures:
-                try:
-                    entry, cluster_warnings = future.result()
-                except Exception as exc:  # pylint: disable=broad-except
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise AnsibleError('wabiz.onprem.support: unexpected error while reading cluster %s: %s: %s' % (
-                        name, type(exc).__name__, to_native(exc)), orig_exc=exc)
+                entry, cluster_warnings = future.result()
                 results[name] = entry
                 warnings.extend('%s: %s' % (name, message) for message in cluster_warnings)
         finally:
@@ -376,16 +561,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """wabiz_support for one cluster, derived from a cache entry (never modified)."""
         fetched_at = entry.get('fetched_at')
         if entry.get('error'):
-            error = entry['error']
+            error = _flat_error(entry['error'])
             report = {'reachable': bool(entry.get('reachable')), 'error': error,
                       'msg': '[%s] %s' % (error.get('code'), error.get('message'))}
-        else:
-            try:
-                report = report_from_fetched(entry, config['url'], config['policy'])
-            except WabizError as error:
-                report = {'reachable': True, 'error': error.to_dict(), 'msg': str(error)}
-        report['fetched_at'] = fetched_at
-        return make_unsafe(report)
+            report['fetched_at'] = fetched_at
+            return make_unsafe(report)
+        url = _safe_public_url(config['url'])
+        try:
+            report = report_from_fetched(entry, url, config['policy'])
+            report['fetched_at'] = fetched_at
+            return make_unsafe(report)
+        except WabizError as exc:
+            error = _flat_error(exc.to_dict())
+        except Exception as exc:  # pylint: disable=broad-except
+            error = _unprocessable(url, exc)
+        return make_unsafe({'reachable': True, 'error': error, 'msg': '[%s] %s' % (error.get('code'), error.get('message')),
+                            'fetched_at': fetched_at})
 
     def _construct(self, host, strict):
         """compose, groups and keyed_groups for one host (skipped entirely when none is set)."""
@@ -416,6 +607,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """
         return getattr(self.inventory, '__wrapped__', self.inventory)
 
+    def _cluster_host_names(self, configs):
+        """{cluster name: inventory host name}, unique, in configuration order (see cluster_host_name)."""
+        taken = set()
+        names = {}
+        for config in configs:
+            base = cluster_host_name(config['name'])
+            names[config['name']] = _claim(base, taken, '_')
+            if names[config['name']] != base:
+                display.warning('wabiz.onprem.support: cluster %r is the inventory host %s (%s is taken)' % (
+                    config['name'], names[config['name']], base))
+        return names
+
     def _populate(self, configs, data):
         inventory = self._raw_inventory()
         strict = self.get_option('strict')
@@ -425,15 +628,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._add_group('wabiz_unreachable')
         if with_nodes:
             self._add_group('wabiz_nodes')
+        host_names = self._cluster_host_names(configs)
+        taken_hosts = set(host_names.values())
+        taken_groups = set()
         failed = []
         for config in configs:
             name = config['name']
-            entry = data[name]
-            report = self._report(config, entry)
-            host = inventory.add_host(name, group='wabiz_clusters')
+            report = self._report(config, data[name])
+            host = inventory.add_host(host_names[name], group='wabiz_clusters')
             variables = {
-                'wabiz_cluster': name,
-                'wabiz_url': make_unsafe(config['url']),
+                'wabiz_cluster': make_unsafe(name),
+                'wabiz_url': make_unsafe(_safe_public_url(config['url'])),
                 'wabiz_validate_certs': config['validate_certs'],
                 'wabiz_ca_path': make_unsafe(config['ca_path']),
                 'wabiz_username': make_unsafe(config['username']),
@@ -449,24 +654,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 inventory.add_child(self._add_group(group_name('wabiz_status', report['status'])), host)
                 inventory.add_child(self._add_group(group_name('wabiz_topology', report['topology'])), host)
             self._construct(host, strict)
-            if with_nodes and not report.get('error'):
-                self._populate_nodes(name, report, strict)
+            if with_nodes and not report.get('error') and report['nodes']:
+                group = _claim(group_name('wabiz_cluster', host), taken_groups, '_')
+                if group != group_name('wabiz_cluster', host):
+                    display.warning('wabiz.onprem.support: the nodes of cluster %r are in the group %s' % (name, group))
+                self._populate_nodes(host, name, group, report, strict, taken_hosts)
         return failed
 
-    def _populate_nodes(self, cluster, report, strict):
+    def _populate_nodes(self, cluster_host, cluster, group, report, strict, taken_hosts):
         inventory = self._raw_inventory()
         nodes = report['nodes']
-        if not nodes:
-            return
-        cluster_group = self._add_group(group_name('wabiz_cluster', cluster))
-        for host_name, node in zip(node_host_names(cluster, nodes), nodes):
+        cluster_group = self._add_group(group)
+        cluster_var = make_unsafe(cluster)
+        for host_name, node in zip(node_host_names(cluster_host, nodes, taken_hosts), nodes):
             host = inventory.add_host(host_name, group='wabiz_nodes')
             inventory.add_child(cluster_group, host)
             inventory.add_child(self._add_group(group_name('wabiz_role', node.get('role') or 'unknown')), host)
             for shard in node.get('shards') or ():
                 shard_group = 'wabiz_shard_control' if shard == -1 else group_name('wabiz_shard', shard)
                 inventory.add_child(self._add_group(shard_group), host)
-            inventory.set_variable(host, 'wabiz_cluster', cluster)
+            inventory.set_variable(host, 'wabiz_cluster', cluster_var)
             inventory.set_variable(host, 'wabiz_node', node)
             self._construct(host, strict)
 
@@ -485,16 +692,46 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not (isinstance(cached, dict) and cached.get('format') == CACHE_FORMAT and isinstance(cached.get('clusters'), dict)):
                 cached = None
         clusters = dict(cached['clusters']) if cached else {}
-        missing = [config for config in configs
-                   if not isinstance(clusters.get(config['name']), dict) or clusters[config['name']].get('url') != config['url']]
+        usable = [config for config in configs if not config['error']]
+        missing = [config for config in usable
+                   if not isinstance(clusters.get(config['name']), dict)
+                   or clusters[config['name']].get('url') != _safe_public_url(config['url'])]
         if missing:
             display.vvv('wabiz.onprem.support: %d of %d cluster(s) not in the cache, reading them' % (len(missing), len(configs)))
             clusters.update(self._fetch(missing))
         if use_cache and (missing or not cached):
-            configured = set(config['name'] for config in configs)
+            configured = set(config['name'] for config in usable)
             self._cache[cache_key] = {'format': CACHE_FORMAT,
                                       'clusters': dict((name, entry) for name, entry in clusters.items() if name in configured)}
+        for config in configs:
+            if config['error']:
+                clusters[config['name']] = {'url': _safe_public_url(config['url']), 'support': None, 'error': config['error'],
+                                            'reachable': False, 'fetched_at': _now_iso()}
         return clusters
+
+    def update_cache_if_changed(self):
+        """Write the cache as the base class does, then make the files of a file cache plugin private (0600): the
+        cache holds support data (redacted) of every cluster. A cache that cannot be written is a warning."""
+        if getattr(self, '_cache', None) is None:  # caching is off
+            return
+        try:
+            super(InventoryModule, self).update_cache_if_changed()
+        except Exception as exc:  # pylint: disable=broad-except
+            display.warning('wabiz.onprem.support: cannot write the inventory cache: %s' % _short_exc(exc))
+            return
+        plugin = getattr(self._cache, '_plugin', None)
+        cache_dir = getattr(plugin, '_cache_dir', None)  # file cache plugins (BaseFileCacheModule)
+        if not cache_dir or not os.path.isdir(cache_dir):
+            return
+        keys = list(self._cache.keys())
+        # ansible-core 2.19+ prefixes the key with a schema id in the file name: match on the end of the name
+        for name in os.listdir(cache_dir):
+            if any(name.endswith(key) for key in keys):
+                path = os.path.join(cache_dir, name)
+                try:
+                    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+                except OSError as exc:
+                    display.warning('wabiz.onprem.support: cannot make the cache file %s private: %s' % (path, _short_exc(exc)))
 
     # ---- entry point -----------------------------------------------------------------------------
     def parse(self, inventory, loader, path, cache=True):

@@ -12,12 +12,18 @@ Public API:
     ``entries`` is a list of ``{'host': str, 'wabiz_gate': verdict or None, 'wabiz_pre_upgrade':
     verdict or None}``. Only whitelisted verdict keys are copied (never connection settings or
     secrets). One result per host and check; a host with neither verdict gives one ``not_run``
-    result for ``health_gate``. The report validates against ``REPORT_SCHEMA`` (the file
-    ``roles/fleet_report/files/report.schema.json`` is the same schema).
+    result for ``health_gate``. Whatever the verdicts hold, the report validates against
+    ``REPORT_SCHEMA`` (the file ``roles/fleet_report/files/report.schema.json`` is the same
+    schema): every text goes through ``report_text`` (URLs through ``_client.public_url``, no
+    character XML 1.0 forbids, no lone surrogate), a value of the wrong type or outside its enum
+    becomes null (a finding of unknown severity is critical), and a verdict passes only when its
+    ``passed`` / ``go`` is the boolean true with no blocking finding and no error.
 
 ``render_json(report)``, ``render_markdown(report)``, ``render_junit(report)`` -> str (``RENDERERS`` by format name,
 ``EXTENSIONS`` the file extension of each format)
 ``summary_lines(report)`` -> list of str (a fixed-width table for the play output)
+    Every renderer first checks its input against ``REPORT_SCHEMA`` and raises ``ReportError``
+    (a ``ValueError``) naming the first field that does not fit.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,11 +31,12 @@ __metaclass__ = type
 
 import hashlib
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
-from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import PHASES, UPGRADE_FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import finding_line, safe_error, safe_url, utc_now
 
 REPORT_VERSION = 1
@@ -37,32 +44,111 @@ CHECKS = (('health_gate', 'wabiz_gate'), ('pre_upgrade', 'wabiz_pre_upgrade'))
 OUTCOMES = ('passed', 'failed', 'error', 'not_run')
 FINDING_KEYS = ('code', 'severity', 'node', 'message')
 STEP_KEYS = ('step', 'node', 'hostname', 'container_id', 'role', 'shards', 'version', 'phase', 'note')
-_CONTROL_RE = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+STATUSES = ('ok', 'warning', 'critical', 'error')
+TOPOLOGIES = ('single', 'ha', 'multiconnect', 'unknown')
+FAIL_ON = ('critical', 'warning')
+SEVERITIES = ('critical', 'warning')
+# XML 1.0 forbids the C0 controls but tab, LF and CR, the surrogates and U+FFFE/U+FFFF; DEL goes too.
+_FORBIDDEN_RE = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+_URL_RE = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*://[^\s<>"\'`]+')
+_CODE_RE = re.compile(r'^[a-z][a-z0-9_]*$')
+_TIME_RE = re.compile(r'^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$')
+_MAX_INT = 2 ** 63
 _MARK = {'passed': 'PASS', 'failed': 'FAIL', 'error': 'ERROR', 'not_run': 'NOT RUN'}
 
 
-def _text(value):
-    return None if value is None else _CONTROL_RE.sub('', u'%s' % (value,))
+class ReportError(ValueError):
+    """The input of a renderer is not a report of ``build_report`` (a field does not fit ``REPORT_SCHEMA``)."""
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and -_MAX_INT < value < _MAX_INT
+
+
+def _public_url(match):
+    return safe_url(match.group(0)) or '<url>'
+
+
+def report_text(value):
+    """Any value -> text fit for every format, or None: URLs without user info or query, no character XML 1.0
+    forbids (controls, lone surrogates, U+FFFE, U+FFFF); containers and huge numbers are named, never expanded."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = 'true' if value else 'false'
+    elif isinstance(value, int):
+        text = str(value) if _is_int(value) else 'an integer of %d bits' % value.bit_length()
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = 'a value of type %s' % ('object' if isinstance(value, dict) else 'list' if isinstance(value, (list, tuple))
+                                       else type(value).__name__)
+    return _FORBIDDEN_RE.sub('', _URL_RE.sub(_public_url, text))
+
+
+_text = report_text
+
+
+def _choice(value, choices):
+    return value if isinstance(value, str) and value in choices else None
+
+
+def _finding(item):
+    code = _text(item.get('code'))
+    return {
+        'code': code if code and _CODE_RE.match(code) else 'invalid_code',
+        'severity': _choice(item.get('severity'), SEVERITIES) or 'critical',
+        'node': _text(item.get('node')),
+        'message': _text(item.get('message')) or '',
+    }
 
 
 def _findings(items):
-    result = []
-    for item in items or []:
-        if isinstance(item, dict):
-            result.append(dict((key, _text(item.get(key))) for key in FINDING_KEYS))
-    return result
+    if not isinstance(items, (list, tuple)):
+        return []
+    return [_finding(item) for item in items if isinstance(item, dict)]
+
+
+def _step_number(value, default):
+    return value if _is_int(value) and value >= 1 else default
 
 
 def _plan(items):
     result = []
-    for item in items or []:
+    if not isinstance(items, (list, tuple)):
+        return result
+    for item in items:
         if isinstance(item, dict):
-            step = dict((key, item.get(key)) for key in STEP_KEYS)
-            step['shards'] = [int(shard) for shard in step['shards'] or []]
-            step['step'] = int(step['step']) if step['step'] is not None else len(result) + 1
-            for key in ('node', 'hostname', 'container_id', 'role', 'version', 'phase', 'note'):
-                step[key] = _text(step[key])
+            shards = item.get('shards') if isinstance(item.get('shards'), (list, tuple)) else []
+            step = dict((key, _text(item.get(key))) for key in ('node', 'hostname', 'container_id', 'role', 'version', 'note'))
+            step.update(step=_step_number(item.get('step'), len(result) + 1), phase=_choice(item.get('phase'), PHASES),
+                        shards=[shard for shard in shards if _is_int(shard) and shard >= -1])
             result.append(step)
+    return result
+
+
+def _schema_upgrade(value):
+    if not isinstance(value, dict):
+        return None
+    return {'step': _step_number(value.get('step'), None), 'node': _text(value.get('node')), 'note': _text(value.get('note'))}
+
+
+def _error(error):
+    error = safe_error(error)
+    if error is None:
+        return None
+    result = {'code': _text(error['code']) or 'module_failed', 'message': _text(error['message']) or ''}
+    for key in ('title', 'details'):
+        if error.get(key) is not None:
+            result[key] = _text(error[key])
+    for key in ('status', 'api_code'):
+        if _is_int(error.get(key)):
+            result[key] = error[key]
+    retry_after = error.get('retry_after')
+    if (_is_int(retry_after) or isinstance(retry_after, float) and math.isfinite(retry_after)) and retry_after >= 0:
+        result['retry_after'] = retry_after
     return result
 
 
@@ -73,23 +159,24 @@ def _result(host, check, verdict):
         'findings': [], 'blocking': [], 'error': None,
     }
     if check == 'pre_upgrade':
-        result.update(target_version=None, current_version=None, plan=[])
+        result.update(target_version=None, current_version=None, plan=[], schema_upgrade=None)
     if not isinstance(verdict, dict):
         result['message'] = 'no verdict: the %s did not run for this host' % check.replace('_', ' ')
         return result
-    error = safe_error(verdict.get('error'))
-    passed = verdict.get('go') if check == 'pre_upgrade' else verdict.get('passed')
+    error = _error(verdict.get('error'))
+    # fail closed: only the boolean true passes, and never with a blocking finding
+    passed = verdict.get('go' if check == 'pre_upgrade' else 'passed') is True and not verdict.get('blocking')
     result.update(
-        cluster=_text(verdict.get('cluster') or host), status=_text(verdict.get('status')), topology=_text(verdict.get('topology')),
-        url=safe_url(verdict.get('url')), fail_on=_text(verdict.get('fail_on')), checked_at=_text(verdict.get('checked_at')),
+        cluster=_text(verdict.get('cluster') or host), status=_choice(verdict.get('status'), STATUSES),
+        topology=_choice(verdict.get('topology'), TOPOLOGIES), url=_text(safe_url(verdict.get('url'))),
+        fail_on=_choice(verdict.get('fail_on'), FAIL_ON), checked_at=_text(verdict.get('checked_at')),
         message=_text(verdict.get('message')), findings=_findings(verdict.get('findings')),
-        blocking=_findings(verdict.get('blocking')),
-        error=None if error is None else dict((key, _text(value) if isinstance(value, str) else value) for key, value in error.items()),
+        blocking=_findings(verdict.get('blocking')), error=error,
         outcome='error' if error is not None else ('passed' if passed else 'failed'),
     )
     if check == 'pre_upgrade':
         result.update(target_version=_text(verdict.get('target_version')), current_version=_text(verdict.get('current_version')),
-                      plan=_plan(verdict.get('plan')))
+                      plan=_plan(verdict.get('plan')), schema_upgrade=_schema_upgrade(verdict.get('schema_upgrade')))
     return result
 
 
@@ -102,11 +189,13 @@ def fingerprint(results):
 def build_report(entries, title=None, generated_at=None):
     """The report dict; see the module docstring."""
     if not isinstance(entries, (list, tuple)):
-        raise ValueError('expected a list of {host, wabiz_gate, wabiz_pre_upgrade}, got %s' % type(entries).__name__)
+        raise ReportError('expected a list of {host, wabiz_gate, wabiz_pre_upgrade}, got %s' % type(entries).__name__)
+    if generated_at is not None and not (isinstance(generated_at, str) and _TIME_RE.match(generated_at)):
+        raise ReportError('generated_at: expected a time such as 2026-03-01T12:00:00Z, got %s' % _text(generated_at))
     results = []
     for entry in entries:
         if not isinstance(entry, dict) or not entry.get('host'):
-            raise ValueError('every entry needs a host, got %r' % (entry,))
+            raise ReportError('every entry needs a host, got %s' % (_text(entry),))
         found = False
         for check, fact in CHECKS:
             if entry.get(fact) is not None:
@@ -129,8 +218,96 @@ def build_report(entries, title=None, generated_at=None):
     }
 
 
+# ------------------------------------------------------------------------------------------------ input check
+
+def _is_type(value, name):
+    if name == 'string':
+        return isinstance(value, str)
+    if name == 'integer':
+        return _is_int(value)
+    if name == 'number':
+        return _is_int(value) or isinstance(value, float) and math.isfinite(value)
+    if name == 'array':
+        return isinstance(value, list)
+    if name == 'object':
+        return isinstance(value, dict)
+    return value is None if name == 'null' else isinstance(value, bool)
+
+
+def _same(value, option):
+    """JSON equality: 1 is not true; str subclasses (Ansible's tagged or unsafe text) are text."""
+    if option is None or isinstance(option, bool):
+        return value is option
+    if isinstance(option, str):
+        return isinstance(value, str) and value == option
+    return _is_int(value) and value == option
+
+
+def _problem(value, schema, path):
+    """The first way ``value`` does not fit ``schema`` (the subset of JSON schema REPORT_SCHEMA uses), or None."""
+    if '$ref' in schema:
+        schema = REPORT_SCHEMA['$defs'][schema['$ref'].rsplit('/', 1)[-1]]
+    types = schema.get('type')
+    if types is not None and not any(_is_type(value, name) for name in ([types] if isinstance(types, str) else types)):
+        return '%s: expected %s' % (path, ' or '.join([types] if isinstance(types, str) else types))
+    if 'const' in schema and not _same(value, schema['const']):
+        return '%s: expected %r' % (path, schema['const'])
+    if 'enum' in schema and not any(_same(value, option) for option in schema['enum']):
+        return '%s: expected one of %s' % (path, ', '.join(str(option) for option in schema['enum']))
+    if 'pattern' in schema and isinstance(value, str) and not re.search(schema['pattern'], value):
+        return '%s: does not match %s' % (path, schema['pattern'])
+    if 'minimum' in schema and _is_type(value, 'number') and value < schema['minimum']:
+        return '%s: below %s' % (path, schema['minimum'])
+    if 'oneOf' in schema and sum(1 for option in schema['oneOf'] if _problem(value, option, path) is None) != 1:
+        return '%s: matches none of its forms' % path
+    if isinstance(value, dict):
+        properties = schema.get('properties', {})
+        for key in schema.get('required', ()):
+            if key not in value:
+                return '%s: %s is missing' % (path, key)
+        if schema.get('additionalProperties') is False:
+            for key in value:
+                if key not in properties:
+                    return '%s: unexpected key %s' % (path, _text(key))
+        for key, option in properties.items():
+            if key in value:
+                problem = _problem(value[key], option, '%s.%s' % (path, key))
+                if problem:
+                    return problem
+    if isinstance(value, list) and 'items' in schema:
+        for index, item in enumerate(value):
+            problem = _problem(item, schema['items'], '%s[%d]' % (path, index))
+            if problem:
+                return problem
+    for rule in schema.get('allOf', ()):
+        if _problem(value, rule['if'], path) is None:
+            problem = _problem(value, rule['then'], path)
+            if problem:
+                return problem
+    return None
+
+
+def _clean(value):
+    """A copy of a checked report with every text through ``report_text`` (its depth is bounded by the schema)."""
+    if isinstance(value, dict):
+        return dict((key, _clean(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return _text(value) if isinstance(value, str) else value
+
+
+def checked_report(report):
+    """``report`` if it fits ``REPORT_SCHEMA`` (texts cleaned again), else ``ReportError`` naming the field."""
+    problem = _problem(report, REPORT_SCHEMA, 'report')
+    if problem:
+        raise ReportError('not a report made by build_report: %s' % problem)
+    return _clean(report)
+
+
+# ------------------------------------------------------------------------------------------------ json
+
 def render_json(report):
-    return json.dumps(report, indent=2, sort_keys=True) + '\n'
+    return json.dumps(checked_report(report), indent=2, sort_keys=True) + '\n'
 
 
 # ------------------------------------------------------------------------------------------------ markdown
@@ -144,10 +321,13 @@ def _md(value):
 
 
 def _md_code(value):
-    return '`%s`' % _text(value).replace('`', "'") if value else '-'
+    if not value:
+        return '-'
+    return '`%s`' % ' '.join(_text(value).replace('`', "'").split()).replace('|', '\\|')
 
 
 def render_markdown(report):
+    report = checked_report(report)
     summary = report['summary']
     lines = [
         '# %s' % _md(report['title']),
@@ -171,6 +351,8 @@ def render_markdown(report):
             lines.append('Endpoint: %s.' % _md_code(result['url']))
         if result['check'] == 'pre_upgrade':
             lines.append('Upgrade: %s -> %s.' % (_md(result['current_version']), _md(result['target_version'])))
+            if result.get('schema_upgrade'):
+                lines.append('Schema upgrade: %s.' % _md(_describe_schema_upgrade(result['schema_upgrade'])))
         if result['error']:
             lines.append('Error %s: %s' % (_md_code(result['error']['code']), _md(result['error'].get('message'))))
         elif result['outcome'] == 'not_run':
@@ -187,7 +369,7 @@ def render_markdown(report):
         if result.get('plan'):
             lines += ['', 'Restart order:', '', '| Step | Node | Role | Shards | Phase | Note |', '|---:|---|---|---|---|---|']
             for step in result['plan']:
-                lines.append('| %d | %s | %s | %s | %s | %s |' % (
+                lines.append('| %d | %s | %s | %s | %s | %s |' % (  # every cell escaped: | and newlines never split a row
                     step['step'], _md_code(step['node']), _md(step['role']), _md(', '.join(str(s) for s in step['shards'])),
                     _md(step['phase']), _md(step['note'])))
     lines += ['', '<!-- wabiz.onprem report fingerprint: %s -->' % report['fingerprint']]
@@ -196,11 +378,16 @@ def render_markdown(report):
 
 # ------------------------------------------------------------------------------------------------ junit
 
-def _check_codes(check):
-    """Every finding code a check kind can report: one JUnit test case each."""
+def _describe_schema_upgrade(schema_upgrade):
+    return 'step %s (%s): %s' % (schema_upgrade['step'] or '?', schema_upgrade['node'] or '?', schema_upgrade['note'] or '')
+
+
+def _check_codes(result):
+    """Every finding code a check kind can report, and any other code the result holds: one JUnit test case each."""
     codes = set(FINDING_CODES)
-    if check == 'pre_upgrade':
+    if result['check'] == 'pre_upgrade':
         codes.update(UPGRADE_FINDING_CODES)
+    codes.update(finding['code'] for finding in result['findings'] + result['blocking'])
     return sorted(codes)
 
 
@@ -217,6 +404,7 @@ def render_junit(report):
     """One test suite per cluster and check kind, one test case per finding code (the check): a blocking
     finding is a failure, a cluster that could not be checked one error case, a missing verdict one
     skipped case. Jenkins, GitLab and AWX-fed CI show it as package.class = wabiz.onprem.<check>.<cluster>."""
+    report = checked_report(report)
     root = ET.Element('testsuites', {'name': report['title'], 'time': '0', 'timestamp': report['generated_at']})
     totals = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
     for result in report['results']:
@@ -226,21 +414,24 @@ def render_junit(report):
         for name in ('host', 'status', 'topology', 'fail_on', 'checked_at', 'url', 'target_version', 'current_version'):
             if result.get(name) is not None:
                 ET.SubElement(props, 'property', {'name': name, 'value': result[name]})
+        if result.get('schema_upgrade'):
+            ET.SubElement(props, 'property', {'name': 'schema_upgrade', 'value': _describe_schema_upgrade(result['schema_upgrade'])})
         counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
         if result['outcome'] == 'error':
+            error = result['error'] or {'code': 'error', 'message': ''}
             case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': 'reachable', 'time': '0'})
-            element = ET.SubElement(case, 'error', {'type': result['error']['code'], 'message': result['error'].get('message') or ''})
-            element.text = result['message'] or result['error'].get('message')
+            element = ET.SubElement(case, 'error', {'type': error['code'], 'message': error.get('message') or ''})
+            element.text = result['message'] or error.get('message')
             counts.update(tests=1, errors=1)
         elif result['outcome'] == 'not_run':
             case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': 'verdict', 'time': '0'})
-            ET.SubElement(case, 'skipped', {'message': result['message']})
+            ET.SubElement(case, 'skipped', {'message': result['message'] or 'no verdict'})
             counts.update(tests=1, skipped=1)
         else:
             findings_by_code = {}
             for finding in result['findings']:
                 findings_by_code.setdefault(finding['code'], []).append(finding)
-            for code in _check_codes(result['check']):
+            for code in _check_codes(result):
                 case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': code, 'time': '0'})
                 tag, attributes, text = _junit_outcome(result, findings_by_code, code)
                 counts['tests'] += 1
@@ -269,17 +460,18 @@ EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml'}
 
 def summary_lines(report):
     """A fixed-width table: one line per result, then the totals."""
+    report = checked_report(report)
     rows = [('CLUSTER', 'CHECK', 'OUTCOME', 'STATUS', 'BLOCKING', 'FINDINGS', 'DETAIL')]
     for result in report['results']:
         if result['error']:
-            detail = '[%s] %s' % (result['error']['code'], result['error'].get('message') or '')
+            detail = ' '.join(('[%s] %s' % (result['error']['code'], result['error'].get('message') or '')).split())
         elif result['blocking']:
             detail = ', '.join(sorted(set(finding['code'] for finding in result['blocking'])))
         elif result['check'] == 'pre_upgrade' and result['outcome'] == 'passed':
             detail = '%s -> %s, %d restart step(s)' % (result['current_version'], result['target_version'], len(result['plan']))
         else:
             detail = '' if result['outcome'] != 'not_run' else 'no verdict'
-        rows.append((result['cluster'], result['check'], _MARK[result['outcome']], result['status'] or '-',
+        rows.append((' '.join(result['cluster'].split()), result['check'], _MARK[result['outcome']], result['status'] or '-',
                      str(len(result['blocking'])), str(len(result['findings'])), detail[:100]))
     widths = [max(len(row[index]) for row in rows) for index in range(6)]
     lines = ['  '.join(cell.ljust(widths[index]) for index, cell in enumerate(row[:6])) + '  ' + row[6] for row in rows]
@@ -334,14 +526,24 @@ REPORT_SCHEMA = {
             'required': list(STEP_KEYS),
             'properties': {
                 'step': {'type': 'integer', 'minimum': 1},
-                'node': {'type': 'string'},
+                'node': {'$ref': '#/$defs/nullable_string'},
                 'hostname': {'$ref': '#/$defs/nullable_string'},
                 'container_id': {'$ref': '#/$defs/nullable_string'},
-                'role': {'type': 'string'},
+                'role': {'$ref': '#/$defs/nullable_string'},
                 'shards': {'type': 'array', 'items': {'type': 'integer', 'minimum': -1}},
                 'version': {'$ref': '#/$defs/nullable_string'},
-                'phase': {'enum': ['standby_coreapps', 'secondary_masters', 'shard_owners', 'primary_master', 'single']},
-                'note': {'type': 'string'},
+                'phase': {'enum': list(PHASES) + [None]},
+                'note': {'$ref': '#/$defs/nullable_string'},
+            },
+        },
+        'schema_upgrade': {
+            'type': 'object',
+            'additionalProperties': False,
+            'required': ['step', 'node', 'note'],
+            'properties': {
+                'step': {'type': ['integer', 'null'], 'minimum': 1},
+                'node': {'$ref': '#/$defs/nullable_string'},
+                'note': {'$ref': '#/$defs/nullable_string'},
             },
         },
         'error': {
@@ -355,7 +557,7 @@ REPORT_SCHEMA = {
                 'api_code': {'type': ['integer', 'null']},
                 'title': {'$ref': '#/$defs/nullable_string'},
                 'details': {'$ref': '#/$defs/nullable_string'},
-                'retry_after': {'type': ['number', 'null']},
+                'retry_after': {'type': ['number', 'null'], 'minimum': 0},
             },
         },
         'result': {
@@ -380,6 +582,7 @@ REPORT_SCHEMA = {
                 'target_version': {'$ref': '#/$defs/nullable_string'},
                 'current_version': {'$ref': '#/$defs/nullable_string'},
                 'plan': {'type': 'array', 'items': {'$ref': '#/$defs/step'}},
+                'schema_upgrade': {'oneOf': [{'type': 'null'}, {'$ref': '#/$defs/schema_upgrade'}]},
             },
             'allOf': [{
                 'if': {'properties': {'check': {'const': 'pre_upgrade'}}},

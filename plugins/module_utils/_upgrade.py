@@ -9,10 +9,13 @@
 Public API:
 
 ``assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB',
-free_space=None, cluster=None, checked_at=None, url=None)`` -> the ``wabiz_pre_upgrade`` dict
-    ``data`` is support data (a ``support_info`` result, the ``wabiz_support`` fact or a report).
-    The gate (``_verdict.gate_verdict``: every ``_checks`` finding at or above ``fail_on``) must pass,
-    and the upgrade checks below (codes ``UPGRADE_FINDING_CODES``) must find nothing critical.
+free_space=None, cluster=None, checked_at=None, url=None, now=None)`` -> the ``wabiz_pre_upgrade`` dict
+    ``data`` is support data (a ``support_info`` result, the ``wabiz_support`` fact or a report),
+    re-evaluated at ``now`` like every gate. The gate (``_verdict.gate_verdict``: every ``_checks``
+    finding at or above ``fail_on``) must pass, and the upgrade checks below (codes
+    ``UPGRADE_FINDING_CODES``) must find nothing critical: every node reports a comparable version
+    and a known role, and no step of the restart plan leaves a shard without an owner.
+    ``schema_upgrade`` says at which step the database schema is upgraded.
 
 ``restart_plan(report)`` -> ordered list of steps (standby coreapps, secondary masters,
     shard-owning coreapps one at a time by shard, then the primary master).
@@ -35,6 +38,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import DIRECTORIES
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
     blocking,
+    check_text_options,
     finding_line,
     gate_verdict,
     support_report,
@@ -42,12 +46,19 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
 
 UPGRADE_FINDING_CODES = {
     'upgrade_target_invalid': {'severity': 'critical', 'description': 'target_version is not a version such as v2.47.0'},
-    'upgrade_version_unknown': {'severity': 'critical', 'description': 'no node reports a version that can be compared'},
+    'upgrade_version_unknown': {'severity': 'critical', 'description': 'a node reports no version, or one that cannot be compared'},
     'upgrade_version_mixed': {'severity': 'critical', 'description': 'nodes run more than one version (an upgrade is already under way)'},
     'upgrade_target_not_newer': {'severity': 'critical', 'description': 'target_version is not newer than the running version'},
     'upgrade_build_expired': {'severity': 'critical', 'description': 'a node runs an expired build'},
     'upgrade_free_space_low': {'severity': 'critical', 'description': 'a directory is below the upgrade free space level'},
-    'upgrade_standby_missing': {'severity': 'critical', 'description': 'HA/MC: no standby coreapp to take shards over during the rolling restart'},
+    'upgrade_standby_missing': {
+        'severity': 'critical',
+        'description': 'HA/MC: a step of the restart plan leaves a coreapp shard without an owner (no standby coreapp can take it over)',
+    },
+    'upgrade_secondary_missing': {
+        'severity': 'critical',
+        'description': 'MC: restarting the primary master leaves the control shard without an owner (no secondary master can take it over)',
+    },
     'upgrade_node_state': {'severity': 'critical', 'description': 'a node is in error, in a transient state (SC, UP receiving offline) or has an unknown role'},
     'upgrade_topology_unknown': {'severity': 'critical', 'description': 'the topology cannot be told, so no restart order can be planned'},
     'upgrade_no_failover': {'severity': 'warning', 'description': 'single instance: the restart interrupts service'},
@@ -120,15 +131,19 @@ def _version_findings(nodes, target_version):
                                  % (target_version,)))
     versions = {}
     for node in nodes:
-        if node.get('version') is not None:
+        if node['errors']:
+            continue  # upgrade_node_state already stops it; it reports no version at all
+        if parse_version(node['version']) is None:
+            findings.append(_finding('upgrade_version_unknown', node['name'], 'node reports %s: the version it runs cannot be told'
+                                     % ('no version' if node['version'] is None else 'version %r' % node['version'])))
+        else:
             versions.setdefault(node['version'], []).append(node['name'])
     parsed = {}
     for version in versions:
         parsed.setdefault(parse_version(version), []).append(version)
     current = None
-    if not versions or None in parsed:
-        findings.append(_finding('upgrade_version_unknown', None, 'cannot tell the running version (nodes report: %s)'
-                                 % (', '.join(sorted(versions)) or 'no version')))
+    if not versions:
+        findings.append(_finding('upgrade_version_unknown', None, 'no node reports a version that can be compared'))
     elif len(parsed) > 1:
         findings.append(_finding('upgrade_version_mixed', None, 'nodes run %d versions (an upgrade is already under way; finish '
                                  'or roll it back first): %s' % (len(parsed), '; '.join(
@@ -187,10 +202,54 @@ def _topology_findings(report):
         return [_finding('upgrade_no_failover', None, 'single instance: nothing can take over, the restart interrupts service')]
     if topology not in ('ha', 'multiconnect'):
         return [_finding('upgrade_topology_unknown', None, 'topology is %s: cannot plan a rolling restart' % topology)]
-    if not report['cluster'].get('standby_coreapps'):
-        return [_finding('upgrade_standby_missing', None, 'no standby coreapp (a coreapp owning no shard): shards cannot fail over '
-                                                          'during the rolling restart')]
     return []
+
+
+def _takeover_findings(report, plan):
+    """Walk the plan: every shard of the node a step restarts needs another node, not in error, to take it over.
+
+    The control shard of a multiconnect cluster goes to a secondary master; every other shard (message shards, and
+    HA's -1 and 0 on a coreapp) to a standby coreapp. The node restarted at one step is a standby again for the next
+    one, so what a step needs is one candidate other than the node it restarts."""
+    if report['topology'] not in ('ha', 'multiconnect'):
+        return []
+    nodes = dict((node['name'], node) for node in report['nodes'])
+    secondaries = [node['name'] for node in report['nodes'] if node['role'] == 'secondary_master' and not node['errors']]
+    standbys = [node['name'] for node in report['nodes'] if node['role'] == 'coreapp' and not node['shards'] and not node['errors']]
+    findings = []
+    for step in plan:
+        shards = nodes[step['node']]['shards']
+        control = [shard for shard in shards if shard < 0] if report['topology'] == 'multiconnect' else []
+        others = [shard for shard in shards if shard not in control]
+        intro = 'step %d restarts %s %s: ' % (step['step'], step['role'], step['node'])
+        if control and not [name for name in secondaries if name != step['node']]:
+            findings.append(_finding('upgrade_secondary_missing', step['node'], intro + 'control shard -1 would have no owner '
+                                     '(no secondary master, not in error, can take it over)'))
+        if others and not [name for name in standbys if name != step['node']]:
+            findings.append(_finding('upgrade_standby_missing', step['node'], intro + '%s %s would have no owner (no standby '
+                                     'coreapp, a coreapp owning no shard and not in error, can take %s over)' % (
+                                         'shards' if len(others) > 1 else 'shard', ', '.join(str(shard) for shard in others),
+                                         'them' if len(others) > 1 else 'it')))
+    return findings
+
+
+def _schema_upgrade(plan, topology, target_version):
+    """Where the plan upgrades the database schema: {step, node, note}, or None without a plan."""
+    if topology == 'single' and plan:
+        step = plan[0]
+        note = ('DB schema upgrade (when %s changes the schema; the API does not say): run it before starting the new '
+                'container, with the coreapp image and WA_DB_UPGRADE=1 (Meta\'s dbupgrade-compose.yml)' % target_version)
+    else:
+        masters = [step for step in plan if step['phase'] == 'primary_master']
+        if not masters:
+            return None
+        step = masters[0]
+        note = ('DB schema upgrade (when %s changes the schema; the API does not say): when the primary master restarts, a '
+                'secondary master already on %s takes the master lease and, as the primary master, upgrades the database '
+                'schema; /v1/health reports uninitialized until it is done: wait for connected before going on'
+                % (target_version, target_version))
+    step['note'] = '%s; %s' % (step['note'], note)
+    return {'step': step['step'], 'node': step['node'], 'note': note}
 
 
 def _sort_key(finding):
@@ -198,14 +257,17 @@ def _sort_key(finding):
 
 
 def assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
-           cluster=None, checked_at=None, url=None):
+           cluster=None, checked_at=None, url=None, now=None):
     """The ``wabiz_pre_upgrade`` verdict; see the module docstring and docs/data-model.md."""
+    check_text_options(target_version=target_version)
+    if free_space is not None and not isinstance(free_space, dict):
+        raise ValueError('upgrade free space levels: expected a mapping of directory -> size, got %s' % type(free_space).__name__)
     try:
         min_free_space = parse_size(min_free_space)
         free_space = dict((key, parse_size(value)) for key, value in (free_space or {}).items() if value is not None)
     except ValueError as exc:
         raise ValueError('upgrade free space level: %s' % exc)
-    gate = gate_verdict(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url)
+    gate = gate_verdict(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url, now=now)
     verdict = {
         'cluster': cluster,
         'url': gate['url'],
@@ -221,23 +283,27 @@ def assess(data, target_version, policy=None, fail_on='critical', min_free_space
         'error': gate['error'],
         'checked_at': gate['checked_at'],
         'upgrade_levels': {'min_free_space': min_free_space, 'free_space': free_space},
+        'schema_upgrade': None,
     }
     name = cluster or 'cluster'
     if gate['error'] is not None:
         verdict['message'] = '%s: NO-GO for the upgrade to %s: the cluster could not be checked: [%s] %s' % (
             name, target_version, gate['error']['code'], gate['error']['message'])
         return verdict
-    report, dummy = support_report(data, policy)
+    report, dummy = support_report(data, policy, now)
+    plan = restart_plan(report)
     current, findings = _version_findings(report['nodes'], target_version)
     findings += _state_findings(report)
     findings += _topology_findings(report)
+    findings += _takeover_findings(report, plan)
     findings += _free_space_findings(report, min_free_space, free_space)
     findings.sort(key=_sort_key)
     all_findings = gate['findings'] + findings
     stopping = gate['blocking'] + blocking(findings, 'critical')
-    plan = restart_plan(report)
+    schema_upgrade = _schema_upgrade(plan, report['topology'], target_version)
     status = 'critical' if any(f['severity'] == 'critical' for f in all_findings) else ('warning' if all_findings else 'ok')
-    verdict.update(go=not stopping, status=status, current_version=current, findings=all_findings, blocking=stopping, plan=plan)
+    verdict.update(go=not stopping, status=status, current_version=current, findings=all_findings, blocking=stopping, plan=plan,
+                   schema_upgrade=schema_upgrade)
     order = ''.join('\n  %d. %s (%s%s)' % (step['step'], step['node'], step['role'],
                                            ', shards %s' % ', '.join(str(s) for s in step['shards']) if step['shards'] else '')
                     for step in plan)
@@ -249,8 +315,9 @@ def assess(data, target_version, policy=None, fail_on='critical', min_free_space
         extra = ''
         if all_findings:
             extra = '\nfinding(s) below the threshold:%s' % ''.join('\n- %s' % finding_line(finding) for finding in all_findings)
-        verdict['message'] = '%s: GO for the upgrade %s -> %s (%s); restart order:%s%s' % (
-            name, current, target_version, report['topology'], order, extra)
+        schema = '\nschema upgrade at step %d: %s' % (schema_upgrade['step'], schema_upgrade['note']) if schema_upgrade else ''
+        verdict['message'] = '%s: GO for the upgrade %s -> %s (%s); restart order:%s%s%s' % (
+            name, current, target_version, report['topology'], order, schema, extra)
     return verdict
 
 

@@ -8,23 +8,30 @@
 
 Turns what the collection already produces (a ``support_info`` result, the ``wabiz_support``
 host variable / fact, or any report of ``_checks``) into the ``wabiz_gate`` verdict of
-docs/data-model.md. Every finding comes from ``_checks.report_from_normalized``: no check is
-written here, only the pass/fail rule (``fail_on``) and the message for people.
+docs/data-model.md. Every finding comes from ``_checks.evaluate``: no check is written here,
+only the pass/fail rule (``fail_on``) and the message for people.
+
+Stored data is re-evaluated, never trusted: the nodes are turned back into the ``/v1/support``
+body they stand for and normalized and checked again at ``now``, so a stored status, findings,
+cluster summary or days-to-expiry never decide a verdict. Only the shard count read from
+``GET /v1/account/shards`` (an answer of the API, not a conclusion) and the reasons of unusable
+fields are carried over.
 
 Public API:
 
-``support_report(data, policy=None)`` -> ``(report, error)``
-    ``report`` is a fresh ``_checks`` report of ``data`` under ``policy`` (``None`` when ``data``
-    is a failed call); ``error`` is ``{code, message, ...}`` or ``None``. Raises ``ValueError`` when
-    ``data`` is not support data at all.
+``support_report(data, policy=None, now=None)`` -> ``(report, error)``
+    ``report`` is a fresh ``_checks`` report of ``data`` under ``policy`` at ``now`` (default: the
+    current time); ``None`` when ``data`` is a failed call or cannot be re-evaluated; ``error`` is
+    ``{code, message, ...}`` or ``None`` (``bad_response`` for stored nodes that are not normalized
+    nodes, ``invalid_policy``). Raises ``ValueError`` when ``data`` is not support data at all.
 
 ``gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None,
-source=None, attempts=None, wait_timeout=None)`` -> the ``wabiz_gate`` dict. ``source`` (``api`` or
-``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did not pass
-the message says the deadline ran out) only annotate the verdict.
+source=None, attempts=None, wait_timeout=None, now=None)`` -> the ``wabiz_gate`` dict. ``source``
+(``api`` or ``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did
+not pass the message says the deadline ran out) only annotate the verdict.
 
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
-``safe_error(error)``.
+``safe_error(error)``, ``check_text_options(**options)``. Options of the wrong type raise ``ValueError``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,16 +39,39 @@ __metaclass__ = type
 
 from datetime import datetime, timezone
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._client import public_url as safe_url
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
-    PolicyError,
-    report_from_normalized,
+from ansible_collections.wabiz.onprem.plugins.module_utils._client import public_url
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, merge_policy, report_from_normalized
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import (
+    DIRECTORIES,
+    SupportShapeError,
+    is_keyed,
+    normalize,
+    parse_timestamp,
 )
 
 FAIL_ON = ('critical', 'warning')
 SEVERITY_RANK = {'critical': 2, 'warning': 1}
 # Keys of an error dict that may go into a verdict (the message of a WabizError never holds secrets).
 ERROR_KEYS = ('code', 'message', 'status', 'api_code', 'title', 'details', 'retry_after')
+
+
+# Normalized node field -> the /v1/support field it was read from (see docs/data-model.md).
+_RAW_FIELDS = (('role', 'role'), ('socket_conn', 'socket_conn'), ('version', 'version'), ('build', 'description'),
+               ('expire_timestamp', 'expire_timestamp'), ('db_engine', 'db_engine'), ('schema', 'schema'),
+               ('multi_connect', 'multi_connect'), ('os_name', 'os_name'), ('os_version', 'os_version'), ('lc', 'lc'),
+               ('lg', 'lg'))
+
+
+class StoredDataError(ValueError):
+    """Stored support data whose nodes cannot be re-evaluated (error code ``bad_response``)."""
+
+
+def safe_url(url):
+    """``_client.public_url``, and None for a URL that does not even parse (it is never shown raw)."""
+    try:
+        return public_url(url)
+    except ValueError:
+        return None
 
 
 def utc_now():
@@ -54,7 +84,8 @@ def safe_error(error):
     if error is None:
         return None
     if not isinstance(error, dict):
-        return {'code': 'module_failed', 'message': str(error)}
+        return {'code': 'module_failed', 'message': error if isinstance(error, str) else
+                'the call failed with an error of type %s' % type(error).__name__}
     result = dict((key, error[key]) for key in ERROR_KEYS if error.get(key) is not None)
     result.setdefault('code', 'module_failed')
     result.setdefault('message', 'the call failed without a message')
@@ -79,8 +110,110 @@ def finding_line(finding):
                                  finding.get('message'))
 
 
-def support_report(data, policy=None):
-    """Re-check support data under ``policy``; see the module docstring."""
+def _invalid_fields(node):
+    items = node.get('invalid_fields')
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _raw_entry(node, keyed):
+    """The /v1/support entry a normalized node stands for; unusable fields stay unusable."""
+    if not isinstance(node, dict):
+        raise StoredDataError('a stored node is not an object but %s' % type(node).__name__)
+    if node.get('errors'):
+        return {'errors': node['errors']}
+    entry = dict((raw, node[field]) for field, raw in _RAW_FIELDS if node.get(field) is not None)
+    if not keyed or entry.get('role') == 'unknown':
+        entry.pop('role', None)
+    shards = node.get('shards')
+    if shards:
+        entry['shards'] = [[shard, shard] for shard in shards] if isinstance(shards, list) else shards
+    if node.get('registered') is False:
+        entry['debug_info'] = 'unregistered'
+    elif node.get('registered') is not None:
+        entry['debug_info'] = node.get('phone_number') or node['registered']
+    free_space = node.get('free_space')
+    if isinstance(free_space, dict):
+        for directory in DIRECTORIES:
+            if free_space.get(directory) is not None:
+                entry['free_space_' + directory] = free_space[directory]
+    elif free_space is not None:
+        entry['free_space_data'] = free_space
+    for item in _invalid_fields(node):
+        # a value no field accepts: the field (or a part of it, a shard range, a schema entry) was unusable when read
+        field, marker = item.get('field'), [item.get('reason')]
+        if not isinstance(field, str):
+            continue
+        if field == 'errors':
+            marker = item['reason'] if isinstance(item.get('reason'), str) else 'unusable'  # a list would be an error envelope
+        if field not in entry:
+            entry[field] = marker
+        elif isinstance(entry[field], list):
+            entry[field] = entry[field] + [marker]
+        elif isinstance(entry[field], dict):
+            entry[field] = dict(entry[field])
+            entry[field][''] = marker
+    return entry
+
+
+def _keep_reasons(data, normalized):
+    """Put back the reasons of the stored unusable fields (the rebuilt value only says 'got list')."""
+    reasons = {}
+    for node in data['nodes']:
+        for item in _invalid_fields(node):
+            if isinstance(item.get('reason'), str):
+                reasons[(node.get('name'), item.get('field'))] = item['reason']
+    for node in normalized['nodes']:
+        for item in node['invalid_fields']:
+            item['reason'] = reasons.get((node['name'], item['field']), item['reason'])
+
+
+def _re_evaluate(data, policy, now):
+    """A fresh report of stored normalized data: rebuild the body, normalize and check it again at ``now``."""
+    effective = merge_policy(policy)
+    nodes = data['nodes']
+    if not isinstance(nodes, list):
+        raise StoredDataError('nodes is not a list but %s' % type(nodes).__name__)
+    keyed = data['topology'] != 'single'
+    if not keyed and len(nodes) != 1:
+        raise StoredDataError('a single instance holds exactly one node, got %d' % len(nodes))
+    support = {}
+    for node in nodes:
+        name = node.get('name') if isinstance(node, dict) else None
+        if not isinstance(name, str):
+            raise StoredDataError('a stored node has no name (got %s)' % type(name).__name__)
+        if name in support:
+            raise StoredDataError('node %s is listed twice' % name)
+        support[name] = _raw_entry(node, keyed)
+    if keyed and not is_keyed(support):
+        raise StoredDataError('node names %s are field names of a single instance' % ', '.join(sorted(support)))
+    single_name = 'single' if keyed else nodes[0]['name']
+    # the shard count read from the API, and the one the data was read with a policy pinning it, are not conclusions
+    cluster = data.get('cluster') if isinstance(data.get('cluster'), dict) else {}
+    source = cluster.get('shard_count_source')
+    shard_count = cluster.get('shard_count') if source == 'api' else None
+    expected = effective['expected_shards']
+    if expected is None and source == 'policy':
+        expected = cluster.get('shard_count')
+    normalized = normalize({'support': support if keyed else support[single_name]}, shard_count=shard_count, now=now,
+                           single_name=single_name, expected_shards=expected)
+    _keep_reasons(data, normalized)
+    return report_from_normalized(normalized, effective)
+
+
+def _evaluation_time(now):
+    if now is None or isinstance(now, datetime):
+        return now
+    if isinstance(now, str):
+        try:
+            return parse_timestamp(now)
+        except ValueError as exc:
+            raise ValueError('now: %s' % exc)
+    raise ValueError('now: expected an ISO 8601 time such as 2026-03-01T12:00:00Z, got %s' % type(now).__name__)
+
+
+def support_report(data, policy=None, now=None):
+    """Re-check support data under ``policy`` at ``now``; see the module docstring."""
+    now = _evaluation_time(now)
     if not isinstance(data, dict):
         raise ValueError('expected support data (a support_info result, the wabiz_support fact or a report), got %s'
                          % type(data).__name__)
@@ -92,9 +225,11 @@ def support_report(data, policy=None):
         raise ValueError('expected support data with topology, nodes and cluster (a support_info result, the wabiz_support '
                          'fact or a report); got keys %s' % ', '.join(sorted(str(key) for key in data)))
     try:
-        return report_from_normalized(data, policy), None
+        return _re_evaluate(data, policy, now), None
     except PolicyError as exc:
         return None, {'code': 'invalid_policy', 'message': str(exc)}
+    except (StoredDataError, SupportShapeError) as exc:
+        return None, {'code': 'bad_response', 'message': 'the stored support data cannot be checked again: %s' % exc}
 
 
 def _lines(findings):
@@ -102,9 +237,13 @@ def _lines(findings):
 
 
 def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None,
-                 source=None, attempts=None, wait_timeout=None):
+                 source=None, attempts=None, wait_timeout=None, now=None):
     """The ``wabiz_gate`` verdict for ``data`` (see docs/data-model.md)."""
-    verdict = _gate_verdict(data, policy, fail_on, cluster, checked_at, url)
+    check_text_options(source=source)
+    for name, value in (('attempts', attempts), ('wait_timeout', wait_timeout)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 2 ** 63):
+            raise ValueError('%s: expected a number of %s, got %s' % (name, 'polls' if name == 'attempts' else 'seconds', type(value).__name__))
+    verdict = _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now)
     verdict['source'] = source
     verdict['attempts'] = attempts
     if wait_timeout and not verdict['passed']:
@@ -113,9 +252,17 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at
     return verdict
 
 
-def _gate_verdict(data, policy, fail_on, cluster, checked_at, url):
+def check_text_options(**options):
+    """Raise ValueError naming the first option that is neither None nor a string."""
+    for name in sorted(options):
+        if options[name] is not None and not isinstance(options[name], str):
+            raise ValueError('%s: expected a string, got %s' % (name, type(options[name]).__name__))
+
+
+def _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now):
     _check_fail_on(fail_on)
-    report, error = support_report(data, policy)
+    check_text_options(cluster=cluster, checked_at=checked_at)
+    report, error = support_report(data, policy, now)
     name = cluster or 'cluster'
     verdict = {
         'cluster': cluster,

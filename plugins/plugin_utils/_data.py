@@ -11,10 +11,17 @@ __metaclass__ = type
 from collections.abc import Mapping
 
 
-def plain(value):
-    """Deep copy of Ansible's lazy containers (hostvars, templated dicts and lists) into plain dicts and lists."""
+MAX_DEPTH = 100
+
+
+def plain(value, depth=0):
+    """Deep copy of Ansible's lazy containers (hostvars, templated dicts and lists) into plain dicts and lists.
+
+    Raises ValueError for data nested deeper than ``MAX_DEPTH`` levels (never a RecursionError)."""
+    if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_DEPTH:
+        raise ValueError('data nested deeper than %d levels' % MAX_DEPTH)
     if isinstance(value, Mapping):
-        return dict((key, plain(item)) for key, item in value.items())
+        return dict((key, plain(item, depth + 1)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
+        return [plain(item, depth + 1) for item in value]
     return value

@@ -66,3 +66,16 @@ def test_unwritable_directory_is_one_clear_error(tmp_path):
     assert result.rc != 0
     assert 'cannot write the fleet report to' in result.output
     assert 'Traceback' not in result.output
+
+
+def test_a_report_not_made_by_fleet_report_is_one_clear_error(tmp_path):
+    """Whatever the report holds, the action ends in one message, never a traceback."""
+    base = {'title': 't', 'generated_at': '2026-01-01T00:00:00Z', 'fingerprint': 'f', 'report_version': 1}
+    reports = ({'results': 'x', 'fingerprint': 5}, {'summary': 3}, dict(base, results=[5], summary={}),
+               dict(base, results=None, summary=None))
+    for index, report in enumerate(reports):
+        out = tmp_path / ('reports-%d' % index)
+        result = run_playbook(tmp_path / 'play.yml', play(out, tmp_path / 'status.json', {'report': report}))
+        assert result.rc != 0, result
+        assert 'cannot write the fleet report to %s' % out in result.output, result
+        assert 'Traceback' not in result.output and 'Unexpected Exception' not in result.output

@@ -7,6 +7,8 @@ import json
 import os
 import re
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -220,7 +222,7 @@ def test_node_faults_from_fleet_yaml(sim):
 
 
 def test_expiry_days_env_objects_and_secrets(sim):
-    sim.patch_cluster('mc', {'env': {'WA_DB_PASSWORD': 'pw-1', 'WA_API_KEY': 'k' * 12, 'WA_WEB_JWT_CRYPTO_KEY': 'jwt', 'WA_SECRET': 's'},
+    sim.patch_cluster('mc', {'expired': False, 'env': {'WA_DB_PASSWORD': 'pw-1', 'WA_API_KEY': 'k' * 12, 'WA_WEB_JWT_CRYPTO_KEY': 'jwt', 'WA_SECRET': 's'},
                              'nodes': {'wacore1': {'expire_in_days': 3, 'env_format': 'objects'}, 'wacore2': {'expire_in_days': -2}}})
     state_now = time.time() + sim.state()['clock']['offset']
     nodes = by_host(support(sim, 'mc'))
@@ -235,6 +237,7 @@ def test_expiry_days_env_objects_and_secrets(sim):
 
 def test_device_time_follows_the_clock_and_cache_invalidates(sim):
     token = token_for(sim, 'single')
+    sim.patch_cluster('single', {'expired': False})     # 2030 is past the build's 180 days
     sim.set_clock('2030-01-02T03:04:05Z')
     sim.freeze_clock(True)
     assert support(sim, 'single', token_for(sim, 'single'))['device_iso8601'] == '2030-01-02T03:04:05Z'
@@ -618,7 +621,8 @@ def test_cli_serve_ready_file_and_sigterm(tmp_path):
     with SimProcess(DEMO_FLEET) as proc:
         info = proc.info
         assert info['port'] > 0 and info['pid'] == proc.proc.pid and info['url'] == 'https://127.0.0.1:%d' % info['port']
-        assert info['clusters'] == ['ha-healthy', 'mc-faulty', 'mc-healthy', 'single-healthy'] and os.path.exists(info['ca_path'])
+        assert info['clusters'] == ['ha-healthy', 'ha-k8s', 'mc-faulty', 'mc-float', 'mc-healthy', 'single-healthy']
+        assert os.path.exists(info['ca_path'])
         token = token_for(proc, 'mc-faulty')
         nodes = by_host(support(proc, 'mc-faulty', token))
         assert 'WA_DB_PASSWORD=s3cr3t-db-pass' in nodes['master1']['env'] and 'errors' in nodes['wacore3']
@@ -666,5 +670,268 @@ def test_demo_fleet_in_process():
             assert len(support(demo, name)) == count
         assert support(demo, 'single-healthy')['multi_connect'] is False
         assert call(demo, 'ha-healthy', '/v1/health', auth='Apikey demo-api-key-0123456789').status_code == 200
+        assert '"free_space_logs":14269902848.0' in call(demo, 'mc-float', '/v1/support', token_for(demo, 'mc-float')).text
+        assert all(re.match(r'^10\.\d+\.\d+\.\d+:wa-(master|core)-15550001234-\d$', k) for k in support(demo, 'ha-k8s'))
         demo.delete_cluster('mc-healthy')
         assert call(demo, 'mc-healthy', '/v1/support').status_code == 404
+
+
+# ---------------------------------------------------------------- issue 12: number styles
+
+
+def test_float_number_style_prints_every_count_through_a_float(sim):
+    sim.patch_cluster('mc', {'number_style': 'float'})
+    token = token_for(sim, 'mc')
+    resp = call(sim, 'mc', '/v1/support', token)
+    assert '"free_space_data":9.223372036853727e+18' in resp.text        # the INT64 marker through a float
+    assert '"free_space_logs":14269902848.0' in resp.text
+    nodes = by_host(resp.json()['support'])
+    assert nodes['wacore2']['shards'] == [[1.0, 1.0]] and isinstance(nodes['wacore2']['shards'][0][0], float)
+    assert nodes['master1']['schema']['message'] == 12.0 and isinstance(nodes['master1']['schema']['message'], float)
+    assert isinstance(nodes['master1']['e2e']['registration_id'], float)
+    assert isinstance(nodes['master1']['free_space_media_incoming'], float)
+    shards = call(sim, 'mc', '/v1/account/shards', token)
+    assert '"shards":4.0' in shards.text
+
+
+def test_string_number_style_per_cluster_and_per_node(sim):
+    sim.patch_cluster('mc', {'number_style': 'string', 'nodes': {'wacore1': {'number_style': 'int'}, 'wacore2': {'number_style': 'float'}}})
+    token = token_for(sim, 'mc')
+    nodes = by_host(support(sim, 'mc', token))
+    assert nodes['master1']['free_space_data'] == '9223372036853727000' and nodes['master1']['free_space_logs'] == '14269902848'
+    assert nodes['wacore3']['shards'] == [['2', '2']] and nodes['master1']['schema']['axolotl'] == '4'
+    assert isinstance(nodes['master1']['e2e']['registration_id'], str)
+    assert nodes['wacore1']['shards'] == [[0, 0]] and nodes['wacore1']['free_space_logs'] == 14269902848     # node override: int
+    assert nodes['wacore2']['shards'] == [[1.0, 1.0]] and nodes['wacore2']['free_space_logs'] == 14269902848.0
+    assert call(sim, 'mc', '/v1/account/shards', token).json()['account'] == {'shards': '4'}
+    with pytest.raises(FleetError, match='number_style must be one of int, float, string'):
+        load_fleet({'clusters': [{'name': 'x', 'number_style': 'hex'}]})
+
+
+# ---------------------------------------------------------------- issue 12: fault sequences
+
+
+def test_only_applied_faults_are_consumed_503_truncated_200(sim):
+    token = token_for(sim, 'mc')
+    sim.patch_cluster('mc', {'faults': [{'kind': 'status', 'status': 503, 'count': 1, 'path': '/v1/support'},
+                                        {'kind': 'truncate', 'mode': 'json', 'count': 1, 'path': '/v1/support'}]})
+    first, second, third = (call(sim, 'mc', '/v1/support', token) for _i in range(3))
+    assert_error(first, 503, 1016)
+    assert second.status_code == 200 and int(second.headers['Content-Length']) == len(second.content)
+    with pytest.raises(ValueError):
+        json.loads(second.content)
+    assert len(third.json()['support']) == 7
+    state = sim.state('mc')
+    assert state['hits']['GET /v1/support'] == 3
+    assert [f['remaining'] for f in state['faults']] == [0, 0]
+
+
+def test_sequence_fault_429_401_200(sim):
+    token = token_for(sim, 'mc')
+    sim.patch_cluster('mc', {'faults': [{'kind': 'sequence', 'path': '/v1/support',
+                                         'steps': [{'kind': 'status', 'status': 429}, {'kind': 'status', 'status': 401}, 'ok',
+                                                   {'kind': 'status', 'status': 500}]}]})
+    assert call(sim, 'mc', '/v1/health', token).status_code == 200          # another path: no step used
+    codes = [call(sim, 'mc', '/v1/support', token).status_code for _i in range(6)]
+    assert codes == [429, 401, 200, 500, 200, 200]
+    assert sim.state('mc')['hits'] == {'POST /v1/users/login': 1, 'GET /v1/health': 1, 'GET /v1/support': 6}
+    with pytest.raises(FleetError, match='sequence needs steps'):
+        load_fleet({'clusters': [{'name': 'x', 'faults': [{'kind': 'sequence', 'steps': []}]}]})
+
+
+# ---------------------------------------------------------------- issue 12: slow servers
+
+
+def raw_get(sim, cluster, path, token, read_timeout=10):
+    """GET over a raw TLS socket; returns the list of pieces as they arrived."""
+    ctx = ssl.create_default_context(cafile=sim.ca_path)
+    pieces = []
+    with socket.create_connection(('127.0.0.1', sim.port), timeout=read_timeout) as raw:
+        with ctx.wrap_socket(raw, server_hostname='localhost') as conn:
+            conn.sendall(('GET /%s%s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n\r\n' % (cluster, path, token)).encode())
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return pieces
+                pieces.append(data)
+
+
+def test_trickled_body_arrives_in_many_pieces_with_content_length(sim):
+    token = token_for(sim, 'single')
+    sim.patch_cluster('single', {'trickle': 40000})            # 2000-byte steps every 50 ms
+    pieces = raw_get(sim, 'single', '/v1/support', token)
+    head, _sep, body = b''.join(pieces).partition(b'\r\n\r\n')
+    assert b'Content-Length: %d' % len(body) in head and b'Connection: close' in head
+    assert len(pieces) >= len(body) // 2000 and json.loads(body)['support']['socket_conn'] == 'UP'
+
+
+def test_trickled_headers_arrive_a_few_bytes_at_a_time(sim):
+    token = token_for(sim, 'single')
+    sim.patch_cluster('single', {'trickle_headers': 400})       # 20-byte steps
+    pieces = raw_get(sim, 'single', '/v1/support', token)
+    assert pieces[0] == b'HTTP/1.1 200 OK\r\nCon'[:len(pieces[0])] and len(pieces[0]) <= 20
+    head, _sep, body = b''.join(pieces).partition(b'\r\n\r\n')
+    assert len(pieces) >= len(head) // 20 and json.loads(body)['support']['version'] == 'v2.45.1'
+
+
+def test_chunked_body_without_content_length(sim):
+    token = token_for(sim, 'mc')
+    sim.patch_cluster('mc', {'chunked': {'size': 512}, 'oversized_bytes': 100000})
+    resp = call(sim, 'mc', '/v1/support', token)
+    assert resp.headers['Transfer-Encoding'] == 'chunked' and 'Content-Length' not in resp.headers
+    assert len(resp.content) == 100000 and len(resp.json()['support']) == 7
+    pieces = raw_get(sim, 'mc', '/v1/health', token)
+    assert b'\r\n200\r\n' in b''.join(pieces) and b''.join(pieces).endswith(b'\r\n0\r\n\r\n')
+
+
+def test_stall_after_k_bytes(sim):
+    token = token_for(sim, 'single')
+    sim.patch_cluster('single', {'stall': {'after': 100, 'seconds': 30}})
+    with pytest.raises(requests.exceptions.ConnectionError):   # urllib3 read timeout while the body stalls
+        requests.get(sim.url('single', '/v1/support'), headers={'Authorization': 'Bearer ' + token}, verify=sim.verify, timeout=(5, 0.5))
+    sim.patch_cluster('single', {'stall': {'after': 100, 'seconds': 0.2}})
+    assert support(sim, 'single', token)['socket_conn'] == 'UP'
+
+
+# ---------------------------------------------------------------- issue 12: real node keys
+
+
+def test_kubernetes_keys_and_ipv6_pod_ips(sim):
+    sim.patch_cluster('mc', {'key_style': 'kubernetes'})
+    token = token_for(sim, 'mc')
+    body = support(sim, 'mc', token)
+    assert all(re.match(r'^10\.2\d\d\.\d+\.\d+:wa-(master|core)-15550001234-\d$', k) for k in body), sorted(body)
+    assert sorted(k.split(':')[1] for k in body) == ['wa-core-15550001234-%d' % i for i in range(5)] + ['wa-master-15550001234-0',
+                                                                                                           'wa-master-15550001234-1']
+    master = next(n for k, n in body.items() if 'wa-master-15550001234-0' in k)
+    assert 'COREAPP_HOSTNAME=%s' % next(k for k in body if 'wa-master-15550001234-0' in k).split(':')[0] in master['env']
+    sim.patch_cluster('mc', {'key_style': 'kubernetes_ipv6', 'nodes': {'wacore1': {'hostname': 'fd00::1a2b', 'container_id': '8080'}}})
+    body = support(sim, 'mc', token)
+    assert 'fd00::1a2b:8080' in body and body['fd00::1a2b:8080']['shards'] == [[0, 0]]
+    assert all(re.match(r'^fd00::[0-9a-f]+:[0-9a-f]+:wa-(master|core)-15550001234-\d$', k) for k in body if k != 'fd00::1a2b:8080')
+    assert sorted(call(sim, 'mc', '/v1/health', token).json()['health']) == sorted(body)
+    assert sorted(call(sim, 'mc', '/v1/stats/app', token).json()['stats']['app']) == sorted(body)
+
+
+def test_master_and_coreapp_sharing_a_hostname(sim):
+    sim.patch_cluster('mc', {'nodes': {'master1': {'hostname': 'host-a'}, 'wacore1': {'hostname': 'host-a'}}})
+    body = support(sim, 'mc')
+    shared = [k for k in body if k.startswith('host-a:')]
+    assert sorted(body[k]['role'] for k in shared) == ['coreapp', 'primary_master'] and len(body) == 7
+    assert all('COREAPP_HOSTNAME=host-a' in body[k]['env'] for k in shared)
+    with pytest.raises(FleetError, match='hostname must be a non-empty string'):
+        load_fleet({'clusters': [{'name': 'x', 'nodes': {'wacore1': {'hostname': 'a b'}}}]})
+
+
+def test_revive_gives_a_new_container(sim):
+    before = {k.split(':')[0]: k for k in support(sim, 'mc')}
+    sim.failover('mc', 'wacore5')
+    sim.revive('mc', 'wacore5')
+    after = {k.split(':')[0]: k for k in support(sim, 'mc')}
+    assert after['wacore5'] != before['wacore5'] and len(after['wacore5']) == len(before['wacore5'])
+    assert {h: k for h, k in after.items() if h != 'wacore5'} == {h: k for h, k in before.items() if h != 'wacore5'}
+    assert sim.state('mc')['nodes'][-1]['key'] == after['wacore5']
+
+
+# ---------------------------------------------------------------- issue 12: inferences as switches
+
+
+def test_app_expired_wording_and_login_when_expired(sim):
+    sim.patch_cluster('single', {'expired': True, 'wording': {'app_expired': {'title': 'App Expired', 'details': 'a version upgrade is required'}}})
+    token = token_for(sim, 'single')                              # login is exempt by default
+    err = assert_error(call(sim, 'single', '/v1/support', token), 403, 1005)
+    assert err == {'code': 1005, 'title': 'App Expired', 'details': 'a version upgrade is required'}
+    sim.patch_cluster('single', {'expired_login': False, 'wording': None})
+    err = assert_error(login(sim, 'single'), 403, 1005)
+    assert err['details'] == 'App Expired: a version upgrade is required' and err['title'] == 'Access denied'
+
+
+def test_expired_is_auto_by_default(sim):
+    token = token_for(sim, 'single')
+    assert sim.state('single')['spec'].get('expired') is None and sim.state('single')['expired'] is False
+    sim.patch_cluster('single', {'expire_in_days': -1})
+    assert_error(call(sim, 'single', '/v1/support', token), 403, 1005)
+    sim.patch_cluster('single', {'expired': False})
+    assert support(sim, 'single', token)['expire_timestamp']
+
+
+@pytest.mark.parametrize('style', ['seconds', 'http_date', 'absent'])
+def test_retry_after_styles(sim, style):
+    token = token_for(sim, 'mc')
+    sim.freeze_clock(True)
+    sim.patch_cluster('mc', {'retry_after': style, 'rate_limit': {'rps': 1, 'burst': 1},
+                             'faults': [{'kind': 'status', 'status': 503, 'count': 1, 'path': '/v1/health'}]})
+    answers = [call(sim, 'mc', path, token) for path in ('/v1/health', '/v1/support', '/v1/support')]
+    assert [r.status_code for r in answers] == [503, 200, 429]
+    for resp in (answers[0], answers[2]):
+        value = resp.headers.get('Retry-After')
+        if style == 'seconds':
+            assert value == '1'
+        elif style == 'http_date':
+            assert re.match(r'^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$', value), value
+        else:
+            assert value is None
+
+
+def test_lighttpd_and_nginx_error_pages(sim):
+    token = token_for(sim, 'mc')
+    sim.patch_cluster('mc', {'proxy_error': {'status': 504, 'server': 'lighttpd'}})
+    resp = call(sim, 'mc', '/v1/support', token)
+    assert resp.status_code == 504 and resp.text.startswith('<?xml version="1.0"') and '<title>504 Gateway Time-out</title>' in resp.text
+    sim.patch_cluster('mc', {'proxy_error': 502})
+    assert call(sim, 'mc', '/v1/support', token).text.startswith('<html>\r\n<head><title>502 Bad Gateway</title>')
+
+
+def test_default_env_carries_the_db_password(sim):
+    nodes = by_host(support(sim, 'mc'))
+    assert all('WA_DB_PASSWORD=testpass' in n['env'] for n in nodes.values())
+    sim.patch_cluster('mc', {'db_password': 'Pr0d-db-pass', 'nodes': {'wacore1': {'env': {'WA_DB_PASSWORD': None}}}})
+    nodes = by_host(support(sim, 'mc'))
+    assert 'WA_DB_PASSWORD=Pr0d-db-pass' in nodes['master1']['env'] and not any(e.startswith('WA_DB_PASSWORD') for e in nodes['wacore1']['env'])
+
+
+def test_account_shards_answers_1014_while_wacore_is_down(sim):
+    token = token_for(sim, 'mc')
+    sim.patch_cluster('mc', {'wacore_down': True})
+    err = assert_error(call(sim, 'mc', '/v1/account/shards', token), 500, 1014)
+    assert 'Please check if wacore is running' in err['details']
+
+
+def test_multi_segment_path_prefix(sim):
+    sim.patch_cluster('mc', {'path_prefix': '/wa/eu-1/'})
+    resp = requests.post(sim.url(None, '/wa/eu-1/v1/users/login'), headers=basic('admin', PASSWORD), verify=sim.verify, timeout=10)
+    token = resp.json()['users'][0]['token']
+    resp = requests.get(sim.url(None, '/wa/eu-1/v1/support'), headers={'Authorization': 'Bearer ' + token}, verify=sim.verify, timeout=10)
+    assert len(resp.json()['support']) == 7
+    assert requests.get(sim.url(None, '/wa/eu-1'), verify=sim.verify, timeout=10).text.endswith('<body>OK</body></html>')
+    assert_error(requests.get(sim.url(None, '/wa/eu-2/v1/support'), verify=sim.verify, timeout=10), 404, 1006)
+    assert sim.state('mc')['hits']['GET /v1/support'] == 1
+    with pytest.raises(FleetError, match='path_prefix must look like'):
+        load_fleet({'clusters': [{'name': 'x', 'path_prefix': 'wa/x'}]})
+
+
+def test_prometheus_has_one_help_per_metric(sim):
+    token = token_for(sim, 'mc')
+    for path in ('/v1/stats/app', '/v1/stats/db', '/metrics'):
+        text = call(sim, 'mc', path, token, params={'format': 'prometheus'}).text
+        helps = re.findall(r'^# HELP (\S+) ', text, re.M)
+        assert helps and len(helps) == len(set(helps)), (path, helps)
+        assert len(re.findall(r'^# TYPE ', text, re.M)) == len(helps)
+    text = call(sim, 'mc', '/v1/stats/app', token, params={'format': 'prometheus'}).text
+    assert len(re.findall(r'^callback_queue_size\{node="(?:master|wacore)\d:[0-9a-f]{12}"\} 0$', text, re.M)) == 7
+
+
+# ---------------------------------------------------------------- issue 12: tokens expiring during a run
+
+
+def test_clock_fault_expires_the_token_mid_run_with_its_wording(sim):
+    sim.patch_cluster('mc', {'wording': {'token_expired': 'Token expired'},
+                             'faults': [{'kind': 'clock', 'advance': 7 * 86400 + 60, 'path': '/v1/account/shards', 'count': 1}]})
+    token = token_for(sim, 'mc')
+    before = sim.state()['clock']['epoch']
+    assert call(sim, 'mc', '/v1/support', token).status_code == 200
+    err = assert_error(call(sim, 'mc', '/v1/account/shards', token), 401, 1005)
+    assert err == {'code': 1005, 'title': 'Access denied', 'details': 'Token expired'}
+    assert sim.state()['clock']['epoch'] - before >= 7 * 86400 + 60
+    assert_error(call(sim, 'mc', '/v1/support', token), 401, 1005)       # revoked for good: unknown now
+    assert call(sim, 'mc', '/v1/account/shards', token_for(sim, 'mc')).json()['account'] == {'shards': 4}

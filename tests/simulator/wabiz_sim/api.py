@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.utils
 import json
+import time
 
 from .errors import ApiError, error_entry
 from .fleet import VALID_SHARDS
-from .model import NOW_SENTINEL, fmt_time
+from .model import NOW_SENTINEL, fmt_time, styled
 
 DEFAULT_META = {'api_status': 'stable', 'version': 'v2.45.1'}
 PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
@@ -52,10 +54,29 @@ def error_reply(cluster, exc):
     return json_reply(exc.status, {'errors': [exc.entry()], 'meta': meta}, exc.headers)
 
 
-def html_page(status, title, text=''):
+def html_page(status, title, text='', server='nginx'):
+    """The error page of the reverse proxy in front of the webapp: nginx's HTML, or lighttpd's XHTML (starts with ``<?xml``)."""
+    if server == 'lighttpd':
+        body = ('<?xml version="1.0" encoding="iso-8859-1"?>\n'
+                '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+                '         "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+                '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
+                ' <head>\n  <title>%d %s</title>\n </head>\n <body>\n  <h1>%d %s</h1>\n%s </body>\n</html>\n'
+                % (status, title, status, title, text))
+        return Reply(status, body.encode(), HTML_TYPE)
     body = ('<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n%s'
             '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n' % (status, title, status, title, text))
     return Reply(status, body.encode(), HTML_TYPE)
+
+
+def retry_after(cluster, seconds):
+    """``Retry-After`` headers in the cluster's style: seconds, an HTTP date (wall clock, as the client compares it), or none."""
+    style = cluster.spec['retry_after']
+    if style == 'absent':
+        return {}
+    if style == 'http_date':
+        return {'Retry-After': email.utils.formatdate(time.time() + seconds, usegmt=True)}
+    return {'Retry-After': str(seconds)}
 
 
 class Route:
@@ -85,6 +106,16 @@ def prometheus(metrics, extra_labels=None):
             text = ','.join('%s="%s"' % (k, str(v).replace('\\', '\\\\').replace('"', '\\"')) for k, v in labels.items())
             lines.append('%s%s %s' % (name, '{%s}' % text if text else '', point['value']))
     return ('\n'.join(lines) + '\n').encode()
+
+
+def per_node_metrics(keyed):
+    """``{node: {name: metric}}`` -> ``{name: metric}`` with a ``node`` label on every point: one ``# HELP`` per metric."""
+    out = {}
+    for key, metrics in keyed.items():
+        for name, item in metrics.items():
+            merged = out.setdefault(name, metric(item['type'], item['help'], []))
+            merged['data'].extend({'labels': dict(p.get('labels') or {}, node=key), 'value': p['value']} for p in item['data'])
+    return out
 
 
 class Api:
@@ -118,6 +149,15 @@ class Api:
         if len(parts) > 1 and parts[1] in self.fleet.clusters:
             rest = '/' + (parts[2] if len(parts) > 2 else '')
             return self.fleet.clusters[parts[1]], rest
+        prefixes = self.fleet.prefixes
+        if prefixes:                     # multi-segment prefixes of a reverse proxy: /wa/eu-1/v1/support
+            end = path.find('/', 1)
+            while end > 0:
+                if path[:end] in prefixes:
+                    return prefixes[path[:end]], path[end:]
+                end = path.find('/', end + 1)
+            if path in prefixes:
+                return prefixes[path], '/'
         return self.fleet.default(), path
 
     def no_cluster(self, method, path):
@@ -154,8 +194,9 @@ class Api:
                 raise ApiError(codes['unknown_route'], code, 'Resource not found' if code == 1006 else 'endpoint not found')
             self._traffic(cluster)
             user = self._authenticate(cluster, route, headers) if route.auth else None
-            if route.v1 and cluster.is_expired():
-                raise ApiError(cluster.spec['status_codes']['expired'], 1005, 'App Expired: a version upgrade is required')
+            if (route.v1 or (route.auth is False and not cluster.spec['expired_login'])) and cluster.is_expired():
+                wording = cluster.spec['wording']['app_expired']
+                raise ApiError(cluster.spec['status_codes']['expired'], 1005, wording['details'], title=wording['title'])
             if route.admin and not cluster.is_admin(user):
                 raise ApiError(403, 1005, 'This endpoint requires Admin role')
             request = {'headers': headers, 'query': query, 'body': body, 'user': user, 'arg': arg}
@@ -169,7 +210,7 @@ class Api:
             raise ApiError(codes['overloaded'], 1016)
         wait = cluster.take_rate()
         if wait is not None:
-            raise ApiError(codes['rate_limited'], 1015, headers={'Retry-After': str(wait)})
+            raise ApiError(codes['rate_limited'], 1015, headers=retry_after(cluster, wait))
 
     def _authenticate(self, cluster, route, headers):
         value = (headers.get('Authorization') or '').strip()
@@ -190,7 +231,7 @@ class Api:
         """Reply of a ``{kind: status}`` transport fault: the error envelope matching the status."""
         status = fault['status']
         code = fault.get('code') or {429: 1015, 503: 1016, 401: 1005, 403: 1005, 404: 1006}.get(status, 1014 if status >= 500 else 1000)
-        headers = {'Retry-After': '1'} if status in (429, 503) else None
+        headers = retry_after(cluster, 1) if status in (429, 503) else None
         return json_reply(status, {'errors': [error_entry(code, fault.get('details'))], 'meta': cluster.meta()}, headers)
 
     # --------------------------------------------------------------- helpers
@@ -273,10 +314,11 @@ class Api:
         return json_reply(status, payload)
 
     def get_shards(self, cluster, _request):
+        self._wacore(cluster)
         self._account_shards_fault(cluster)
         override = cluster.spec.get('account_shards')
         count = override if isinstance(override, int) else cluster.shard_count()
-        return json_reply(200, {'account': {'shards': count}, 'meta': cluster.meta()})
+        return json_reply(200, {'account': {'shards': styled(count, cluster.spec['number_style'])}, 'meta': cluster.meta()})
 
     @staticmethod
     def _account_shards_fault(cluster):
@@ -332,7 +374,7 @@ class Api:
         for node in cluster.nodes:
             if node.removed:
                 continue
-            key = '%s:%s' % (node.hostname, node.container_id)
+            key = node.key
             wanted = node.role == 'primary_master' if only_primary else not node.dead
             out[key] = metrics if wanted else {}
         return out
@@ -341,8 +383,7 @@ class Api:
         if request['query'].get('format') == 'prometheus':
             if cluster.spec['mode'] == 'single':
                 return Reply(200, prometheus(metrics), PROMETHEUS_TYPE)
-            body = b''.join(prometheus(m, {'node': k}) for k, m in self._keyed(cluster, metrics, section == 'db').items() if m)
-            return Reply(200, body, PROMETHEUS_TYPE)
+            return Reply(200, prometheus(per_node_metrics(self._keyed(cluster, metrics, section == 'db'))), PROMETHEUS_TYPE)
         payload = metrics if cluster.spec['mode'] == 'single' else self._keyed(cluster, metrics, section == 'db')
         return json_reply(200, {'stats': {section: payload}, 'meta': cluster.meta()})
 

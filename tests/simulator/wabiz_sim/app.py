@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from email.utils import formatdate
+from http import HTTPStatus
 
 from aiohttp import web
 
@@ -13,6 +15,7 @@ from .errors import ApiError, ControlError
 from .fleet import load_fleet
 from .model import Fleet
 
+SLOW_FAULTS = ('trickle', 'trickle_headers', 'stall', 'chunked')
 LOG = logging.getLogger('wabiz_sim')
 MAX_BODY = 1024 * 1024
 FLEET_KEY = web.AppKey('fleet', object)
@@ -65,6 +68,7 @@ async def control(request):
                 if method == 'POST':
                     cluster = fleet.get(name)
                     cluster.patch(await _read_json(request))
+                    fleet.reindex()
                     return _control_json(200, cluster.state())
                 if method == 'PUT':
                     return _control_json(200, fleet.put(name, await _read_json(request)).state())
@@ -98,33 +102,38 @@ async def handle(request):
     method = request.method
     if cluster is None:
         return _to_response(api.no_cluster(method, path))
-    modifiers = []
+    reply, modifiers, slow = None, [], []
     for fault in cluster.take_faults(method, rest):
         kind = fault['kind']
         if kind == 'delay':
             await asyncio.sleep(fault['seconds'])
+        elif kind == 'clock':
+            cluster.clock.advance(float(fault['advance']))
         elif kind in ('truncate', 'oversized'):
             modifiers.append(fault)
+        elif kind in SLOW_FAULTS:
+            slow.append(fault)
         elif kind == 'close':
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError()
         elif kind == 'status':
-            return _to_response(api.status_fault(cluster, fault))
+            reply = api.status_fault(cluster, fault)
         elif kind == 'proxy_error':
             status = fault['status']
-            return _to_response(html_page(status, PROXY_PAGES.get(status, 'Error')))
+            reply = html_page(status, PROXY_PAGES.get(status, 'Error'), server=fault['server'])
         elif kind == 'html_200':
-            return _to_response(Reply(200, b'<!DOCTYPE html><html><head><title>Login</title></head><body><form>Sign in</form></body></html>',
-                                      'text/html; charset=utf-8'))
+            reply = Reply(200, b'<!DOCTYPE html><html><head><title>Login</title></head><body><form>Sign in</form></body></html>',
+                          'text/html; charset=utf-8')
         elif kind == 'not_json':
-            return _to_response(Reply(200, b'OK: this is not JSON {', 'application/json'))
-    body = await request.read() if request.can_read_body else b''
-    try:
-        reply = api.handle(cluster, method, rest, request.headers, request.query, body)
-    except Exception as exc:  # pylint: disable=broad-exception-caught
-        LOG.error('internal error on %s %s: %s: %s', method, path, type(exc).__name__, exc)
-        return _to_response(error_reply(cluster, ApiError(500, 1000, 'Simulator internal error: %s' % exc)))
+            reply = Reply(200, b'OK: this is not JSON {', 'application/json')
+    if reply is None:
+        body = await request.read() if request.can_read_body else b''
+        try:
+            reply = api.handle(cluster, method, rest, request.headers, request.query, body)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            LOG.error('internal error on %s %s: %s: %s', method, path, type(exc).__name__, exc)
+            return _to_response(error_reply(cluster, ApiError(500, 1000, 'Simulator internal error: %s' % exc)))
     for fault in modifiers:
         if fault['kind'] == 'oversized' and len(reply.body) < fault['bytes']:
             reply.body = reply.body + b' ' * (fault['bytes'] - len(reply.body))
@@ -135,6 +144,8 @@ async def handle(request):
                 reply.body = cut
             else:
                 return await _truncated_connection(request, reply, cut)
+    if slow:
+        return await _slow_reply(request, reply, {f['kind']: f for f in slow})
     return _to_response(reply)
 
 
@@ -150,6 +161,67 @@ async def _truncated_connection(request, reply, cut):
     if request.transport is not None:
         request.transport.abort()
     raise asyncio.CancelledError()
+
+
+async def _slow_reply(request, reply, faults):
+    """Write the answer as raw bytes on the connection, paced like a slow server, then close it.
+
+    aiohttp sends the status line and headers in one piece, so trickled headers need the raw
+    transport; the other slow kinds share the same writer: a body trickled at ``rate`` bytes per
+    second, a stall after ``after`` bytes of the body, a chunked body without Content-Length.
+    """
+    transport = request.transport
+    body = reply.body
+    try:
+        phrase = HTTPStatus(reply.status).phrase
+    except ValueError:
+        phrase = 'Unknown'
+    headers = dict(reply.headers)
+    if reply.content_type:
+        headers['Content-Type'] = reply.content_type
+    if 'chunked' in faults:
+        size = faults['chunked']['size']
+        headers['Transfer-Encoding'] = 'chunked'
+        body = b''.join(b'%x\r\n%s\r\n' % (len(body[i:i + size]), body[i:i + size]) for i in range(0, len(body), size)) + b'0\r\n\r\n'
+    else:
+        headers['Content-Length'] = str(len(body))
+    headers.update({'Connection': 'close', 'Server': 'wabiz_sim', 'Date': formatdate(usegmt=True)})
+    head = 'HTTP/1.1 %d %s\r\n%s\r\n\r\n' % (reply.status, phrase, '\r\n'.join('%s: %s' % kv for kv in headers.items()))
+    body_rate = faults['trickle']['rate'] if 'trickle' in faults else None
+    if transport is not None:
+        await _pace(transport, head.encode('latin-1'), faults['trickle_headers']['rate'] if 'trickle_headers' in faults else None)
+        if 'stall' in faults:
+            after = faults['stall']['after']
+            await _pace(transport, body[:after], body_rate)
+            await _idle(transport, faults['stall']['seconds'])
+            body = body[after:]
+        await _pace(transport, body, body_rate)
+        transport.close()
+    raise asyncio.CancelledError()
+
+
+async def _pace(transport, data, rate):
+    """Write ``data``, at ``rate`` bytes per second when given; stop when the client went away."""
+    if rate is None:
+        if not transport.is_closing():
+            transport.write(data)
+        return
+    step = max(1, int(rate / 20))
+    for start in range(0, len(data), step):
+        if transport.is_closing():
+            raise asyncio.CancelledError()
+        transport.write(data[start:start + step])
+        await asyncio.sleep(step / float(rate))
+
+
+async def _idle(transport, seconds):
+    """Send nothing for ``seconds`` (a stalled server), or until the client gives up."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    while loop.time() < until:
+        if transport.is_closing():
+            raise asyncio.CancelledError()
+        await asyncio.sleep(min(0.05, max(0.0, until - loop.time())))
 
 
 def create_app(fleet):

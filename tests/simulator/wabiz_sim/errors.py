@@ -64,13 +64,15 @@ class ControlError(Exception):
 class ApiError(Exception):
     """An API error answer: HTTP status plus one error envelope entry."""
 
-    def __init__(self, status: int, code: int, details: str | None = None, headers: dict | None = None, empty: bool = False):
+    def __init__(self, status: int, code: int, details: str | None = None, headers: dict | None = None, empty: bool = False,
+                 title: str | None = None):
         super().__init__('%s %s' % (status, code))
         self.status = status
         self.code = code
         self.details = details
         self.headers = headers or {}
         self.empty = empty
+        self.title = title
 
     def entry(self) -> dict:
-        return error_entry(self.code, self.details)
+        return error_entry(self.code, self.details, self.title)

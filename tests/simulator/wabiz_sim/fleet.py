@@ -23,8 +23,17 @@ NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
 # Fields of a node (reference section 1.2) plus simulator switches.
 NODE_DATA_KEYS = ('context', 'db_engine', 'db_info', 'debug_info', 'description', 'device_iso8601', 'e2e', 'env', 'expire_timestamp',
                   'lc', 'lg', 'multi_connect', 'os_name', 'os_version', 'schema', 'socket_conn', 'version')
-NODE_EXTRA_KEYS = ('env_format', 'expire_in_days', 'free_space', 'fields', 'gateway_status')
-NODE_TOPOLOGY_KEYS = ('role', 'shards', 'error', 'missing', 'container_id')
+NODE_EXTRA_KEYS = ('env_format', 'expire_in_days', 'free_space', 'fields', 'gateway_status', 'number_style')
+NODE_TOPOLOGY_KEYS = ('role', 'shards', 'error', 'missing', 'container_id', 'hostname')
+NUMBER_STYLES = ('int', 'float', 'string')
+KEY_STYLES = ('compose', 'kubernetes', 'kubernetes_ipv6')
+RETRY_AFTER_STYLES = ('seconds', 'http_date', 'absent')
+PROXY_SERVERS = ('nginx', 'lighttpd')
+WORDING_DEFAULTS = {
+    'app_expired': {'title': 'Access denied', 'details': 'App Expired: a version upgrade is required'},
+    'token_expired': {'title': 'Access denied', 'details': 'Invalid authentication token'},
+}
+PATH_PREFIX_RE = re.compile(r'^(/[A-Za-z0-9._~-]+){1,8}$')
 NODE_KEYS = frozenset(NODE_DATA_KEYS + NODE_EXTRA_KEYS + NODE_TOPOLOGY_KEYS)
 # Node fields that may also be given at cluster level: they then apply to every node.
 CLUSTER_NODE_KEYS = frozenset(NODE_DATA_KEYS + NODE_EXTRA_KEYS) - {'gateway_status'}
@@ -45,14 +54,20 @@ STATUS_CODE_DEFAULTS = {
     'rate_limited': 429,
 }
 
-TRANSPORT_SHORTHANDS = ('delay', 'proxy_error', 'html_200', 'not_json', 'truncate', 'oversized_bytes', 'close')
-FAULT_KINDS = ('delay', 'status', 'proxy_error', 'html_200', 'not_json', 'truncate', 'oversized', 'close')
-FAULT_KEYS = frozenset(('kind', 'path', 'method', 'count', 'seconds', 'status', 'code', 'details', 'mode', 'bytes'))
+TRANSPORT_SHORTHANDS = ('delay', 'proxy_error', 'html_200', 'not_json', 'truncate', 'oversized_bytes', 'close',
+                        'trickle', 'trickle_headers', 'stall', 'chunked')
+# A terminal fault answers the request itself; the others modify (or slow down) whatever answer goes out.
+TERMINAL_FAULTS = ('status', 'proxy_error', 'html_200', 'not_json', 'close')
+FAULT_KINDS = ('delay', 'status', 'proxy_error', 'html_200', 'not_json', 'truncate', 'oversized', 'close',
+               'trickle', 'trickle_headers', 'stall', 'chunked', 'clock', 'sequence')
+FAULT_KEYS = frozenset(('kind', 'path', 'method', 'count', 'seconds', 'status', 'code', 'details', 'mode', 'bytes',
+                        'rate', 'after', 'size', 'server', 'advance', 'steps'))
 
 CLUSTER_KEYS = frozenset((
     'name', 'mode', 'masters', 'coreapps', 'shards', 'nodes', 'api_status', 'meta_version', 'users', 'api_key', 'account_shards',
     'expired', 'overloaded', 'rate_limit', 'wacore_down', 'uninitialized', 'unhealthy_interval', 'status_codes', 'apikey_on_support',
     'faults', 'token_lifetime', 'failover_remove', 'phone_number', 'stats',
+    'key_style', 'path_prefix', 'retry_after', 'expired_login', 'wording', 'db_password',
 )) | frozenset(TRANSPORT_SHORTHANDS) | CLUSTER_NODE_KEYS
 FLEET_KEYS = frozenset(('seed', 'defaults', 'clusters', 'generate', 'default_cluster', 'clock'))
 DEFAULT_USERS = {'admin': {'password': 'secret', 'must_change': True, 'role': 'admin'}}
@@ -138,6 +153,34 @@ def _fault(where, raw, kind=None):
     if kind == 'oversized':
         if not _is_int(fault.get('bytes')) or fault['bytes'] < 1:
             raise FleetError('%s: oversized_bytes must be a positive integer' % where)
+    if kind == 'proxy_error':
+        fault.setdefault('server', 'nginx')
+        if fault['server'] not in PROXY_SERVERS:
+            raise FleetError('%s: proxy_error server must be one of %s' % (where, ', '.join(PROXY_SERVERS)))
+    if kind in ('trickle', 'trickle_headers'):
+        fault.setdefault('rate', 100)
+        if not _is_num(fault['rate']) or fault['rate'] <= 0:
+            raise FleetError('%s: %s rate must be a positive number of bytes per second' % (where, kind))
+    if kind == 'stall':
+        fault.setdefault('after', 0)
+        fault.setdefault('seconds', 3600)
+        if not _is_int(fault['after']) or fault['after'] < 0 or not _is_num(fault['seconds']) or fault['seconds'] < 0:
+            raise FleetError('%s: stall needs after: bytes >= 0 and seconds >= 0' % where)
+    if kind == 'chunked':
+        fault.setdefault('size', 4096)
+        if not _is_int(fault['size']) or fault['size'] < 1:
+            raise FleetError('%s: chunked size must be a positive integer' % where)
+    if kind == 'clock':
+        if not _is_num(fault.get('advance')) or abs(fault['advance']) > 36500 * 86400:
+            raise FleetError('%s: clock fault needs advance: seconds (at most 100 years)' % where)
+    if kind == 'sequence':
+        steps = fault.get('steps')
+        if not isinstance(steps, list) or not steps:
+            raise FleetError('%s: sequence needs steps: a non-empty list of faults (or ok)' % where)
+        fault['steps'] = [None if step in ('ok', None) else _fault('%s: steps[%d]' % (where, i), step)
+                          for i, step in enumerate(steps)]
+        if any(step and step['kind'] == 'sequence' for step in fault['steps']):
+            raise FleetError('%s: a sequence cannot hold a sequence' % where)
     return fault
 
 
@@ -164,11 +207,37 @@ def _faults(where, spec):
             faults.append(_fault(sub, {'mode': value}, kind))
         elif key == 'oversized_bytes':
             faults.append(_fault(sub, {'bytes': value}, kind))
+        elif key in ('trickle', 'trickle_headers') and value is not True:
+            faults.append(_fault(sub, {'rate': value}, kind))
+        elif key == 'stall' and value is not True:
+            faults.append(_fault(sub, {'after': value}, kind))
         elif value is True:
             faults.append(_fault(sub, {}, kind))
         else:
             raise FleetError('%s must be true or a mapping, got %r' % (sub, value))
     return faults
+
+
+def _choice(where, spec, key, allowed):
+    value = spec.setdefault(key, allowed[0])
+    if value not in allowed:
+        raise FleetError('%s: %s must be one of %s, got %r' % (where, key, ', '.join(allowed), value))
+    return value
+
+
+def _wording(where, raw):
+    """``wording: {app_expired: details | {title, details}, token_expired: ...}`` merged over the defaults."""
+    raw = raw or {}
+    if not isinstance(raw, dict) or set(raw) - set(WORDING_DEFAULTS):
+        raise FleetError('%s: wording keys must be among %s' % (where, ', '.join(sorted(WORDING_DEFAULTS))))
+    out = copy.deepcopy(WORDING_DEFAULTS)
+    for key, value in raw.items():
+        if isinstance(value, str):
+            value = {'details': value}
+        if not isinstance(value, dict) or set(value) - {'title', 'details'} or not all(isinstance(v, str) for v in value.values()):
+            raise FleetError('%s: wording.%s must be a string or {title, details}' % (where, key))
+        out[key].update(value)
+    return out
 
 
 def _users(where, spec):
@@ -213,6 +282,9 @@ def _node(where, raw):
     if unknown:
         raise FleetError('%s: unknown key(s) %s' % (where, ', '.join(sorted(unknown))))
     node = copy.deepcopy(raw)
+    for key in ('hostname', 'container_id'):
+        if key in node and (not isinstance(node[key], str) or not node[key] or any(c.isspace() for c in node[key])):
+            raise FleetError('%s: %s must be a non-empty string without spaces' % (where, key))
     if 'shards' in node:
         node['shards'] = _shard_ranges(where, node['shards'])
     if 'error' in node:
@@ -239,6 +311,8 @@ def _node_common(where, node):
     for key in ('schema', 'fields', 'e2e'):
         if key in node and not isinstance(node[key], dict):
             raise FleetError('%s: %s must be a mapping' % (where, key))
+    if 'number_style' in node and node['number_style'] not in NUMBER_STYLES:
+        raise FleetError('%s: number_style must be one of %s' % (where, ', '.join(NUMBER_STYLES)))
 
 
 def normalize_cluster(raw, where=None):
@@ -296,9 +370,22 @@ def normalize_cluster(raw, where=None):
     acc = spec.get('account_shards')
     if acc is not None and acc not in ('forbidden', 'error') and not _is_int(acc):
         raise FleetError('%s: account_shards must be an integer, forbidden or error' % where)
-    expired = spec.get('expired', False)
+    expired = spec.setdefault('expired', 'auto')
     if expired not in (True, False, 'auto'):
         raise FleetError('%s: expired must be true, false or auto' % where)
+    spec['expired_login'] = _bool(where, spec, 'expired_login', True)
+    _choice(where, spec, 'key_style', KEY_STYLES)
+    _choice(where, spec, 'retry_after', RETRY_AFTER_STYLES)
+    spec.setdefault('number_style', 'int')
+    prefix = spec.get('path_prefix')
+    if prefix is not None and (not isinstance(prefix, str) or not PATH_PREFIX_RE.match(prefix.rstrip('/'))):
+        raise FleetError('%s: path_prefix must look like /wa/eu-1 (1-8 segments), got %r' % (where, prefix))
+    if prefix is not None:
+        spec['path_prefix'] = prefix.rstrip('/')
+    password = spec.setdefault('db_password', 'testpass')
+    if not isinstance(password, str):
+        raise FleetError('%s: db_password must be a string' % where)
+    spec['wording'] = _wording(where, spec.get('wording'))
     for flag in ('overloaded', 'wacore_down', 'uninitialized', 'failover_remove'):
         spec[flag] = _bool(where, spec, flag, False)
     spec['apikey_on_support'] = _bool(where, spec, 'apikey_on_support', False)

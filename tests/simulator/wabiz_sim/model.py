@@ -16,13 +16,15 @@ import time
 from datetime import datetime, timezone
 
 from .errors import ApiError, ControlError, FleetError, error_entry
-from .fleet import CLUSTER_NODE_KEYS, FREE_SPACE_DIRS, SCHEMA_KEYS, deep_merge, node_hostnames, normalize_cluster
+from .fleet import CLUSTER_NODE_KEYS, FREE_SPACE_DIRS, SCHEMA_KEYS, TERMINAL_FAULTS, deep_merge, node_hostnames, normalize_cluster
 
 DAY = 86400.0
+MAX_HIT_KEYS = 512              # distinct 'METHOD /path' counted per cluster (a scanner must not grow memory)
 UNBOUNDED = 9223372036853727000
 NOW_SENTINEL = '@@WABIZ_SIM_NOW@@'
 PASSWORD_SPECIALS = frozenset('!"#$%&\'()*+,-./:;<=>?@[]^_`{|}~')
 TOPOLOGY_KEYS = ('mode', 'masters', 'coreapps', 'shards')
+NUMBER_FIELDS = tuple('free_space_' + d for d in FREE_SPACE_DIRS)
 DEFAULT_SCHEMA = {'axolotl': 4, 'callback': 3, 'cluster': 2, 'config': 6, 'contact': 11, 'jobqueue': 3, 'message': 12}
 
 
@@ -73,6 +75,26 @@ def password_problem(password):
     return None
 
 
+def styled(value, style):
+    """An int as the installation would print it: ``float`` (INT64 marker included) or ``string``; other values as they are."""
+    if style == 'int' or not isinstance(value, int) or isinstance(value, bool):
+        return value
+    return float(value) if style == 'float' else str(value)
+
+
+def restyle(data, style):
+    """Apply a number style to the byte counts, schema versions, shard ids and registration id of a node payload."""
+    for field in NUMBER_FIELDS:
+        if field in data:
+            data[field] = styled(data[field], style)
+    if isinstance(data.get('schema'), dict):
+        data['schema'] = {k: styled(v, style) for k, v in data['schema'].items()}
+    if isinstance(data.get('shards'), list):
+        data['shards'] = [[styled(x, style) for x in r] if isinstance(r, list) else styled(r, style) for r in data['shards']]
+    if isinstance(data.get('e2e'), dict) and 'registration_id' in data['e2e']:
+        data['e2e'] = dict(data['e2e'], registration_id=styled(data['e2e']['registration_id'], style))
+
+
 class Clock:
     """Simulated clock: real time plus an offset, or frozen at a given instant."""
 
@@ -114,13 +136,17 @@ class Clock:
 class Node:
     """Runtime state of one master/coreapp container (before overrides are applied)."""
 
-    __slots__ = ('hostname', 'kind', 'index', 'container_id', 'role', 'shards', 'socket_conn', 'dead', 'removed')
+    __slots__ = ('hostname', 'kind', 'index', 'container_id', 'host', 'key', 'generation', 'role', 'shards', 'socket_conn', 'dead',
+                 'removed')
 
-    def __init__(self, hostname, kind, index, container_id):
-        self.hostname = hostname
+    def __init__(self, hostname, kind, index):
+        self.hostname = hostname    # the simulator's name of the node (master1, wacore2): spec `nodes:` keys
         self.kind = kind            # master | coreapp | single
         self.index = index
-        self.container_id = container_id
+        self.generation = 0         # bumped by a revive: a new container
+        self.container_id = None    # set with host and key by Cluster._name_node
+        self.host = hostname        # left part of the key (COREAPP_HOSTNAME): compose name, pod IP, IPv6 pod IP
+        self.key = hostname
         self.role = 'single' if kind == 'single' else ('primary_master' if kind == 'master' and index == 1 else
                                                        'secondary_master' if kind == 'master' else 'coreapp')
         self.shards = []
@@ -132,7 +158,8 @@ class Node:
         return any(a <= shard <= b for a, b in self.shards)
 
     def state(self):
-        return {'hostname': self.hostname, 'container_id': self.container_id, 'role': self.role, 'shards': self.shards,
+        return {'hostname': self.hostname, 'host': self.host, 'key': self.key, 'container_id': self.container_id, 'role': self.role,
+                'shards': self.shards,
                 'socket_conn': self.socket_conn, 'dead': self.dead, 'removed': self.removed}
 
 
@@ -190,6 +217,7 @@ class Cluster:
         self.users = copy.deepcopy(self.spec['users'])
         self.tokens = {}
         self.requests = 0
+        self.hits = {}                  # 'METHOD /path' -> requests seen (faulted ones included)
         self._apply_spec(rebuild=True)
 
     # ------------------------------------------------------------------ spec
@@ -201,20 +229,39 @@ class Cluster:
             for host in self._hostnames():
                 kind = 'single' if host == 'single' else ('master' if host.startswith('master') else 'coreapp')
                 index = 1 if kind == 'single' else int(host[len(host.rstrip('0123456789')):])
-                cid = spec['nodes'].get(host, {}).get('container_id') or stable_hex(self.seed, self.name, host)
-                self.nodes.append(Node(host, kind, index, cid))
+                self.nodes.append(Node(host, kind, index))
             self.by_host = {n.hostname: n for n in self.nodes}
             assign_topology(self.nodes, spec['mode'], spec['shards'])
             self.pending = []
-        else:
-            for node in self.nodes:
-                node.container_id = spec['nodes'].get(node.hostname, {}).get('container_id') or stable_hex(self.seed, self.name, node.hostname)
+        for node in self.nodes:
+            self._name_node(node)
         if old_spec is None or old_spec.get('transport_faults') != spec['transport_faults']:
-            self.fault_counts = [f.get('count') for f in spec['transport_faults']]
+            self.fault_counts = [len(f['steps']) if f['kind'] == 'sequence' else f.get('count') for f in spec['transport_faults']]
         if old_spec is None or old_spec.get('rate_limit') != spec.get('rate_limit'):
             rate = spec.get('rate_limit')
             self.bucket = TokenBucket(rate['rps'], rate['burst'], self.clock.now()) if rate else None
         self.invalidate()
+
+    def _name_node(self, node):
+        """Key ``host:container_id`` of a node in its cluster's ``key_style``, with the node's overrides."""
+        over = self.spec['nodes'].get(node.hostname, {})
+        style = self.spec['key_style']
+        salt = (self.seed, self.name, node.hostname) + ((node.generation,) if node.generation else ())
+        if style == 'compose':
+            host, cid = node.hostname, stable_hex(*salt)
+        else:
+            digest = int(stable_hex(*(salt + ('ip',)), length=8), 16)
+            if style == 'kubernetes':
+                host = '10.%d.%d.%d' % (200 + digest % 16, (digest >> 8) % 256, 1 + (digest >> 16) % 254)
+            else:
+                host = 'fd00::%x:%x' % ((digest >> 16) % 0xffff + 1, digest % 0xffff + 1)
+            pod = {'master': 'wa-master', 'coreapp': 'wa-core', 'single': 'wa-core'}[node.kind]
+            cid = '%s-%s-%d' % (pod, self.spec['phone_number'], node.index - 1)
+            if node.generation:
+                cid = '%s-%s' % (cid, stable_hex(*salt, length=5))
+        node.host = over.get('hostname', host)
+        node.container_id = over.get('container_id', cid)
+        node.key = '%s:%s' % (node.host, node.container_id)
 
     def _hostnames(self):
         return node_hostnames(self.spec['mode'], self.spec['masters'], self.spec['coreapps'])
@@ -257,7 +304,7 @@ class Cluster:
         """(key, payload) of one node; payload None when absent; ``{'errors': [...]}`` for a node error."""
         opts = self.node_options(node.hostname)
         single = node.kind == 'single'
-        key = 'single' if single else '%s:%s' % (node.hostname, node.container_id)
+        key = 'single' if single else node.key
         if opts.get('missing') or node.removed:
             return key, None
         if opts.get('error'):
@@ -271,14 +318,19 @@ class Cluster:
             expire = fmt_time(self.built_at + float(opts.get('expire_in_days', 180)) * DAY, 'expire')
         free = {'data': UNBOUNDED, 'logs': 14269902848, 'media_incoming': UNBOUNDED, 'media_outgoing': UNBOUNDED}
         free.update(opts.get('free_space') or {})
-        env = {'WA_DB_ENGINE': engine, 'WA_DB_HOSTNAME': 'db', 'WA_DB_PORT': '5432' if engine == 'PGSQL' else '3306', 'WA_DB_USERNAME': 'root'}
+        env = {'WA_DB_ENGINE': engine, 'WA_DB_HOSTNAME': 'db', 'WA_DB_PORT': '5432' if engine == 'PGSQL' else '3306', 'WA_DB_USERNAME': 'root',
+               'WA_DB_PASSWORD': self.spec['db_password']}   # as the official compose (db.env) and Kubernetes templates do
         if not single:
             env['WA_APP_MULTICONNECT'] = '1'
             if node.kind == 'master':
                 env['WA_MASTER_NODE'] = '1'
-            env['COREAPP_HOSTNAME'] = node.hostname
+            env['COREAPP_HOSTNAME'] = node.host
             env['COREAPP_EXTERNAL_PORTS'] = '6250,6251,6252,6253'
         env.update(opts.get('env') or {})
+        for level in (self.spec, self.spec['nodes'].get(node.hostname, {})):   # `NAME: null` drops a default variable
+            for name, value in (level.get('env') or {}).items():
+                if value is None:
+                    env.pop(name, None)
         if opts.get('env_format', 'strings') == 'objects':
             env_list = [{'name': k, 'value': '' if v is None else str(v)} for k, v in env.items()]
         else:
@@ -314,6 +366,9 @@ class Cluster:
         if not single:
             data['role'] = opts.get('role', node.role)
             data['shards'] = opts.get('shards', node.shards)
+        style = opts.get('number_style', 'int')
+        if style != 'int':
+            restyle(data, style)
         for field, value in (opts.get('fields') or {}).items():
             if value is None:
                 data.pop(field, None)
@@ -467,9 +522,13 @@ class Cluster:
         return {'killed': node.hostname, 'pending': self.pending_state()}
 
     def revive(self, host):
+        """Bring a dead node back as a standby, in a new container (a new container id, or a new pod IP on Kubernetes)."""
         node = self.by_host.get(host)
         if node is None:
             raise ControlError('cluster %s has no node %r' % (self.name, host), 404)
+        if node.dead:
+            node.generation += 1
+            self._name_node(node)
         node.dead = False
         node.removed = False
         self.invalidate()
@@ -527,13 +586,19 @@ class Cluster:
         return ApiError(401, 1005, details, empty=self.spec['status_codes']['unauthorized_body'] == 'empty')
 
     def user_for_token(self, token):
+        """The user of a valid token, None for an unknown one; an expired token raises 401 with the ``token_expired`` wording."""
         entry = self.tokens.get(token)
         if entry is None:
             return None
         username, expires = entry
-        if self.clock.now() >= expires or username not in self.users:
+        if username not in self.users:
             self.tokens.pop(token, None)
             return None
+        if self.clock.now() >= expires:
+            self.tokens.pop(token, None)
+            wording = self.spec['wording']['token_expired']
+            raise ApiError(401, 1005, wording['details'], title=wording['title'],
+                           empty=self.spec['status_codes']['unauthorized_body'] == 'empty')
         return username
 
     def logout(self, token):
@@ -569,7 +634,14 @@ class Cluster:
         return self.bucket.take(self.clock.now())
 
     def take_faults(self, method, path):
-        """Transport faults matching this request; consumes their ``count``."""
+        """Transport faults applied to this request, in list order, up to the first terminal one (which answers it).
+
+        Only the faults returned are consumed (their ``count``, or one step of a ``sequence``), so
+        "503, then a cut body, then 200" is two faults with ``count: 1``. Also counts the request in ``hits``.
+        """
+        hit = '%s %s' % (method, path)
+        if hit in self.hits or len(self.hits) < MAX_HIT_KEYS:
+            self.hits[hit] = self.hits.get(hit, 0) + 1
         out = []
         for i, fault in enumerate(self.spec['transport_faults']):
             remaining = self.fault_counts[i]
@@ -581,7 +653,13 @@ class Cluster:
                 continue
             if remaining is not None:
                 self.fault_counts[i] = remaining - 1
+            if fault['kind'] == 'sequence':
+                fault = fault['steps'][len(fault['steps']) - remaining]
+                if fault is None:
+                    continue
             out.append(fault)
+            if fault['kind'] in TERMINAL_FAULTS:
+                break
         return out
 
     def state(self):
@@ -590,7 +668,7 @@ class Cluster:
             'name': self.name, 'mode': self.spec['mode'], 'masters': self.spec['masters'], 'coreapps': self.spec['coreapps'],
             'shards': self.spec['shards'], 'version': self.spec['version'], 'expired': self.is_expired(),
             'nodes': [n.state() for n in self.nodes], 'pending_failovers': self.pending_state(),
-            'users': sorted(self.users), 'tokens': len(self.tokens), 'requests': self.requests,
+            'users': sorted(self.users), 'tokens': len(self.tokens), 'requests': self.requests, 'hits': dict(self.hits),
             'faults': [dict(f, remaining=c) for f, c in zip(self.spec['transport_faults'], self.fault_counts)],
             'spec': self.raw,
         }
@@ -616,6 +694,11 @@ class Fleet:
         for raw in loaded['clusters']:
             cluster = Cluster(raw, self.seed, self.clock)
             self.clusters[cluster.name] = cluster
+        self.reindex()
+
+    def reindex(self):
+        """Rebuild the map of multi-segment ``path_prefix`` -> cluster (after clusters or their specs changed)."""
+        self.prefixes = {c.spec['path_prefix']: c for c in self.clusters.values() if c.spec.get('path_prefix')}
 
     def default(self):
         if self.default_cluster and self.default_cluster in self.clusters:
@@ -639,11 +722,13 @@ class Fleet:
         except FleetError as exc:
             raise ControlError(str(exc)) from None
         self.clusters[name] = cluster
+        self.reindex()
         return cluster
 
     def delete(self, name):
         self.get(name)
         del self.clusters[name]
+        self.reindex()
 
     def clock_op(self, body):
         if not isinstance(body, dict) or not set(body) & {'advance', 'set', 'freeze'}:

@@ -50,10 +50,10 @@ def test_filters_registered():
 
 def test_support_findings_rechecks_with_policy():
     data = report('mc4')
-    assert F['support_findings'](data) == []
-    findings = F['support_findings'](data, {'free_space_warning': '20GiB'})
+    assert F['support_findings'](data, now=NOW) == []
+    findings = F['support_findings'](data, {'free_space_warning': '20GiB'}, now=NOW)
     assert set(f['code'] for f in findings) == {'free_space_low'}
-    assert F['support_report'](data, {'free_space_warning': '20GiB'})['status'] == 'warning'
+    assert F['support_report'](data, {'free_space_warning': '20GiB'}, now=NOW)['status'] == 'warning'
 
 
 @pytest.mark.parametrize('data, policy, text', [
@@ -63,12 +63,12 @@ def test_support_findings_rechecks_with_policy():
 ])
 def test_support_findings_errors(data, policy, text):
     with pytest.raises(AnsibleFilterError, match=r'wabiz\.onprem\.support_findings: .*' + text.replace('[', r'\[').replace(']', r'\]')):
-        F['support_findings'](data, policy)
+        F['support_findings'](data, policy, now=NOW)
 
 
 def test_support_findings_bad_policy():
     with pytest.raises(AnsibleFilterError, match='invalid_policy'):
-        F['support_findings'](report('ha'), {'free_space_warning': 'lots'})
+        F['support_findings'](report('ha'), {'free_space_warning': 'lots'}, now=NOW)
 
 
 def test_shard_map():
@@ -94,23 +94,23 @@ def test_nodes_by_role():
 
 
 def test_gate_verdict_and_upgrade_check_filters():
-    assert F['gate_verdict'](report('ha'), cluster='ha')['passed'] is True
+    assert F['gate_verdict'](report('ha'), cluster='ha', now=NOW)['passed'] is True
     with pytest.raises(AnsibleFilterError, match='fail_on'):
-        F['gate_verdict'](report('ha'), fail_on='info')
-    verdict = F['upgrade_check'](report('ha'), 'v2.59.0', cluster='ha')
+        F['gate_verdict'](report('ha'), fail_on='info', now=NOW)
+    verdict = F['upgrade_check'](report('ha'), 'v2.59.0', cluster='ha', now=NOW)
     assert verdict['go'] is True and len(verdict['plan']) == 4
     with pytest.raises(AnsibleFilterError, match='free space'):
-        F['upgrade_check'](report('ha'), 'v2.59.0', min_free_space='heaps')
+        F['upgrade_check'](report('ha'), 'v2.59.0', min_free_space='heaps', now=NOW)
 
 
 def fleet_entries():
     return [
-        {'host': 'mc-healthy', 'wabiz_gate': F['gate_verdict'](report('mc4'), cluster='mc-healthy', url='https://u:pw@h/mc')},
-        {'host': 'mc-faulty', 'wabiz_gate': F['gate_verdict'](report('mc4', faulty), cluster='mc-faulty')},
+        {'host': 'mc-healthy', 'wabiz_gate': F['gate_verdict'](report('mc4'), cluster='mc-healthy', url='https://u:pw@h/mc', now=NOW)},
+        {'host': 'mc-faulty', 'wabiz_gate': F['gate_verdict'](report('mc4', faulty), cluster='mc-faulty', now=NOW)},
         {'host': 'down', 'wabiz_gate': F['gate_verdict']({'failed': True, 'error': {'code': 'unreachable', 'message': 'refused <&>'}},
-                                                         cluster='down')},
-        {'host': 'ha', 'wabiz_gate': F['gate_verdict'](report('ha'), cluster='ha'),
-         'wabiz_pre_upgrade': F['upgrade_check'](report('ha'), 'v2.59.0', cluster='ha')},
+                                                         cluster='down', now=NOW)},
+        {'host': 'ha', 'wabiz_gate': F['gate_verdict'](report('ha'), cluster='ha', now=NOW),
+         'wabiz_pre_upgrade': F['upgrade_check'](report('ha'), 'v2.59.0', cluster='ha', now=NOW)},
         {'host': 'never'},
     ]
 
@@ -176,7 +176,7 @@ def test_markdown_and_summary():
 
 
 def test_fleet_report_from_hostvars_reads_only_verdicts():
-    hostvars = {'a': {'wabiz_gate': F['gate_verdict'](report('ha'), cluster='a'), 'health_gate_password': 'hunter2'},
+    hostvars = {'a': {'wabiz_gate': F['gate_verdict'](report('ha'), cluster='a', now=NOW), 'health_gate_password': 'hunter2'},
                 'b': {'ansible_password': 'hunter2'}}
     built = F['fleet_report'](hostvars, hosts=['a', 'b'])
     assert 'hunter2' not in json.dumps(built)
@@ -198,7 +198,7 @@ def test_fleet_gate_uses_facts_first_then_inventory_data_and_lists_pending():
         'lab': {'ansible_facts': {}},
         'down': {'wabiz_support': {'reachable': False, 'status': 'unknown', 'error': {'code': 'unreachable', 'message': 'refused'}}},
     }
-    fleet = F['fleet_gate'](hostvars, ['eu-1', 'eu-2', 'lab', 'down'], policy={'min_standby_coreapps': 0})
+    fleet = F['fleet_gate'](hostvars, ['eu-1', 'eu-2', 'lab', 'down'], policy={'min_standby_coreapps': 0}, now=NOW)
     assert sorted(fleet['verdicts']) == ['down', 'eu-1', 'eu-2']
     assert fleet['verdicts']['eu-1']['passed'] is True and fleet['verdicts']['eu-1']['url'] == 'https://wa-eu-1:9090'
     assert fleet['verdicts']['eu-1']['source'] == 'stored'
@@ -207,11 +207,64 @@ def test_fleet_gate_uses_facts_first_then_inventory_data_and_lists_pending():
     assert fleet['failed'] == ['eu-2', 'down']
     assert fleet['pending'] == ['lab']
     # the same verdict as the one-host filter
-    assert fleet['verdicts']['eu-2']['findings'] == F['gate_verdict'](faulty, policy={'min_standby_coreapps': 0})['findings']
+    assert fleet['verdicts']['eu-2']['findings'] == F['gate_verdict'](faulty, policy={'min_standby_coreapps': 0}, now=NOW)['findings']
 
 
 def test_fleet_gate_refresh_puts_every_host_in_pending():
     hostvars = {'eu-1': {'wabiz_support': report('ha')}}
-    assert F['fleet_gate'](hostvars, ['eu-1'], use_stored=False) == {'verdicts': {}, 'failed': [], 'pending': ['eu-1']}
+    assert F['fleet_gate'](hostvars, ['eu-1'], use_stored=False, now=NOW) == {'verdicts': {}, 'failed': [], 'pending': ['eu-1']}
     with pytest.raises(AnsibleFilterError, match='not an inventory host'):
-        F['fleet_gate'](hostvars, ['nope'])
+        F['fleet_gate'](hostvars, ['nope'], now=NOW)
+
+
+def test_shard_map_is_computed_from_the_nodes_not_the_stored_summary():
+    stored = report('mc4')
+    owner = [node for node in stored['nodes'] if node['shards'] == [2]][0]
+    owner['shards'] = []  # the stored cluster summary still lists an owner of shard 2
+    assert F['shard_map'](stored)[2] == []
+
+
+def test_stored_expected_shards_is_kept_when_rechecked():
+    with open(os.path.join(FIXTURES, 'mc4.json')) as handle:
+        stored = evaluate(json.load(handle), now=NOW, policy={'expected_shards': 8})
+    assert sorted(F['shard_map'](stored)) == [-1, 0, 1, 2, 3, 4, 5, 6, 7]
+    assert 'shard_unowned' in [f['code'] for f in F['support_findings'](stored, now=NOW)]
+
+
+@pytest.mark.parametrize('data', [
+    [{'name': ['x']}, {'name': 1}], [{'name': 'a:b', 'shards': [['x', {}]]}], [None], {'nodes': [{'name': 'a:b'}] * 2, 'topology': 'ha'},
+    {'topology': 'ha', 'nodes': {'a': 1}, 'cluster': 3},
+], ids=['mixed-names', 'bad-shards', 'none', 'twice', 'nodes-dict'])
+def test_shard_map_and_nodes_by_role_never_crash(data):
+    for name in ('shard_map', 'nodes_by_role'):
+        try:
+            F[name](data)
+        except AnsibleFilterError as exc:
+            assert 'wabiz.onprem.%s: ' % name in str(exc)
+
+
+def test_filters_turn_deep_nesting_into_a_filter_error():
+    deep = []
+    for dummy in range(5000):
+        deep = [deep]
+    for name in ('support_findings', 'shard_map', 'gate_verdict', 'fleet_report_render'):
+        with pytest.raises(AnsibleFilterError, match='nested deeper'):
+            F[name]({'topology': 'ha', 'nodes': deep, 'cluster': {}})
+    with pytest.raises(AnsibleFilterError, match='now'):
+        F['gate_verdict'](report('ha'), now=12)
+
+
+def test_fleet_gate_one_bad_cluster_never_drops_the_fleet():
+    deep = []
+    for dummy in range(500):
+        deep = [deep]
+    hostvars = {'eu-1': {'wabiz_support': report('mc4')}, 'odd': {'wabiz_support': {'status': 'ok'}},
+                'deep': {'wabiz_support': {'topology': 'ha', 'nodes': deep, 'cluster': {}}}}
+    fleet = F['fleet_gate'](hostvars, ['eu-1', 'odd', 'deep'], now=NOW)
+    assert fleet['verdicts']['eu-1']['passed'] is True
+    assert fleet['failed'] == ['odd', 'deep']
+    assert fleet['verdicts']['odd']['error']['code'] == 'bad_response'
+    assert 'topology, nodes and cluster' in fleet['verdicts']['odd']['message']
+    assert fleet['verdicts']['deep']['error']['code'] == 'bad_response'
+    with pytest.raises(AnsibleFilterError, match='fail_on'):
+        F['fleet_gate'](hostvars, ['eu-1'], fail_on='never')

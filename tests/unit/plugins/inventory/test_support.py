@@ -11,6 +11,7 @@ import copy
 import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -171,7 +172,9 @@ def load_config(loader, values, tmp_dir, clusters_yaml=None):
         return loader.load_from_file(path, cache='none')
 
 
-def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None):
+def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None, environment=None):
+    """A plugin with ``options`` read from a configuration file, and ``environment`` ({option: value}) as if they
+    came from the environment variables of the options."""
     values = {
         'plugin': 'wabiz.onprem.support', 'clusters': copy.deepcopy(DEFAULT_CLUSTERS), 'username': 'monitor',
         'password': 'Secr3t!', 'token': None, 'validate_certs': True, 'ca_path': None, 'timeout': 10.0, 'retries': 2,
@@ -186,10 +189,16 @@ def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None):
     plugin._vars = {}
     values = load_config(plugin.loader, values, _TMP_DIR, clusters_yaml)
 
+    values.update(environment or {})
+
     def get_option(name):
         return values[name]
 
+    def get_option_and_origin(name):
+        return values[name], 'env: WABIZ_%s' % name.upper() if name in (environment or {}) else '/tmp/fleet.wabiz.yml'
+
     plugin.get_option = get_option
+    plugin.get_option_and_origin = get_option_and_origin
     plugin._read_config_data = lambda path: values
     plugin._cache = cache if cache is not None else MemoryCache()
     return plugin
@@ -300,7 +309,7 @@ def test_connection_settings_reach_the_client(fake_client):
     kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
     assert kwargs['https://sim/mc-1'] == {
         'username': 'monitor', 'password': 'Secr3t!', 'token': 'tok', 'validate_certs': False, 'ca_path': '/etc/ca.pem',
-        'timeout': 3.0, 'retries': 0, 'warn': kwargs['https://sim/mc-1']['warn']}
+        'timeout': 3.0, 'retries': 0, 'warn': kwargs['https://sim/mc-1']['warn'], 'on_secret': kwargs['https://sim/mc-1']['on_secret']}
     assert kwargs['https://sim/ha-1']['username'] == 'other' and kwargs['https://sim/ha-1']['password'] == 'pw2'
     assert kwargs['https://sim/ha-1']['validate_certs'] is True
 
@@ -355,10 +364,7 @@ def test_policy_merge_per_cluster(fake_client):
 @pytest.mark.parametrize('clusters, message', [
     ([], 'non-empty list'),
     ([{'url': 'https://x'}], 'name is required'),
-    ([{'name': 'a'}], 'url is required'),
     ([{'name': 'a', 'url': 'https://x'}, {'name': 'a', 'url': 'https://y'}], 'used twice'),
-    ([{'name': 'a', 'url': 'https://x', 'passwd': 'x'}], 'unknown key(s) passwd'),
-    ([{'name': 'a', 'url': 'https://x', 'policy': {'nope': 1}}], 'invalid_policy'),
     (['https://x'], 'must be a dictionary'),
 ])
 def test_config_errors(fake_client, clusters, message):
@@ -432,12 +438,6 @@ def test_one_failing_worker_does_not_sink_the_fleet(fake_client):
     assert host_vars(inventory, 'ha-1')['wabiz_support']['error'] == {'code': 'auth_failed', 'message': 'login refused (HTTP 401)', 'status': 401}
     assert host_vars(inventory, 'ha-1')['wabiz_support']['reachable'] is True
     assert host_vars(inventory, 'mc-1')['wabiz_support']['status'] == 'ok'
-
-
-def test_unexpected_worker_exception_is_raised_naming_the_cluster(fake_client):
-    FakeClient.answers['https://sim/ha-1'] = KeyError('boom')
-    with pytest.raises(AnsibleError, match=r"reading cluster ha-1: KeyError: 'boom'"):
-        run(make_plugin())
 
 
 def test_bad_shape_is_a_cluster_error(fake_client):
@@ -561,3 +561,238 @@ def test_node_host_names_are_unique_and_safe():
         {'name': 'single', 'hostname': None, 'container_id': None},
     ]
     assert node_host_names('eu-1', nodes) == ['eu-1.wa1.aaa', 'eu-1.wa1.bbb', 'eu-1.h_.._x', 'eu-1.single', 'eu-1.single.2']
+
+
+# ---- fail closed: one cluster never drops the fleet (issue 8) ------------------------------------------------
+
+@pytest.mark.parametrize('exc', [KeyError('boom'), RecursionError('maximum recursion depth exceeded'), OverflowError('date value out of range'),
+                                 ValueError('Exceeds the limit (4300 digits)'), TypeError('unhashable type')])
+def test_any_worker_exception_lands_the_cluster_in_unreachable(fake_client, exc):
+    FakeClient.answers['https://sim/ha-1'] = exc
+    inventory = run(make_plugin())
+    assert hosts_of(inventory, 'wabiz_unreachable') == ['down', 'ha-1']
+    assert hosts_of(inventory, 'wabiz_error_internal_error') == ['ha-1']
+    error = host_vars(inventory, 'ha-1')['wabiz_support']['error']
+    assert error['code'] == 'internal_error'
+    assert error['message'].startswith('unexpected %s while reading https://sim/ha-1: ' % type(exc).__name__)
+    assert host_vars(inventory, 'mc-1')['wabiz_support']['status'] == 'ok'
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['mc-1', 'single-1']
+
+
+@pytest.mark.parametrize('where', ['redact', 'report_from_fetched'])
+def test_an_answer_that_cannot_be_processed_is_a_bad_response_of_that_cluster(fake_client, monkeypatch, where):
+    original = getattr(plugin_module, where)
+
+    def hostile(value, *args):
+        text = json.dumps(value, default=str)
+        if 'ha-1' in text or 'master2:m2' in text:  # only the HA body is "hostile"
+            raise RecursionError('maximum recursion depth exceeded')
+        return original(value, *args)
+
+    monkeypatch.setattr(plugin_module, where, hostile)
+    inventory = run(make_plugin())
+    error = host_vars(inventory, 'ha-1')['wabiz_support']['error']
+    assert error['code'] == 'bad_response'
+    assert error['message'] == 'GET https://sim/ha-1/v1/support: the answer cannot be processed (RecursionError: maximum recursion depth exceeded)'
+    assert hosts_of(inventory, 'wabiz_unreachable') == ['down', 'ha-1']
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['mc-1', 'single-1']
+
+
+def test_hostile_bodies_never_drop_the_fleet(fake_client):
+    """Bodies that crashed the checks or the redaction on the original tree: the cluster is an error or a finding,
+    never an exception out of the inventory."""
+    deep = []
+    for dummy in range(3000):
+        deep = [deep]
+    hostile = {
+        'deep-env': {'support': {'m:1': dict(_node('primary_master', [[-1, -1]], 'UP'), env=deep)}},
+        'edge-time': {'support': {'m:1': _node('primary_master', [[-1, -1]], 'UP', expire_timestamp='9999-12-31T23:59:59-01:00')}},
+        'long-digits': {'support': {'m:1': _node('primary_master', [[-1, -1]], 'UP', free_space_data='9' * 5000)}},
+    }
+    clusters = copy.deepcopy(DEFAULT_CLUSTERS)
+    for name, body in hostile.items():
+        FakeClient.answers['https://sim/' + name] = fetched(body, shard_count=0)
+        clusters.append({'name': name, 'url': 'https://sim/' + name})
+    inventory = run(make_plugin({'clusters': clusters}))
+    assert hosts_of(inventory, 'wabiz_clusters') == sorted(['down', 'ha-1', 'mc-1', 'single-1'] + list(hostile))
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
+    for name in hostile:  # a checked cluster or a coded error, whichever the checks make of it; never a crash
+        report = host_vars(inventory, name)['wabiz_support']
+        if report.get('error'):
+            assert report['error']['code'] in ('bad_response', 'internal_error') and report['error']['message'], report
+            assert name in hosts_of(inventory, 'wabiz_unreachable')
+        else:
+            assert report['status'] in ('ok', 'warning', 'critical') and report['nodes'][0]['name'] == 'm:1', report
+
+
+@pytest.mark.parametrize('settings, code, message', [
+    ({'url': None}, 'invalid_config', 'url is required'),
+    ({'url': ['https://x']}, 'invalid_config', 'url must be a string'),
+    ({'url': 'https://[::1'}, 'invalid_config', 'url must look like https://HOST[:PORT][/PREFIX]'),
+    ({'url': 'ftp://host/x'}, 'invalid_config', 'url must look like https://HOST[:PORT][/PREFIX]'),
+    ({'timeout': 'soon'}, 'invalid_config', 'timeout: expected a number'),
+    ({'timeout': float('nan')}, 'invalid_config', 'timeout: expected a number'),
+    ({'retries': -1}, 'invalid_config', 'retries: must not be negative'),
+    ({'retries': 'many'}, 'invalid_config', 'retries: expected a number'),
+    ({'validate_certs': 'maybe'}, 'invalid_config', 'validate_certs'),
+    ({'passwd': 'x'}, 'invalid_config', 'unknown key(s) passwd'),
+    ({'policy': ['x']}, 'invalid_policy', 'policy must be a dictionary'),
+    ({'policy': {'nope': 1}}, 'invalid_policy', 'nope'),
+    ({'policy': {'free_space_warning': 'lots'}}, 'invalid_policy', 'free_space_warning'),
+    ({'password': '{{ undefined_variable_xyz }}'}, 'invalid_config', 'password: cannot template the value'),
+    ({'password': 'pa{{ss'}, 'invalid_config', 'password: cannot template the value'),
+])
+def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings, code, message):
+    clusters = copy.deepcopy(DEFAULT_CLUSTERS)
+    clusters[1].update(settings)
+    if clusters[1]['url'] is None:
+        del clusters[1]['url']
+    inventory = run(make_plugin({'clusters': clusters}))
+    assert hosts_of(inventory, 'wabiz_unreachable') == ['down', 'ha-1']
+    error = host_vars(inventory, 'ha-1')['wabiz_support']['error']
+    assert error['code'] == code and message in error['message'], error
+    assert error['message'].startswith('cluster ha-1: ')
+    assert hosts_of(inventory, 'wabiz_error_' + code) == ['ha-1']
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['mc-1', 'single-1']
+    # the cluster with bad settings is never called; its password never reaches a host var nor a message
+    assert 'https://sim/ha-1' not in [call[1] for call in FakeClient.calls if call[0] == 'fetch']
+    dumped = json.dumps(dict((name, host_vars(inventory, name)) for name in inventory.hosts), default=str)
+    assert 'pw2' not in dumped and 'pa{{ss' not in dumped
+
+
+def test_secret_from_the_environment_is_used_verbatim(fake_client):
+    # the configuration system hands environment values over trusted as templates (ansible-core 2.19+)
+    inventory = run(make_plugin(environment={'password': trusted('p{{w{%d{#x'), 'token': trusted('{{ 7 * 6 }}')}))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x' and kwargs['https://sim/mc-1']['token'] == '{{ 7 * 6 }}'
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
+
+
+def test_secret_with_template_characters_is_used_verbatim_when_not_trusted(fake_client):
+    """Env values, lookups, vault and !unsafe strings are not trusted as templates: used as they are."""
+    clusters_yaml = (
+        'clusters:\n'
+        '  - {name: mc-1, url: "https://sim/mc-1", password: !unsafe "p{{w{%d{#x"}\n'
+        '  - {name: ha-1, url: "https://sim/ha-1", token: !unsafe "{{ 7 * 6 }}"}\n'
+    )
+    inventory = run(make_plugin(clusters_yaml=clusters_yaml))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x'
+    assert kwargs['https://sim/ha-1']['token'] == '{{ 7 * 6 }}'
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1']
+
+
+# ---- names: never re-read as a pattern, never colliding --------------------------------------------------------
+
+def test_cluster_names_become_pattern_safe_host_names(fake_client):
+    clusters = [
+        {'name': 'eu,prod', 'url': 'https://sim/mc-1'},
+        {'name': 'eu_prod', 'url': 'https://sim/ha-1'},
+        {'name': 'a b:c[1:2]!&*~', 'url': 'https://sim/single-1'},
+        {'name': 'all', 'url': 'https://sim/single-1'},
+        {'name': 'localhost', 'url': 'https://sim/single-1'},
+        {'name': 'wabiz_clusters', 'url': 'https://sim/single-1'},
+        {'name': 'eu-prod', 'url': 'https://sim/single-1'},
+    ]
+    inventory = run(make_plugin({'clusters': clusters}))
+    names = dict((host_vars(inventory, host)['wabiz_cluster'], host) for host in hosts_of(inventory, 'wabiz_clusters'))
+    assert names == {'eu,prod': 'eu_prod', 'eu_prod': 'eu_prod_2', 'a b:c[1:2]!&*~': 'a_b_c_1_2_____', 'all': 'cluster_all',
+                     'localhost': 'cluster_localhost', 'wabiz_clusters': 'cluster_wabiz_clusters', 'eu-prod': 'eu-prod'}
+    # every node group of a cluster is its own, even when two names make the same group name
+    groups = [group for group in inventory.groups if group.startswith('wabiz_cluster_')]
+    assert sorted(groups) == ['wabiz_cluster_a_b_c_1_2_____', 'wabiz_cluster_cluster_all', 'wabiz_cluster_cluster_localhost',
+                              'wabiz_cluster_cluster_wabiz_clusters', 'wabiz_cluster_eu_prod', 'wabiz_cluster_eu_prod_2',
+                              'wabiz_cluster_eu_prod_3']
+    assert hosts_of(inventory, 'wabiz_cluster_eu_prod') == ['eu_prod.master1', 'eu_prod.master2'] + [
+        'eu_prod.wacore%d' % index for index in range(1, 6)]
+    assert hosts_of(inventory, 'wabiz_cluster_eu_prod_3') == ['eu-prod.single']
+    for host in inventory.hosts:
+        assert re.match(r'^[A-Za-z0-9_][A-Za-z0-9._-]*$', host), host
+
+
+def test_renamed_hosts_are_announced(fake_client, monkeypatch):
+    shown = []
+    monkeypatch.setattr(plugin_module.display, 'warning', shown.append)
+    run(make_plugin({'clusters': [{'name': 'eu,prod', 'url': 'https://sim/mc-1'}, {'name': 'eu_prod', 'url': 'https://sim/ha-1'}]}))
+    assert "wabiz.onprem.support: cluster 'eu_prod' is the inventory host eu_prod_2 (eu_prod is taken)" in shown
+    assert [message for message in shown if 'eu,prod' in message] == []  # a sanitized name alone is documented, not warned
+
+
+def test_node_hosts_never_merge_with_another_cluster(fake_client):
+    FakeClient.answers['https://sim/a'] = fetched({'support': {'b.c:1': _node('primary_master', [[-1, -1]], 'UP')}}, shard_count=0)
+    FakeClient.answers['https://sim/ab'] = fetched({'support': {'c:1': _node('primary_master', [[-1, -1]], 'UP')}}, shard_count=0)
+    clusters = [{'name': 'a', 'url': 'https://sim/a'}, {'name': 'a.b', 'url': 'https://sim/ab'}, {'name': 'a.b.c', 'url': 'https://sim/mc-1'}]
+    inventory = run(make_plugin({'clusters': clusters}))
+    assert hosts_of(inventory, 'wabiz_clusters') == ['a', 'a.b', 'a.b.c']
+    assert hosts_of(inventory, 'wabiz_cluster_a') == ['a.b.c.2']
+    assert hosts_of(inventory, 'wabiz_cluster_a_b') == ['a.b.c.3']
+    assert host_vars(inventory, 'a.b.c')['wabiz_cluster'] == 'a.b.c'
+    assert 'wabiz_node' not in host_vars(inventory, 'a.b.c')
+
+
+# ---- secrets ------------------------------------------------------------------------------------------------
+
+def test_url_user_info_and_query_never_reach_host_vars_nor_the_cache(fake_client):
+    FakeClient.answers['https://monitor:UrlS3cret@sim/mc-1?key=QueryS3cret#frag'] = fetched(mc_body(), shard_count=4)
+    clusters = [{'name': 'mc-1', 'url': 'https://monitor:UrlS3cret@sim/mc-1?key=QueryS3cret#frag'}]
+    cache = MemoryCache()
+    inventory = run(make_plugin({'clusters': clusters, 'cache': True}, cache=cache))
+    kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
+    assert list(kwargs) == ['https://monitor:UrlS3cret@sim/mc-1?key=QueryS3cret#frag']  # the raw URL only connects
+    assert host_vars(inventory, 'mc-1')['wabiz_url'] == 'https://sim/mc-1'
+    assert host_vars(inventory, 'mc-1')['wabiz_support']['status'] == 'ok'
+    dumped = json.dumps([host_vars(inventory, name) for name in inventory.hosts], default=str) + json.dumps(dict(cache))
+    assert 'UrlS3cret' not in dumped and 'QueryS3cret' not in dumped
+    # a second run is answered from the cache
+    FakeClient.calls = []
+    run(make_plugin({'clusters': clusters, 'cache': True}, cache=cache))
+    assert FakeClient.calls == []
+
+
+def test_an_error_echoing_the_credentials_is_masked(fake_client):
+    class EchoClient(FakeClient):
+        def fetch(self):
+            self.kwargs['on_secret']('T0ken-from-login')
+            password = self.kwargs['password']  # each cluster echoes its own password
+            raise WabizError('api_error', 'GET %s/v1/support: the API answered error 1000 Bad request: Authorization: Bearer '
+                             'T0ken-from-login; password %s' % (self.url, password), status=400, api_code=1000,
+                             details='%s T0ken-from-login' % password)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(InventoryModule, 'client_class', EchoClient)
+        inventory = run(make_plugin())
+    error = host_vars(inventory, 'mc-1')['wabiz_support']['error']
+    assert error['message'] == ('GET https://sim/mc-1/v1/support: the API answered error 1000 Bad request: Authorization: Bearer '
+                                '********; password ********')
+    assert error['details'] == '******** ********'
+    dumped = json.dumps([host_vars(inventory, name) for name in inventory.hosts], default=str)
+    assert 'Secr3t!' not in dumped and 'T0ken-from-login' not in dumped and 'pw2' not in dumped
+
+
+def test_nested_error_details_and_a_tampered_cache_never_drop_the_fleet(fake_client):
+    deep = []
+    for dummy in range(3000):
+        deep = [deep]
+    FakeClient.answers['https://sim/ha-1'] = WabizError('api_error', 'GET https://sim/ha-1/v1/support: error 1000', details=deep, status=400)
+    cache = MemoryCache()
+    inventory = run(make_plugin({'cache': True}, cache=cache))
+    error = host_vars(inventory, 'ha-1')['wabiz_support']['error']
+    assert error == {'code': 'api_error', 'message': 'GET https://sim/ha-1/v1/support: error 1000', 'details': '<list not shown>', 'status': 400}
+    (key, stored), = cache.items()
+    stored['clusters']['mc-1'] = dict(stored['clusters']['mc-1'], error=['not', 'a', 'dict'])
+    stored['clusters']['single-1'] = dict(stored['clusters']['single-1'], support={'support': 'nope'}, shard_count='x')
+    FakeClient.calls = []
+    inventory = run(make_plugin({'cache': True}, cache=cache))
+    assert FakeClient.calls == []
+    assert host_vars(inventory, 'mc-1')['wabiz_support']['error']['code'] == 'internal_error'
+    assert host_vars(inventory, 'single-1')['wabiz_support']['error']['code'] == 'bad_response'
+    assert hosts_of(inventory, 'wabiz_clusters') == ['down', 'ha-1', 'mc-1', 'single-1']
+
+
+def test_a_cache_of_the_first_format_is_read_again(fake_client):
+    cache = MemoryCache()
+    cache[make_plugin().get_cache_key('/tmp/fleet.wabiz.yml')] = {'format': 1, 'clusters': {
+        'mc-1': {'url': 'https://sim/mc-1', 'support': None, 'error': {'code': 'timeout', 'message': 'https://user:pw@sim/mc-1'}}}}
+    run(make_plugin({'cache': True}, cache=cache))
+    assert len([call for call in FakeClient.calls if call[0] == 'fetch']) == 4
+    assert 'user:pw' not in json.dumps(dict(cache))

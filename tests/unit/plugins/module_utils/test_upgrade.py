@@ -69,7 +69,7 @@ def test_plan_multiconnect_documented_order():
 
 def test_go_healthy_ha_and_mc():
     for name in ('ha', 'mc4'):
-        verdict = assess(report(name), 'v2.59.0', cluster=name, checked_at=NOW)
+        verdict = assess(report(name), 'v2.59.0', cluster=name, checked_at=NOW, now=NOW)
         assert verdict['go'] is True, verdict['message']
         assert verdict['current_version'] == 'v2.57.2'
         assert verdict['blocking'] == [] and verdict['error'] is None
@@ -78,7 +78,7 @@ def test_go_healthy_ha_and_mc():
 
 
 def test_single_warns_no_failover_but_goes():
-    verdict = assess(report('single'), 'v2.59.0')
+    verdict = assess(report('single'), 'v2.59.0', now=NOW)
     assert verdict['go'] is True
     assert codes(verdict['findings']) == ['upgrade_no_failover']
     assert [step['phase'] for step in verdict['plan']] == ['single']
@@ -87,7 +87,7 @@ def test_single_warns_no_failover_but_goes():
 @pytest.mark.parametrize('target, code', [('v2.57.2', 'upgrade_target_not_newer'), ('v2.50.0', 'upgrade_target_not_newer'),
                                           ('next', 'upgrade_target_invalid')])
 def test_target(target, code):
-    verdict = assess(report('mc4'), target)
+    verdict = assess(report('mc4'), target, now=NOW)
     assert verdict['go'] is False
     assert code in codes(verdict['blocking'])
 
@@ -95,7 +95,7 @@ def test_target(target, code):
 def test_mixed_versions_block():
     def mutate(support):
         support[by_role(support, 'coreapp')[0]]['version'] = 'v2.59.0'
-    verdict = assess(report('mc4', mutate), 'v2.59.0')
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
     assert verdict['go'] is False
     assert 'upgrade_version_mixed' in codes(verdict['blocking'])
     assert verdict['current_version'] is None
@@ -106,19 +106,83 @@ def test_no_standby_blocks_even_if_policy_ignores_it():
         for key in by_role(support, 'coreapp'):
             if not support[key]['shards']:
                 del support[key]
-    verdict = assess(report('mc4', mutate), 'v2.59.0', policy={'ignore': ['standby_coreapp_missing', 'role_count_mismatch']})
+    verdict = assess(report('mc4', mutate), 'v2.59.0', policy={'ignore': ['standby_coreapp_missing', 'role_count_mismatch']}, now=NOW)
     assert codes(verdict['blocking']) == ['upgrade_standby_missing']
+    # one finding per step that would leave a shard without an owner, naming the step and the shard
+    assert [(f['node'], f['message']) for f in verdict['blocking']] == [
+        ('10.0.1.21:wa-core-0', 'step 2 restarts coreapp 10.0.1.21:wa-core-0: shard 0 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+        ('10.0.1.22:wa-core-1', 'step 3 restarts coreapp 10.0.1.22:wa-core-1: shard 1 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+        ('10.0.1.23:wa-core-2', 'step 4 restarts coreapp 10.0.1.23:wa-core-2: shard 2 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+        ('10.0.1.24:wa-core-3', 'step 5 restarts coreapp 10.0.1.24:wa-core-3: shard 3 would have no owner '
+                                '(no standby coreapp, a coreapp owning no shard and not in error, can take it over)'),
+    ]
+
+
+def test_multiconnect_without_secondary_master_is_no_go():
+    def mutate(support):
+        del support[by_role(support, 'secondary_master')[0]]
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert codes(verdict['blocking']) == ['upgrade_secondary_missing']
+    assert verdict['blocking'][0]['message'] == (
+        'step 6 restarts primary_master 10.0.0.11:wa-master-0: control shard -1 would have no owner '
+        '(no secondary master, not in error, can take it over)')
+
+
+def test_ha_standby_in_error_cannot_take_over():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[1]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
+    verdict = assess(report('ha', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert [f['message'] for f in verdict['blocking'] if f['code'] == 'upgrade_standby_missing'] == [
+        'step 2 restarts coreapp 10.0.1.21:wa-core-0: shards -1, 0 would have no owner '
+        '(no standby coreapp, a coreapp owning no shard and not in error, can take them over)']
+
+
+def test_node_without_version_is_no_go():
+    def mutate(support):
+        del support[by_role(support, 'coreapp')[4]]['version']
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert [(f['code'], f['node']) for f in verdict['blocking']] == [('upgrade_version_unknown', '10.0.1.25:wa-core-4')]
+
+
+def test_node_with_unreadable_version_is_no_go():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['version'] = 'latest'
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is False
+    assert ('upgrade_version_unknown', '10.0.1.21:wa-core-0') in [(f['code'], f['node']) for f in verdict['blocking']]
+
+
+def test_schema_upgrade_step_is_located():
+    ha = assess(report('ha'), 'v2.59.0', now=NOW)
+    assert ha['schema_upgrade'] == {
+        'step': 4, 'node': '10.0.0.11:wa-master-0',
+        'note': 'DB schema upgrade (when v2.59.0 changes the schema; the API does not say): when the primary master restarts, '
+                'a secondary master already on v2.59.0 takes the master lease and, as the primary master, upgrades the database '
+                'schema; /v1/health reports uninitialized until it is done: wait for connected before going on',
+    }
+    assert ha['plan'][3]['note'].endswith(ha['schema_upgrade']['note'])
+    assert 'schema upgrade at step 4' in ha['message']
+    single = assess(report('single'), 'v2.59.0', now=NOW)
+    assert single['schema_upgrade']['step'] == 1
+    assert 'WA_DB_UPGRADE=1' in single['schema_upgrade']['note']
+    assert assess({'error': {'code': 'timeout', 'message': 'slow'}}, 'v2.59.0')['schema_upgrade'] is None
 
 
 def test_free_space_upgrade_level_reuses_checks():
     def mutate(support):
         support[by_role(support, 'coreapp')[0]]['free_space_logs'] = 8 * 1024 ** 3
-    verdict = assess(report('mc4', mutate), 'v2.59.0')
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
     assert verdict['go'] is False
     assert codes(verdict['blocking']) == ['upgrade_free_space_low']
     assert 'upgrade level 10.0 GiB' in verdict['blocking'][0]['message']
-    assert assess(report('mc4', mutate), 'v2.59.0', min_free_space='5GiB')['go'] is True
-    assert assess(report('mc4', mutate), 'v2.59.0', min_free_space='1GiB', free_space={'logs': '9GiB'})['go'] is False
+    assert assess(report('mc4', mutate), 'v2.59.0', min_free_space='5GiB', now=NOW)['go'] is True
+    assert assess(report('mc4', mutate), 'v2.59.0', min_free_space='1GiB', free_space={'logs': '9GiB'}, now=NOW)['go'] is False
 
 
 def test_transient_error_and_expired_nodes():
@@ -127,7 +191,7 @@ def test_transient_error_and_expired_nodes():
         support[keys[-1]]['socket_conn'] = 'SC'  # a standby: the gate does not mind, the upgrade does
         support[keys[0]]['expire_timestamp'] = '2026-02-01T00:00:00'
         support[keys[1]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
-    verdict = assess(report('mc4', mutate), 'v2.59.0')
+    verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
     assert verdict['go'] is False
     assert {'upgrade_node_state', 'upgrade_build_expired', 'build_expired', 'node_error'} <= set(codes(verdict['blocking']))
     assert len([f for f in verdict['blocking'] if f['code'] == 'upgrade_node_state']) == 2
@@ -139,7 +203,7 @@ def test_transient_error_and_expired_nodes():
 def test_failed_call_is_no_go_with_error():
     failed = {'failed': True, 'reachable': False, 'msg': '[unreachable] refused',
               'error': {'code': 'unreachable', 'message': 'connection refused', 'password': 'x'}}
-    verdict = assess(failed, 'v2.59.0', cluster='eu-1')
+    verdict = assess(failed, 'v2.59.0', cluster='eu-1', now=NOW)
     assert verdict['go'] is False and verdict['plan'] == []
     assert verdict['error'] == {'code': 'unreachable', 'message': 'connection refused'}
     assert '[unreachable]' in verdict['message']
@@ -156,18 +220,18 @@ def test_gate_passes_healthy_and_reports_warnings_below_threshold():
     def mutate(support):
         support[by_role(support, 'coreapp')[0]]['free_space_logs'] = 3 * 1024 ** 3
     data = report('mc4', mutate)
-    verdict = gate_verdict(data, cluster='eu-1')
+    verdict = gate_verdict(data, cluster='eu-1', now=NOW)
     assert verdict['passed'] is True and verdict['status'] == 'warning' and verdict['blocking'] == []
-    strict = gate_verdict(data, fail_on='warning', cluster='eu-1')
+    strict = gate_verdict(data, fail_on='warning', cluster='eu-1', now=NOW)
     assert strict['passed'] is False and codes(strict['blocking']) == ['free_space_low']
     assert 'eu-1 FAILED the health gate (fail_on warning' in strict['message']
 
 
 def test_gate_recheck_with_other_policy_no_api():
     data = report('mc4')
-    stricter = gate_verdict(data, policy={'free_space_warning': '20GiB', 'severity': {'free_space_low': 'critical'}})
+    stricter = gate_verdict(data, policy={'free_space_warning': '20GiB', 'severity': {'free_space_low': 'critical'}}, now=NOW)
     assert stricter['passed'] is False and set(codes(stricter['blocking'])) == {'free_space_low'}
-    assert gate_verdict(data, policy={'nope': 1})['error']['code'] == 'invalid_policy'
+    assert gate_verdict(data, policy={'nope': 1}, now=NOW)['error']['code'] == 'invalid_policy'
 
 
 def test_gate_every_finding_in_message():
@@ -176,7 +240,7 @@ def test_gate_every_finding_in_message():
         support[keys[1]]['socket_conn'] = 'DN'
         support[keys[1]]['shards'] = []
         support[keys[2]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
-    verdict = gate_verdict(report('mc4', mutate), cluster='mc')
+    verdict = gate_verdict(report('mc4', mutate), cluster='mc', now=NOW)
     assert verdict['passed'] is False
     assert len(verdict['findings']) >= 3
     for finding in verdict['findings']:
@@ -185,17 +249,17 @@ def test_gate_every_finding_in_message():
 
 def test_support_report_rejects_garbage():
     with pytest.raises(ValueError):
-        support_report(['x'])
+        support_report(['x'], now=NOW)
     with pytest.raises(ValueError):
-        support_report({'status': 'ok'})
-    assert support_report({'failed': True, 'msg': 'boom'})[1] == {'code': 'module_failed', 'message': 'boom'}
+        support_report({'status': 'ok'}, now=NOW)
+    assert support_report({'failed': True, 'msg': 'boom'}, now=NOW)[1] == {'code': 'module_failed', 'message': 'boom'}
 
 
 def test_stored_data_not_modified():
     data = report('ha')
     before = copy.deepcopy(data)
-    gate_verdict(data, policy={'free_space_warning': '20GiB'})
-    assess(data, 'v2.59.0')
+    gate_verdict(data, policy={'free_space_warning': '20GiB'}, now=NOW)
+    assess(data, 'v2.59.0', now=NOW)
     assert data == before
 
 
@@ -205,3 +269,66 @@ def test_stored_data_not_modified():
 ])
 def test_safe_url(url, expected):
     assert safe_url(url) == expected
+
+
+# ------------------------------------------------------------------------------------------ stored data is re-evaluated
+
+def test_stored_expiry_is_recomputed_at_evaluation_time():
+    stored = report('mc4')  # read on NOW: every build expires 2026-08-28
+    assert gate_verdict(stored, now=NOW)['passed'] is True
+    later = gate_verdict(stored, now='2026-09-01T00:00:00Z')
+    assert later['passed'] is False
+    assert codes(later['blocking']) == ['build_expired']
+    stored['nodes'][0]['expires_in_days'] = 100  # a stored days field is never trusted
+    assert gate_verdict(stored, now='2026-09-01T00:00:00Z')['passed'] is False
+    assert assess(stored, 'v2.59.0', now='2026-09-01T00:00:00Z')['go'] is False
+
+
+def test_stored_cluster_summary_is_not_trusted():
+    stored = report('mc4')
+    owner = [node for node in stored['nodes'] if node['shards'] == [2]][0]
+    owner['shards'] = []
+    # the stored summary still says every shard is owned, the stored status and findings say ok
+    verdict = gate_verdict(stored, now=NOW)
+    assert verdict['passed'] is False
+    assert 'shard_unowned' in codes(verdict['blocking'])
+    assert support_report(stored, now=NOW)[0]['cluster']['unowned_shards'] == [2]
+
+
+def test_stored_api_shard_count_is_kept():
+    stored = report('mc4', shard_count=8)
+    assert stored['cluster']['shard_count_source'] == 'api'
+    verdict = gate_verdict(stored, now=NOW)
+    assert verdict['passed'] is False
+    assert support_report(stored, now=NOW)[0]['cluster']['unowned_shards'] == [4, 5, 6, 7]
+
+
+def test_stored_invalid_fields_still_fail_closed():
+    stored = report('mc4', lambda support: support[by_role(support, 'coreapp')[0]].update(free_space_logs='lots'))
+    findings = support_report(stored, now=NOW)[0]['findings']
+    assert [(f['code'], f['message']) for f in findings if f['code'] == 'field_invalid'] == [
+        ('field_invalid', "field free_space_logs is present but unusable: expected an integer, got 'lots'")]
+
+
+@pytest.mark.parametrize('nodes', [
+    [{'name': '10.0.0.1:a', 'shards': 'x', 'free_space': 7}],
+    [{'name': ['x'], 'role': {}}],
+    [None, 3, 'x'],
+    'nodes',
+    [{'name': '10.0.0.1:a'}, {'name': '10.0.0.1:a'}],
+])
+def test_unusable_stored_data_is_an_error_verdict(nodes):
+    verdict = gate_verdict({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, cluster='eu-1', now=NOW)
+    assert verdict['passed'] is False and verdict['status'] in ('error', 'critical')
+    upgrade = assess({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, 'v2.59.0', now=NOW)
+    assert upgrade['go'] is False
+
+
+def test_stored_partly_unusable_shards_stay_unusable():
+    def mutate(support):
+        support[by_role(support, 'coreapp')[0]]['shards'] = [[0, 0], [5, 2]]
+    stored = report('mc4', mutate)
+    again = support_report(stored, now=NOW)[0]
+    assert again['findings'] == stored['findings']
+    assert [item for node in again['nodes'] for item in node['invalid_fields']] == [
+        {'field': 'shards', 'reason': 'range [5, 2] is reversed'}]
