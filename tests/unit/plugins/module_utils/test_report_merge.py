@@ -17,13 +17,20 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.wabiz.onprem.plugins.filter import support as support_filters
 from ansible_collections.wabiz.onprem.plugins.filter.report_merge import FilterModule, fleet_report_merge
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import REPORT_SCHEMA, build_report
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import REPORT_SCHEMA, build_report, fingerprint
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_merge import merge_reports
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 NOW = '2026-03-01T00:00:00Z'
-GATE = support_filters.FilterModule().filters()['gate_verdict']
-UPGRADE = support_filters.FilterModule().filters()['upgrade_check']
+FILTERS = support_filters.FilterModule().filters()
+
+
+def GATE(data, **kwargs):  # noqa: N802  (the filter, at the fixtures' time)
+    return FILTERS['gate_verdict'](data, now=NOW, **kwargs)
+
+
+def UPGRADE(data, target, **kwargs):  # noqa: N802
+    return FILTERS['upgrade_check'](data, target, now=NOW, **kwargs)
 
 
 def support(name, mutate=None):
@@ -95,21 +102,43 @@ def test_two_different_verdicts_for_one_cluster_fail():
                                  'merge the reports of one run only')
 
 
+def tampered(change):
+    report = build_report(fleet(), generated_at=NOW)
+    change(report)
+    return report
+
+
+def shard_gap_passes(report):
+    result = [result for result in report['results'] if result['host'] == 'b-gap'][0]
+    result['outcome'] = 'passed'
+    report['fingerprint'] = fingerprint(report['results'])
+
+
 @pytest.mark.parametrize('reports, message', [
-    ([], "expected a non-empty list of fleet reports, got 'an empty list'"),
-    ('report.json', "expected a non-empty list of fleet reports, got 'report.json'"),
-    ([{'results': []}], 'report 1 is not a wabiz.onprem fleet report of version 1 (it needs report_version and results)'),
-    ([{'report_version': 1, 'results': [{'host': 'x', 'check': 'health_gate', 'outcome': 'maybe'}]}],
-     "report 1 has a result without host, check or a valid outcome: {'host': 'x', 'check': 'health_gate', 'outcome': 'maybe'}"),
+    ([], 'expected a non-empty list of fleet reports, got an empty list'),
+    ('report.json', 'expected a non-empty list of fleet reports, got a value of type str'),
+    ([{'results': []}], 'report 1: not a report made by build_report: report: report_version is missing'),
+    ([build_report([], generated_at=NOW), ['x']], 'report 2: not a report made by build_report: report: expected object'),
+    ([tampered(lambda report: report['results'][0].update(outcome='maybe'))],
+     "report 1: not a report made by build_report: report.results[0].outcome: expected one of"),
+    ([tampered(lambda report: report['results'][1].update(outcome='passed'))],
+     'report 1: its fingerprint does not match its results (changed after it was written?)'),
+    ([tampered(shard_gap_passes)], 'report 1: b-gap (health_gate) is passed with a blocking finding or an error'),
 ])
 def test_bad_input_gives_one_clear_message(reports, message):
     with pytest.raises(ValueError) as caught:
         merge_reports(reports)
-    assert str(caught.value) == message
+    assert str(caught.value).startswith(message)
+
+
+def test_bad_time_of_the_merged_report():
+    with pytest.raises(ValueError) as caught:
+        merge_reports(sliced(fleet(), 2), generated_at='yesterday')
+    assert str(caught.value).startswith('the merged report: not a report made by build_report: report.generated_at')
 
 
 def test_filter():
     assert FilterModule().filters() == {'fleet_report_merge': fleet_report_merge}
     assert fleet_report_merge(sliced(fleet(), 2), generated_at=NOW) == build_report(fleet(), generated_at=NOW)
-    with pytest.raises(AnsibleFilterError, match='^wabiz.onprem.fleet_report_merge: report 2 is not a wabiz.onprem fleet report'):
+    with pytest.raises(AnsibleFilterError, match='^wabiz.onprem.fleet_report_merge: report 2: not a report made by build_report'):
         fleet_report_merge([build_report([], generated_at=NOW), None])
