@@ -25,12 +25,12 @@ NOW = '2026-03-01T00:00:00Z'
 FILTERS = support_filters.FilterModule().filters()
 
 
-def GATE(data, **kwargs):  # noqa: N802  (the filter, at the fixtures' time)
-    return FILTERS['gate_verdict'](data, now=NOW, **kwargs)
+def GATE(data, **kwargs):  # noqa: N802  (the filter, at the fixtures' time: the same verdict on every call)
+    return FILTERS['gate_verdict'](data, now=NOW, checked_at=NOW, **kwargs)
 
 
 def UPGRADE(data, target, **kwargs):  # noqa: N802
-    return FILTERS['upgrade_check'](data, target, now=NOW, **kwargs)
+    return FILTERS['upgrade_check'](data, target, now=NOW, checked_at=NOW, **kwargs)
 
 
 def support(name, mutate=None):
