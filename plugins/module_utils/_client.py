@@ -652,12 +652,17 @@ class Client(object):
             raise
         account = data.get('account')
         shards = account.get('shards') if isinstance(account, dict) else None
+        if shards is None:
+            return None, 'GET %s/v1/account/shards: no account.shards in the answer' % self.url
         try:
             count, _reason = to_int(shards)
         except (ValueError, OverflowError):  # a digit string beyond Python's int-string limit
             count = None
         if count is None:
-            return None, 'GET %s/v1/account/shards: no integer account.shards in the answer' % self.url
+            # there, but not a whole number (1.9, Infinity, "many"): a bad answer the checks report as
+            # shard_count_invalid (critical), never truncated; a short text of it is enough to say so
+            text = shards if isinstance(shards, str) else json.dumps(shards)
+            return text if len(text) <= 40 else text[:40] + '...', None
         return count, None
 
     def fetch(self):

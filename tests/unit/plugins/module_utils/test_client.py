@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover
 import pytest
 import trustme
 
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import Client, WabizError
 
 SUPPORT = {'support': {'multi_connect': False, 'socket_conn': 'UP', 'version': 'v2.45.1'}, 'meta': {'version': 'v2.45.1'}}
@@ -358,13 +359,21 @@ def test_shard_count_unreadable_is_not_fatal(server):
     assert 'Admin role' in fetched['shard_count_error']
 
 
-@pytest.mark.parametrize('body', [{'account': {'shards': 'many'}}, {'account': {}}, {'account': {'shards': True}}])
-def test_shard_count_odd_answer_is_reported(server, body):
+@pytest.mark.parametrize('body', [{'account': {}}, {'account': 4}, {}])
+def test_shard_count_missing_is_reported(server, body):
     server.on('POST', '/v1/users/login', (200, LOGIN_OK))
     server.on('GET', '/v1/account/shards', (200, body))
     count, reason = make_client(server).get_shard_count()
     assert count is None
-    assert 'account.shards' in reason
+    assert 'no account.shards in the answer' in reason
+
+
+@pytest.mark.parametrize('body,text', [({'account': {'shards': 'many'}}, 'many'), ({'account': {'shards': True}}, 'true'),
+                                       ({'account': {'shards': [4]}}, '[4]')])
+def test_shard_count_odd_answer_is_passed_on_as_text_for_the_checks(server, body, text):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/account/shards', (200, body))
+    assert make_client(server).get_shard_count() == (text, None)
 
 
 def test_plain_http_and_disabled_validation_warn(server):
@@ -625,8 +634,12 @@ def test_shard_count_that_is_not_an_exact_integer_is_reported_not_truncated(serv
     server.on('POST', '/v1/users/login', (200, LOGIN_OK))
     server.on('GET', '/v1/account/shards', (200, text, {'type': 'application/json'}))
     count, reason = make_client(server).get_shard_count()
-    assert count is None
-    assert 'account.shards' in reason
+    assert reason is None and isinstance(count, str) and len(count) <= 43
+    # the checks turn it into the critical shard_count_invalid, never a truncated count
+    report = evaluate({'support': KEYED['support']}, shard_count=count)
+    assert report['cluster']['shard_count_source'] != 'api'
+    assert [f['severity'] for f in report['findings'] if f['code'] == 'shard_count_invalid'][:1] == ['critical']
+    assert report['status'] == 'critical'
 
 
 @pytest.mark.parametrize('text,expected', [
