@@ -801,8 +801,8 @@ def test_kubernetes_keys_and_ipv6_pod_ips(sim):
     token = token_for(sim, 'mc')
     body = support(sim, 'mc', token)
     assert all(re.match(r'^10\.2\d\d\.\d+\.\d+:wa-(master|core)-15550001234-\d$', k) for k in body), sorted(body)
-    assert sorted(k.split(':')[1] for k in body) == ['wa-core-15550001234-%d' % i for i in range(5)] + ['wa-master-15550001234-0',
-                                                                                                           'wa-master-15550001234-1']
+    expected = ['wa-core-15550001234-%d' % i for i in range(5)] + ['wa-master-15550001234-0', 'wa-master-15550001234-1']
+    assert sorted(k.split(':')[1] for k in body) == expected
     master = next(n for k, n in body.items() if 'wa-master-15550001234-0' in k)
     assert 'COREAPP_HOSTNAME=%s' % next(k for k in body if 'wa-master-15550001234-0' in k).split(':')[0] in master['env']
     sim.patch_cluster('mc', {'key_style': 'kubernetes_ipv6', 'nodes': {'wacore1': {'hostname': 'fd00::1a2b', 'container_id': '8080'}}})

@@ -49,8 +49,8 @@ ARGUMENTS = {
 
 @pytest.mark.parametrize('name', sorted(ARGUMENTS))
 def test_every_filter_takes_arbitrary_json(name):
-    @given(st.one_of(JSON, st.just(STORED), st.just(STORED['nodes'])), st.lists(JSON, min_size=ARGUMENTS[name][0],
-                                                                                    max_size=ARGUMENTS[name][1]))
+    @given(st.one_of(JSON, st.just(STORED), st.just(STORED['nodes'])),
+           st.lists(JSON, min_size=ARGUMENTS[name][0], max_size=ARGUMENTS[name][1]))
     @SETTINGS
     def run(data, arguments):
         try:

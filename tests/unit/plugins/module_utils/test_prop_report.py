@@ -38,8 +38,8 @@ JSON = st.recursive(SCALARS, lambda children: st.one_of(st.lists(children, max_s
 FINDING = st.fixed_dictionaries({}, optional={'code': st.one_of(TEXT, st.sampled_from(['shard_unowned', 'upgrade_node_state'])),
                                               'severity': st.one_of(JSON, st.sampled_from(['critical', 'warning'])),
                                               'node': JSON, 'message': JSON})
-STEP = st.fixed_dictionaries({}, optional=dict((key, JSON) for key in ('step', 'node', 'hostname', 'container_id', 'role', 'shards',
-                                                                        'version', 'phase', 'note')))
+STEP_KEYS = ('step', 'node', 'hostname', 'container_id', 'role', 'shards', 'version', 'phase', 'note')
+STEP = st.fixed_dictionaries({}, optional=dict((key, JSON) for key in STEP_KEYS))
 VERDICT = st.fixed_dictionaries({}, optional={
     'cluster': JSON, 'url': st.one_of(JSON, TEXT), 'passed': JSON, 'go': JSON, 'status': JSON, 'fail_on': JSON, 'topology': JSON,
     'checked_at': JSON, 'message': JSON, 'findings': st.one_of(JSON, st.lists(FINDING, max_size=3)),
