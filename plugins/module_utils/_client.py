@@ -182,7 +182,7 @@ def _check_url(url):
             parts = urlsplit(url.strip())
             parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad or out-of-range port
         except ValueError as exc:
-            problem = str(exc).split(':', 1)[0]
+            problem = str(exc).split(':', maxsplit=1)[0]
         else:
             if parts.scheme not in ('https', 'http'):
                 problem = 'the scheme must be https (or http)'
