@@ -28,6 +28,8 @@ source=None, attempts=None, wait_timeout=None, now=None)`` -> the ``wabiz_gate``
 (``api`` or ``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did
 not pass the message says the deadline ran out) only annotate the verdict.
 
+``layered_policy(stored, policy)``: the stored policy of the data refined key by key by ``policy``.
+
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
 ``safe_error(error)``, ``check_text_options(**options)``. Options of the wrong type raise ``ValueError``.
 """
@@ -91,6 +93,18 @@ def finding_line(finding):
                                  finding.get('message'))
 
 
+def layered_policy(stored, policy):
+    """The policy of a re-check: the one the data was read with (built-in defaults < inventory < per cluster, as
+    stored in the data), refined key by key by ``policy`` (role / extra vars)."""
+    if not isinstance(stored, dict):
+        return policy
+    if policy is not None and not isinstance(policy, dict):
+        return policy  # merge_policy says what is wrong with it
+    layered = dict(stored)
+    layered.update(policy or {})
+    return layered
+
+
 def _evaluation_time(now):
     if now is None or isinstance(now, datetime):
         return now
@@ -117,7 +131,7 @@ def support_report(data, policy=None, now=None):
         raise ValueError('expected support data with topology, nodes and cluster (a support_info result, the wabiz_support '
                          'fact or a report); got keys %s' % ', '.join(sorted(str(key) for key in data)))
     try:
-        return report_from_normalized(data, policy, now=now), None
+        return report_from_normalized(data, layered_policy(data.get('policy'), policy), now=now), None
     except PolicyError as exc:
         return None, {'code': 'invalid_policy', 'message': str(exc)}
     except SupportShapeError as exc:

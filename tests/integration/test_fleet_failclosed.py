@@ -391,3 +391,27 @@ def test_the_readme_wait_command_with_extra_vars_as_text(sim, hostile, tmp_path)
     results, dummy = report_of(tmp_path)
     assert results[('ha-ok', 'health_gate')]['outcome'] == 'passed'
     assert 'ha-ok passed the health gate' in proc.stdout
+
+
+@pytest.mark.parametrize('extra', [[], ['-e', 'health_gate_refresh=true']], ids=['stored', 'refresh'])
+def test_the_inventory_policy_is_the_policy_the_gate_applies(sim, tmp_path, extra):
+    """README's fleet file: `policy: {free_space_warning: 20GiB}` at the top and `policy: {expected_shards: 8}` on one
+    cluster. The gate applies them, from the stored data and over the API alike (defaults < inventory < cluster)."""
+    fleet = tmp_path / 'fleet.wabiz.yml'
+    fleet.write_text(
+        'plugin: wabiz.onprem.support\n'
+        'username: admin\n'
+        'ca_path: "%(ca)s"\n'
+        'policy:\n'
+        '  free_space_warning: 20GiB\n'
+        'clusters:\n'
+        '  - {name: mc-ok, url: "%(sim)s/mc-ok", policy: {expected_shards: 8}}\n'
+        '  - {name: ha-ok, url: "%(sim)s/ha-ok"}\n' % {'sim': sim.base_url, 'ca': sim.ca_path})
+    proc = playbook(tmp_path, 'health_gate', fleet, *extra)
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    results, dummy = report_of(tmp_path)
+    mc_ok, ha_ok = results[('mc-ok', 'health_gate')], results[('ha-ok', 'health_gate')]
+    assert mc_ok['outcome'] == 'failed'
+    assert 'shard_count_invalid' in set(f['code'] for f in mc_ok['findings'])  # the API says 4, the policy 8
+    assert ha_ok['outcome'] == 'passed'
+    assert 'free_space_low' in set(f['code'] for f in ha_ok['findings'])

@@ -346,3 +346,15 @@ def test_recheck_policy_pins_an_inferred_shard_count():
     assert (again['cluster']['shard_count'], again['cluster']['shard_count_source']) == (8, 'policy')
     assert 'shard_unowned' in codes(again['findings'])
     assert support_report(data, now=NOW)[0]['cluster']['shard_count_source'] == 'inferred'
+
+
+def test_stored_policy_holds_unless_the_recheck_policy_overrides_it():
+    """Precedence: built-in defaults < the policy the data was read with (inventory, per cluster) < the re-check's
+    own policy (role / extra vars), key by key."""
+    data = report('mc4', policy={'expected_shards': 8, 'free_space_warning': '1TiB'})
+    assert data['policy']['expected_shards'] == 8
+    stored = gate_verdict(data, policy={}, cluster='eu-1', now=NOW)
+    assert stored['passed'] is False and codes(stored['blocking']) == ['shard_unowned']
+    assert 'free_space_low' in codes(stored['findings'])
+    refined = gate_verdict(data, policy={'expected_shards': 4}, cluster='eu-1', now=NOW)
+    assert refined['passed'] is True and 'free_space_low' in codes(refined['findings'])
