@@ -23,10 +23,12 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.stamp-requirements-dev
 VENV220 := .venv-2.20
 VENV220_STAMP := $(VENV220)/.stamp-requirements-dev-2.20
+VENVMUT := .venv-mutate
+VENVMUT_STAMP := $(VENVMUT)/.stamp-requirements-mutate
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS_DIR)
 
-.PHONY: help venv venv-main venv-2.20 distclean collection test sanity units pytest molecule lint build changelog demo bench clean
+.PHONY: help venv venv-main venv-2.20 distclean collection test sanity units pytest molecule lint build changelog demo bench mutate clean
 
 help: ## list the targets
 	@echo "wabiz.onprem make targets:"
@@ -98,9 +100,15 @@ bench: venv-main collection ## run benchmarks/bench.py if present
 	    $(VENV)/bin/python benchmarks/bench.py; \
 	else echo ">>> make bench: benchmarks/bench.py does not exist yet; nothing to run"; fi
 
+mutate: $(VENVMUT_STAMP) ## mutation testing of the core (slow, not in CI; docs/mutation.md): FILES=_checks.py JOBS=2 MAX_TIME=7200
+	@$(VENVMUT)/bin/python hacking/mutate.py --files "$(FILES)" --jobs $(or $(JOBS),2) --max-time $(or $(MAX_TIME),7200)
+
+$(VENVMUT_STAMP): requirements-mutate.txt
+	$(call make_venv,$(VENVMUT),requirements-mutate.txt,$@)
+
 clean: ## remove .build, tests/output, caches (keeps the venvs; `make distclean` removes them too)
 	rm -rf .build tests/output .pytest_cache .ansible collections *.tar.gz
 	find . -path ./.venv -prune -o -path ./.venv-2.20 -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## clean + remove .venv and .venv-2.20
-	rm -rf $(VENV) $(VENV220)
+	rm -rf $(VENV) $(VENV220) $(VENVMUT)
