@@ -145,6 +145,11 @@ def run_mutmut(stage, globs, jobs, max_time, log_path):
             return None
 
 
+def interrupt(signum, frame):  # pylint: disable=unused-argument
+    """SIGTERM/SIGHUP (`timeout`, a closed terminal) stop mutmut like Ctrl-C does."""
+    raise KeyboardInterrupt()
+
+
 def stop_group(proc):
     for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
         try:
@@ -176,14 +181,18 @@ def describe_mutant(key, spans, mutated_lines, def_line_of):
     function = key.partition('__mutmut_')[0]
     name = function.rpartition(CLASS_SEP)[2] if CLASS_SEP in function else function[2:]
     start, end = spans[function + '__mutmut_orig']
-    original = [line.replace(function + '__mutmut_orig', name) for line in mutated_lines[start - 1:end]]
+    original = mutated_lines[start - 1:end]
+    # a span may start with the blank lines before the `def`
+    def_index = next(i for i, line in enumerate(original) if 'def %s__mutmut_orig(' % function in line)
+    original = [line.replace(function + '__mutmut_orig', name) for line in original]
     start, end = spans[key]
     mutant = [line.replace(key, name) for line in mutated_lines[start - 1:end]]
+    first_line = def_line_of.get(function, 0) - def_index
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=original, b=mutant, autojunk=False).get_opcodes():
         if tag != 'equal':
             before = ' / '.join(line.strip() for line in original[i1:i2])
             after = ' / '.join(line.strip() for line in mutant[j1:j2])
-            return def_line_of.get(function, 0) + i1, before, after
+            return first_line + i1, before, after
     return def_line_of.get(function, 0), '', ''
 
 
@@ -201,7 +210,11 @@ def collect(stage, config, files):
         if not meta_path.exists():
             entry['error'] = 'no mutmut data (the run stopped before this file, or it has no mutants)'
             continue
-        meta = json.loads(meta_path.read_text())
+        try:
+            meta = json.loads(meta_path.read_text())
+        except ValueError:
+            entry['error'] = 'unreadable mutmut data in %s' % meta_path
+            continue
         exit_codes = meta['exit_code_by_key']
         durations = meta.get('durations_by_key', {})
         spans = json.loads(spans_path.read_text())['spans'] if spans_path.exists() else {}
@@ -218,7 +231,7 @@ def collect(stage, config, files):
                 short_key = key.rpartition('.')[2]
                 try:
                     line, before, after = describe_mutant(short_key, spans, mutated_lines, def_line_of)
-                except (KeyError, ValueError):
+                except (KeyError, ValueError, StopIteration):
                     line, before, after = 0, '?', '?'
                 entry['survivors'].append({'mutant': key, 'status': status, 'line': line, 'before': before, 'after': after})
         entry['survivors'].sort(key=lambda s: (s['line'], natural_key(s['mutant'])))
@@ -279,6 +292,8 @@ def main():
     if stage == REPO or REPO in stage.parents and not (REPO / '.build') in stage.parents:
         fail('--stage must be outside the work tree (or under its .build/): %s' % stage)
     started = time.monotonic()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
     make_stage(stage, config, files)
     log_path = stage / 'mutmut.log'
     print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs,
@@ -290,8 +305,8 @@ def main():
         json.dump({'seconds': seconds, 'mutmut_exit_code': rc, 'files': results}, handle, indent=1)
     print_report(results, seconds)
     if rc != 0:
-        print('mutate: mutmut did not complete (exit code %s); counts above are partial; see %s' % (rc, log_path),
-              file=sys.stderr)
+        print('mutate: mutmut %s; counts above are partial; see %s' % (
+            'was stopped' if rc is None else 'failed (exit code %s)' % rc, log_path), file=sys.stderr)
         return 1
     print('details: %s; one mutant: cd %s && %s show NAME' % (stage / 'results.json', stage,
                                                                 Path(sys.executable).parent / 'mutmut'))
@@ -299,4 +314,8 @@ def main():
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print('mutate: interrupted', file=sys.stderr)
+        sys.exit(130)
