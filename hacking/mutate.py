@@ -101,7 +101,7 @@ def make_stage(stage, config, files):
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
-    (stage / (HYPOTHESIS_PLUGIN + '.py')).write_text(HYPOTHESIS_PLUGIN_CODE % config['max_examples'])
+    (stage / (HYPOTHESIS_PLUGIN + '.py')).write_text(HYPOTHESIS_PLUGIN_CODE % config['max_examples'], encoding='utf-8')
 
     settings = dict(config['mutmut'])
     settings['source_paths'] = COLLECTION + '/'
@@ -211,15 +211,15 @@ def collect(stage, config, files):
             entry['error'] = 'no mutmut data (the run stopped before this file, or it has no mutants)'
             continue
         try:
-            meta = json.loads(meta_path.read_text())
+            meta = json.loads(meta_path.read_text(encoding='utf-8'))
         except ValueError:
             entry['error'] = 'unreadable mutmut data in %s' % meta_path
             continue
         exit_codes = meta['exit_code_by_key']
         durations = meta.get('durations_by_key', {})
-        spans = json.loads(spans_path.read_text())['spans'] if spans_path.exists() else {}
-        mutated_lines = mutated.read_text().splitlines()
-        def_line_of = def_lines((stage / COLLECTION / rel).read_text())
+        spans = json.loads(spans_path.read_text(encoding='utf-8'))['spans'] if spans_path.exists() else {}
+        mutated_lines = mutated.read_text(encoding='utf-8').splitlines()
+        def_line_of = def_lines((stage / COLLECTION / rel).read_text(encoding='utf-8'))
         for key in sorted(exit_codes, key=natural_key):
             function = key.rpartition('.')[2].partition('__mutmut_')[0]
             if wanted[name] and function not in wanted[name]:
@@ -239,7 +239,7 @@ def collect(stage, config, files):
 
 
 def natural_key(key):
-    head, _, number = key.rpartition('__mutmut_')
+    head, number = key.rsplit('__mutmut_', 1) if '__mutmut_' in key else (key, '')
     return (head, int(number) if number.isdigit() else 0)
 
 
@@ -281,7 +281,9 @@ def main():
     args = parser.parse_args()
 
     config = load_config(args.config)
-    files = args.files.replace(',', ' ').split() or config['files']
+    # `_checks.py`, `_checks` and `plugins/module_utils/_checks.py` all name the same file
+    files = [os.path.basename(name) if name.endswith('.py') else os.path.basename(name) + '.py'
+             for name in args.files.replace(',', ' ').split()] or config['files']
     unknown = [name for name in files if name not in config['files']]
     if unknown:
         fail('unknown core file(s) %s; choose among: %s' % (', '.join(unknown), ' '.join(config['files'])))
