@@ -1,7 +1,7 @@
 # Mutation testing of the collection's pure core with mutmut (`make mutate`; docs/mutation.md).
 #
 # usage: python hacking/mutate.py [--files "_checks.py _support.py"] [--jobs 2] [--max-time SECONDS]
-#                                 [--stage DIR] [--config hacking/mutate.cfg]
+#                                 [--stage DIR] [--config hacking/mutate.cfg] [--report-only]
 #   Run with the interpreter of .venv-mutate (requirements-mutate.txt: mutmut and what tests/unit imports).
 #
 # The work tree is never changed: the tree (tracked and untracked-but-not-ignored files) is copied to
@@ -278,6 +278,7 @@ def main():
     parser.add_argument('--max-time', type=int, default=7200, help='stop mutmut after this many seconds (0: no limit; default 7200)')
     parser.add_argument('--stage', default=str(REPO / '.build' / 'mutate'), help='work directory (default .build/mutate), emptied first')
     parser.add_argument('--config', default=str(REPO / 'hacking' / 'mutate.cfg'))
+    parser.add_argument('--report-only', action='store_true', help='print the report of the last run in --stage again, run nothing')
     args = parser.parse_args()
 
     config = load_config(args.config)
@@ -296,15 +297,23 @@ def main():
     started = time.monotonic()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
-    make_stage(stage, config, files)
     log_path = stage / 'mutmut.log'
-    print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs,
-                                                           'console' if sys.stdout.isatty() else log_path), flush=True)
-    rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path)
+    if args.report_only:
+        if not (stage / 'mutants').is_dir():
+            fail('no mutmut run in %s' % stage)
+        rc = 0
+    else:
+        make_stage(stage, config, files)
+        print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs,
+                                                               'console' if sys.stdout.isatty() else log_path), flush=True)
+        rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path)
     results = collect(stage, config, files)
     seconds = int(time.monotonic() - started)
-    with open(stage / 'results.json', 'w', encoding='utf-8') as handle:
-        json.dump({'seconds': seconds, 'mutmut_exit_code': rc, 'files': results}, handle, indent=1)
+    if args.report_only and (stage / 'results.json').exists():
+        seconds = json.loads((stage / 'results.json').read_text(encoding='utf-8')).get('seconds', 0)
+    if not args.report_only:
+        with open(stage / 'results.json', 'w', encoding='utf-8') as handle:
+            json.dump({'seconds': seconds, 'mutmut_exit_code': rc, 'files': results}, handle, indent=1)
     print_report(results, seconds)
     if rc != 0:
         print('mutate: mutmut %s; counts above are partial; see %s' % (
