@@ -25,10 +25,12 @@ VENV220 := .venv-2.20
 VENV220_STAMP := $(VENV220)/.stamp-requirements-dev-2.20
 VENVTOOLS := .venv-tools
 VENVTOOLS_STAMP := $(VENVTOOLS)/.stamp-requirements-tools
+VENVMUT := .venv-mutate
+VENVMUT_STAMP := $(VENVMUT)/.stamp-requirements-mutate
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS_DIR)
 
-.PHONY: help venv venv-main venv-2.20 venv-tools distclean collection test sanity units pytest molecule lint build changelog galaxy ee docs readmes demo bench fuzz clean
+.PHONY: help venv venv-main venv-2.20 venv-tools distclean collection test sanity units pytest molecule lint build changelog galaxy ee docs readmes demo bench fuzz mutate clean
 
 help: ## list the targets
 	@echo "wabiz.onprem make targets:"
@@ -119,9 +121,15 @@ bench: venv-main collection ## run benchmarks/bench.py if present
 fuzz: venv-main collection ## property tests (tests/**/test_prop_*.py) under the hypothesis profile fuzz; WABIZ_FUZZ_EXAMPLES per property (100000)
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python hacking/fuzz.py
 
+mutate: $(VENVMUT_STAMP) ## mutation testing of the core (slow, not in CI; docs/mutation.md): FILES=_checks.py JOBS=2 MAX_TIME=7200
+	@$(VENVMUT)/bin/python hacking/mutate.py --files "$(FILES)" --jobs $(or $(JOBS),2) --max-time $(or $(MAX_TIME),7200)
+
+$(VENVMUT_STAMP): requirements-mutate.txt
+	$(call make_venv,$(VENVMUT),requirements-mutate.txt,$@)
+
 clean: ## remove .build, tests/output, caches (keeps the venvs; `make distclean` removes them too)
 	rm -rf .build tests/output .pytest_cache .ansible collections *.tar.gz docs/build
 	find . -path ./.venv -prune -o -path ./.venv-2.20 -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-distclean: clean ## clean + remove .venv, .venv-2.20 and .venv-tools
-	rm -rf $(VENV) $(VENV220) $(VENVTOOLS)
+distclean: clean ## clean + remove .venv, .venv-2.20, .venv-tools and .venv-mutate
+	rm -rf $(VENV) $(VENV220) $(VENVTOOLS) $(VENVMUT)
