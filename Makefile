@@ -26,7 +26,7 @@ VENV220_STAMP := $(VENV220)/.stamp-requirements-dev-2.20
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS_DIR)
 
-.PHONY: help venv venv-main venv-2.20 distclean collection test sanity units pytest molecule lint build changelog demo bench clean
+.PHONY: help venv venv-main venv-2.20 distclean collection test sanity units pytest molecule lint build changelog demo bench fuzz clean
 
 help: ## list the targets
 	@echo "wabiz.onprem make targets:"
@@ -97,6 +97,9 @@ bench: venv-main collection ## run benchmarks/bench.py if present
 	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHONPATH="$(CURDIR)/$(COLLECTIONS_DIR):$(CURDIR)/tests/simulator" \
 	    $(VENV)/bin/python benchmarks/bench.py; \
 	else echo ">>> make bench: benchmarks/bench.py does not exist yet; nothing to run"; fi
+
+fuzz: venv-main collection ## property tests (tests/**/test_prop_*.py) under the hypothesis profile fuzz; WABIZ_FUZZ_EXAMPLES per property (100000)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python hacking/fuzz.py
 
 clean: ## remove .build, tests/output, caches (keeps the venvs; `make distclean` removes them too)
 	rm -rf .build tests/output .pytest_cache .ansible collections *.tar.gz

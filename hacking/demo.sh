@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the bundled simulator fleet, build the fleet inventory, run the health gate playbook,
-# explain the verdicts, show a wait gate riding out a failover, then stop the simulator.
+# explain the verdicts (JSON, Markdown, JUnit, HTML and Prometheus reports), show a wait gate riding out a failover,
+# watch the fleet with the Event-Driven Ansible source (a shard owner goes down, then recovers), then stop the simulator.
 # Needs .venv and the collection farm (the Makefile target prepares both).
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +69,7 @@ echo "    why dc-offline is in wabiz_unreachable (its wabiz_support.error):"
 say "3. The health gate over every cluster (ansible-playbook wabiz.onprem.health_gate), from the cached inventory: no API call"
 mkdir -p "$REPORT_DIR"
 "$BIN/ansible-playbook" -i "$DEMO/demo.wabiz.yml" wabiz.onprem.health_gate -e "fleet_report_dir=$REPORT_DIR" \
+  -e '{"fleet_report_formats": ["json", "markdown", "junit", "html", "prometheus"]}' \
   | tee "$DEMO/gate.log"
 rc=${PIPESTATUS[0]}
 case $rc in
@@ -97,10 +99,50 @@ print()
 print('    The play failed the STOP clusters only (exit code 2); the GO clusters went on.')
 print('    Every cluster was read once, by the inventory; the gate re-checked that data without calling the API again.')
 PY
-echo "    Reports (same verdicts in three formats):"
+echo "    Reports (same verdicts in five formats):"
 for ext in json md xml; do echo "      $REPORT_DIR/wabiz-report.$ext"; done
+echo "      $REPORT_DIR/wabiz-report.html   (open it in a browser: filter by outcome, sort, click a cluster for its shard map)"
+echo "      $REPORT_DIR/wabiz-report.prom   (node_exporter textfile collector; a few lines:)"
+grep -E '^wabiz_(cluster_passed|cluster_build_expires_in_days)' "$REPORT_DIR/wabiz-report.prom" | head -6 | sed 's/^/        /'
 
-say "5. A wait gate riding out a failover: kill the shard owner of ha-healthy, gate until the standby took over"
+say "5. Watch the fleet (Event-Driven Ansible source wabiz.onprem.support): a shard owner of mc-healthy goes down, then comes back"
+echo "    (ansible-rulebook -r wabiz.onprem.watch_fleet runs the same source; here its main() is driven directly, 1 s polls)"
+"$PY" - "${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/wabiz/onprem/extensions/eda/plugins/event_source/support.py" "$SIM_URL" "$DEMO/certs/ca.pem" <<'PY' || fail "the watch did not see the sequence"
+import asyncio, importlib.util, json, sys
+import requests
+path, url, ca = sys.argv[1:4]
+spec = importlib.util.spec_from_file_location('wabiz_eda_support', path)
+source = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(source)
+
+
+def owner(state):
+    requests.post('%s/__sim/clusters/mc-healthy' % url, json={'nodes': {'wacore1': {'socket_conn': state}}}, verify=ca,
+                  timeout=10).raise_for_status()
+    print('    -- simulator: wacore1 (owner of shard 0) is now %s' % state)
+
+
+async def watch():
+    queue = asyncio.Queue()
+    args = {'clusters': [{'name': 'mc-healthy', 'url': '%s/mc-healthy' % url}], 'username': 'admin', 'ca_path': ca,
+            'interval': 1, 'timeout': 5, 'retries': 0}
+    task = asyncio.ensure_future(source.main(queue, args))
+    try:
+        for step in (lambda: owner('DN'), lambda: owner('UP'), None):
+            event = await asyncio.wait_for(queue.get(), 30)
+            print('    event: %s' % json.dumps(dict((key, event[key]) for key in ('cluster', 'status', 'passed', 'codes', 'previous_status'))))
+            if step:
+                await asyncio.to_thread(step)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+asyncio.run(watch())
+PY
+echo "    One event at start, one when the shard owner dropped (critical), one when it came back (ok, was critical)."
+echo "    Report files: $REPORT_DIR/wabiz-report.html and $REPORT_DIR/wabiz-report.prom"
+
+say "6. A wait gate riding out a failover: kill the shard owner of ha-healthy, gate until the standby took over"
 sim_control() {  # POST a JSON body to the simulator's control API (a test tool, see tests/simulator/README.md)
   "$PY" -c 'import json, sys, requests; requests.post(sys.argv[1], json=json.loads(sys.argv[2]), verify=sys.argv[3], timeout=10).raise_for_status()' \
     "$SIM_URL/__sim/$1" "$2" "$DEMO/certs/ca.pem"

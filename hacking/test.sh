@@ -133,6 +133,16 @@ stage_setup() {
       || echo "WARNING: could not install shellcheck; ansible-test will skip the shellcheck sanity test"
   fi
   command -v shellcheck >/dev/null && echo "shellcheck: $(shellcheck --version | sed -n 2p)"
+  # Debian's chromium for the HTML report test (tests/integration/test_html_report.py, driven by playwright; playwright
+  # never downloads a browser here). Without apt the test fails and says how to install it.
+  if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ "${WABIZ_NO_APT:-0}" != 1 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 300 apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { timeout 120 apt-get update -q >/dev/null 2>&1 && timeout 300 apt-get install -y -q chromium >/dev/null 2>&1; } \
+      || echo "WARNING: could not install chromium; tests/integration/test_html_report.py will fail"
+  fi
+  if [ -x /usr/bin/chromium ]; then echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
+  else echo "WARNING: /usr/bin/chromium missing (apt-get install chromium as root); the HTML report test will fail"; fi
   return 0
 }
 

@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import os
 import tempfile
 
@@ -13,6 +14,10 @@ from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDERERS, EXTENSIONS
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_diff import change_lines, report_changes
+
+# written on every run: node_exporter's textfile collector wants fresh timestamps even when no verdict changed
+ALWAYS_WRITTEN = ('prometheus',)
 
 ARGUMENT_SPEC = dict(
     report=dict(type='dict', required=True),
@@ -21,6 +26,15 @@ ARGUMENT_SPEC = dict(
     formats=dict(type='list', elements='str', default=['json', 'markdown', 'junit'], choices=sorted(EXTENSIONS)),
     mode=dict(type='raw', default='0644'),
 )
+
+
+def _previous_report(path):
+    """The JSON report of the previous run, or None (missing or unreadable: nothing to compare with)."""
+    try:
+        with open(path, 'rb') as stream:
+            return json.loads(stream.read().decode('utf-8'))
+    except (OSError, IOError, ValueError):
+        return None
 
 
 def _write_atomically(path, data, mode):
@@ -49,7 +63,10 @@ class ActionModule(ActionBase):
         except ValueError:
             return dict(result, failed=True, msg='mode must be an octal string such as 0644, got %r' % (args['mode'],))
         paths = [os.path.join(args['dir'], '%s.%s' % (args['basename'], EXTENSIONS[name])) for name in args['formats']]
-        result.update(changed=False, paths=paths, fingerprint=report.get('fingerprint'))
+        # what changed since the previous report in the same directory: in the files written now and in the result
+        report = dict(report, changes=report_changes(_previous_report(os.path.join(args['dir'], args['basename'] + '.json')), report))
+        result.update(changed=False, paths=paths, fingerprint=report.get('fingerprint'), changes=report['changes'],
+                      changes_summary=change_lines(report['changes']))
         if not paths:
             return result
         try:
@@ -58,15 +75,16 @@ class ActionModule(ActionBase):
                 with open(paths[0], 'rb') as stream:
                     previous = stream.read()
             # every report file carries the fingerprint of the verdicts: same verdicts, nothing to write
-            if report.get('fingerprint') and to_bytes(report['fingerprint']) in previous:
-                return result
-            result['changed'] = True
-            if self._task.check_mode:
+            unchanged = bool(report.get('fingerprint')) and to_bytes(report['fingerprint']) in previous
+            result['changed'] = not unchanged
+            formats = [name for name in args['formats'] if not unchanged or name in ALWAYS_WRITTEN]
+            if self._task.check_mode or not formats:
                 return result
             if not os.path.isdir(args['dir']):
                 os.makedirs(args['dir'], 0o755)
             for name, path in zip(args['formats'], paths):
-                _write_atomically(path, to_bytes(RENDERERS[name](report)), mode)
+                if name in formats:
+                    _write_atomically(path, to_bytes(RENDERERS[name](report)), mode)
         except (OSError, IOError, ValueError, KeyError, TypeError, AttributeError) as exc:
             # a report not made by wabiz.onprem.fleet_report (or a file system error): one message, never a traceback
             return dict(result, failed=True, msg='cannot write the fleet report to %s: %s: %s' % (

@@ -17,6 +17,10 @@ options:
       - Base URL of the webapp, C(https://HOST:PORT).
       - May carry a path prefix when the webapp sits behind a reverse proxy, for example C(https://gw.example.com/wa/eu-1).
       - Plain C(http://) works but warns, since the password and the token then travel unencrypted.
+      - Redirects are never followed (credentials never go to another host or over plain http); a redirect fails with
+        C(bad_response) and names where it pointed, so give that final address here.
+      - A URL that cannot be used (bad port, no host, spaces, another scheme) fails with C(unreachable); user info and
+        query strings of the URL never appear in messages.
       - Falls back to the E(WABIZ_URL) environment variable.
     type: str
     required: true
@@ -33,7 +37,9 @@ options:
     type: str
   password:
     description:
-      - Password of O(username). Never logged nor returned.
+      - Password of O(username). Never logged nor returned, and masked (as is, in Basic credentials, HTML- or
+        URL-encoded) wherever an answer of the webapp or of a proxy echoes it.
+      - Used verbatim, even when it contains C({{), C({%) or C({#); the module never templates it.
       - Falls back to E(WABIZ_PASSWORD).
     type: str
   token:
@@ -52,13 +58,15 @@ options:
   ca_path:
     description:
       - PEM file of the CA (or bundle) that signed the webapp certificate, used instead of the system store.
+      - A file that does not exist, cannot be read or holds no PEM certificate fails with C(tls_error) before any request.
       - Falls back to E(WABIZ_CA_PATH).
     type: path
     aliases: [ca_cert]
   timeout:
     description:
-      - Seconds to wait for a connection and for each read. Applies per attempt, so the worst case is about
-        O(timeout) times (O(retries) + 1) plus back-off.
+      - Seconds one attempt may take in total, from connecting (TLS handshake included) to the last byte of the answer,
+        however slowly the server trickles it. An attempt over the limit is a C(timeout) and is retried like one, so
+        the worst case is about O(timeout) times (O(retries) + 1) plus back-off.
     type: float
     default: 10
   retries:

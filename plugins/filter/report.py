@@ -32,6 +32,8 @@ def _entries(data, hosts):
         entry = {'host': host}
         for dummy, fact in CHECKS:
             entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
+        if 'wabiz_support' in host_vars:  # node data for the HTML and Prometheus reports (_report_nodes)
+            entry['wabiz_support'] = plain(host_vars['wabiz_support'])
         entries.append(entry)
     return entries
 

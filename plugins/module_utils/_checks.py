@@ -12,12 +12,14 @@ Public API (see docs/data-model.md for the contract):
     Raises ``PolicyError`` (error code ``invalid_policy``) or ``SupportShapeError`` (error code
     ``bad_response``); both are ``ValueError``.
 
-``report_from_normalized(normalized, policy=None)`` -> report
+``report_from_normalized(normalized, policy=None, now=None)`` -> report
     Re-check already normalized data, e.g. a previous report, with another policy. ``normalized``
     is the output of ``_support.normalize()`` or a full report (only ``topology``, ``nodes`` and
-    ``cluster`` are read). The topology and shard count are not recomputed.
+    ``cluster`` are read). Stored data is never trusted: it goes through ``_support.refresh()``
+    (types checked, expiry recomputed at ``now``, default the current time, summary rebuilt); the
+    topology and shard count are kept. Raises ``SupportShapeError`` when it is not support data.
 
-``check(normalized, policy=None)`` -> list of findings ``{code, severity, node, message}``
+``check(normalized, policy=None, now=None)`` -> list of findings ``{code, severity, node, message}``
     Same input as ``report_from_normalized``; findings sorted critical first, then by code, then
     by node name (cluster-wide findings, node ``None``, first), then by message.
 
@@ -36,17 +38,20 @@ a ``severity`` override of that code applies to both levels.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import math
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import (  # noqa: F401 pylint: disable=unused-import
     ALLOWED_SHARD_COUNTS,
+    DECISIVE_FIELDS,
     DIRECTORIES,
     ROLES,
     UNBOUNDED,
     SupportShapeError,
     normalize,
+    refresh,
+    short_repr,
+    socket_state,
     to_bool,
     to_int,
 )
@@ -68,9 +73,20 @@ FINDING_CODES = {
     },
     'shard_count_invalid': {
         'severity': CRITICAL,
-        'description': 'shard count not in {1,2,4,8,16,32}, differs from policy.expected_shards, or an owned shard is >= N',
+        'description': 'shard count not in {1,2,4,8,16,32}, differs from policy.expected_shards, an owned shard is >= N, '
+                       'or GET /v1/account/shards answered something that is not a count',
     },
     'shard_count_unknown': {'severity': WARNING, 'description': 'keyed body whose message shard count cannot be told'},
+    'shard_count_inferred': {
+        'severity': WARNING,
+        'description': 'the message shard count is only inferred from the owned shards (pin it with policy.expected_shards)',
+    },
+    'shard_owner_role': {'severity': CRITICAL, 'description': 'a message shard is owned by a node that is not a coreapp'},
+    'node_key_duplicate': {'severity': CRITICAL, 'description': 'a node key appears more than once in the body'},
+    'field_unreadable': {
+        'severity': CRITICAL,
+        'description': 'a field the gate decides on (role, shards, socket_conn, free_space_*, expire_timestamp, schema) cannot be read',
+    },
     'standby_coreapp_missing': {'severity': WARNING, 'description': 'HA/MC: fewer than min_standby_coreapps coreapps own no shard'},
     'socket_conn_down': {'severity': CRITICAL, 'description': 'a node that must be connected is DN, UNK, missing or unknown'},
     'socket_conn_transient': {'severity': WARNING, 'description': 'a node that must be connected is SC or UP receiving offline'},
@@ -119,6 +135,8 @@ _HUMAN_UNITS = ('KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB')
 _INT_RE = re.compile(r'^[+-]?\d+$')
 _NUMBER_RE = re.compile(r'^[+-]?(\d+(\.\d*)?|\.\d+)$')
 _CODE_RANK = dict((code, index) for index, code in enumerate(sorted(FINDING_CODES)))
+MAX_POLICY_COUNT = 10 ** 6
+MAX_SIZE = 2 ** 64
 _SOURCE_TEXT = {
     'api': 'from GET /v1/account/shards',
     'policy': 'from expected_shards',
@@ -137,26 +155,24 @@ class PolicyError(ValueError):
 
 def parse_size(value):
     """``5GiB``, ``500MB``, ``1.5G``, ``1024`` or an int -> int bytes. Raises ValueError."""
-    if isinstance(value, bool):
-        raise ValueError('invalid size %r: %s' % (value, _SIZE_HELP))
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError('invalid size %r: a size cannot be negative' % (value,))
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError('invalid size %r: %s' % (value, _SIZE_HELP))
-        return int(value)
-    if isinstance(value, str):
+    size = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif isinstance(value, float) and value - value == 0:  # finite
+        size = int(value)
+    elif isinstance(value, str) and len(value) <= 64:
         match = _SIZE_RE.match(value.strip())
-        if match:
-            number, unit = match.groups()
-            factor = _SIZE_UNITS.get(unit.upper())
-            if factor is not None:
-                if '.' in number:
-                    return int(Decimal(number) * factor)
-                return int(number) * factor
-    raise ValueError('invalid size %r: %s' % (value, _SIZE_HELP))
+        factor = _SIZE_UNITS.get(match.group(2).upper()) if match else None
+        if factor is not None:
+            try:
+                size = int(Decimal(match.group(1)) * factor)
+            except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only plain decimals
+                size = None
+    if size is None:
+        raise ValueError('invalid size %s: %s' % (short_repr(value), _SIZE_HELP))
+    if size < 0 or size > MAX_SIZE:
+        raise ValueError('invalid size %s: expected 0 up to 2^64 bytes' % short_repr(value))
+    return size
 
 
 def human_size(value):
@@ -180,18 +196,18 @@ def human_size(value):
 
 def _policy_int(path, value, minimum=0):
     number = to_int(value)[0]
-    if number is None or number < minimum:
-        raise PolicyError('policy %s: expected an integer >= %d, got %r' % (path, minimum, value))
+    if number is None or number < minimum or number > MAX_POLICY_COUNT:
+        raise PolicyError('policy %s: expected an integer from %d to %d, got %s' % (path, minimum, MAX_POLICY_COUNT, short_repr(value)))
     return number
 
 
 def _v_role_counts(path, value):
     if not isinstance(value, dict):
-        raise PolicyError('policy %s: expected a mapping of role -> count, got %r' % (path, value))
+        raise PolicyError('policy %s: expected a mapping of role -> count, got %s' % (path, short_repr(value)))
     result = {}
     for role, count in value.items():
         if role not in ROLES:
-            raise PolicyError('policy %s: unknown role %r (known roles: %s)' % (path, role, ', '.join(ROLES)))
+            raise PolicyError('policy %s: unknown role %s (known roles: %s)' % (path, short_repr(role), ', '.join(ROLES)))
         if count is not None:
             result[role] = _policy_int('%s.%s' % (path, role), count)
     return result
@@ -206,7 +222,7 @@ def _v_expected_shards(path, value):
     except PolicyError:
         pass
     if number not in ALLOWED_SHARD_COUNTS:
-        raise PolicyError('policy %s: expected one of %s, got %r' % (path, ', '.join(str(n) for n in ALLOWED_SHARD_COUNTS), value))
+        raise PolicyError('policy %s: expected one of %s, got %s' % (path, ', '.join(str(n) for n in ALLOWED_SHARD_COUNTS), short_repr(value)))
     return number
 
 
@@ -214,7 +230,7 @@ def _v_expected_version(path, value):
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise PolicyError('policy %s: expected a version string such as v2.57.2, got %r' % (path, value))
+        raise PolicyError('policy %s: expected a version string such as v2.57.2, got %s' % (path, short_repr(value)))
     return value.strip()
 
 
@@ -222,7 +238,7 @@ def _v_expected_db_engine(path, value):
     if value is None:
         return None
     if not isinstance(value, str) or value.strip().upper() not in DB_ENGINES:
-        raise PolicyError('policy %s: expected MYSQL or PGSQL, got %r' % (path, value))
+        raise PolicyError('policy %s: expected MYSQL or PGSQL, got %s' % (path, short_repr(value)))
     return value.strip().upper()
 
 
@@ -239,19 +255,19 @@ def _v_size(path, value):
 
 def _v_free_space(path, value):
     if not isinstance(value, dict):
-        raise PolicyError('policy %s: expected a mapping of directory -> {warning, critical}, got %r' % (path, value))
+        raise PolicyError('policy %s: expected a mapping of directory -> {warning, critical}, got %s' % (path, short_repr(value)))
     result = {}
     for directory, levels in value.items():
         if directory not in DIRECTORIES:
-            raise PolicyError('policy %s: unknown directory %r (known directories: %s)' % (path, directory, ', '.join(DIRECTORIES)))
+            raise PolicyError('policy %s: unknown directory %s (known directories: %s)' % (path, short_repr(directory), ', '.join(DIRECTORIES)))
         if levels is None:
             continue
         if not isinstance(levels, dict):
-            raise PolicyError('policy %s.%s: expected a mapping with warning and/or critical, got %r' % (path, directory, levels))
+            raise PolicyError('policy %s.%s: expected a mapping with warning and/or critical, got %s' % (path, directory, short_repr(levels)))
         parsed = {}
         for level, size in levels.items():
             if level not in SEVERITIES:
-                raise PolicyError('policy %s.%s: unknown key %r (known keys: warning, critical)' % (path, directory, level))
+                raise PolicyError('policy %s.%s: unknown key %s (known keys: warning, critical)' % (path, directory, short_repr(level)))
             if size is not None:
                 parsed[level] = _v_size('%s.%s.%s' % (path, directory, level), size)
         if parsed:
@@ -263,11 +279,11 @@ def _v_days(path, value):
     number = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and _NUMBER_RE.match(value.strip()):
+    elif isinstance(value, str) and len(value) <= 64 and _NUMBER_RE.match(value.strip()):
         text = value.strip()
         number = int(text) if _INT_RE.match(text) else float(text)
-    if number is None or not math.isfinite(number) or number < 0:
-        raise PolicyError('policy %s: expected a number of days >= 0, got %r' % (path, value))
+    if number is None or not 0 <= number <= MAX_POLICY_COUNT:  # NaN fails both comparisons
+        raise PolicyError('policy %s: expected a number of days from 0 to %d, got %s' % (path, MAX_POLICY_COUNT, short_repr(value)))
     return number
 
 
@@ -275,24 +291,24 @@ def _v_bool(path, value):
     flag = to_bool(value)[0]
     if flag is not None:
         return flag
-    raise PolicyError('policy %s: expected a boolean, got %r' % (path, value))
+    raise PolicyError('policy %s: expected a boolean, got %s' % (path, short_repr(value)))
 
 
 def _known_code(path, code):
-    if code not in FINDING_CODES:
-        raise PolicyError('policy %s: unknown finding code %r (known codes: %s)' % (path, code, ', '.join(sorted(FINDING_CODES))))
+    if not isinstance(code, str) or code not in FINDING_CODES:
+        raise PolicyError('policy %s: unknown finding code %s (known codes: %s)' % (path, short_repr(code), ', '.join(sorted(FINDING_CODES))))
     return code
 
 
 def _v_severity(path, value):
     if not isinstance(value, dict):
-        raise PolicyError('policy %s: expected a mapping of finding code -> warning|critical, got %r' % (path, value))
+        raise PolicyError('policy %s: expected a mapping of finding code -> warning|critical, got %s' % (path, short_repr(value)))
     result = {}
     for code, severity in value.items():
         _known_code(path, code)
         level = severity.strip().lower() if isinstance(severity, str) else None
         if level not in SEVERITIES:
-            raise PolicyError('policy %s.%s: expected warning or critical, got %r' % (path, code, severity))
+            raise PolicyError('policy %s.%s: expected warning or critical, got %s' % (path, code, short_repr(severity)))
         result[code] = level
     return result
 
@@ -301,7 +317,7 @@ def _v_ignore(path, value):
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise PolicyError('policy %s: expected a list of finding codes, got %r' % (path, value))
+        raise PolicyError('policy %s: expected a list of finding codes, got %s' % (path, short_repr(value)))
     result = []
     for code in value:
         if _known_code(path, code) not in result:
@@ -331,11 +347,11 @@ def merge_policy(policy=None):
     if policy is None:
         policy = {}
     if not isinstance(policy, dict):
-        raise PolicyError('policy: expected a mapping, got %r' % (policy,))
+        raise PolicyError('policy: expected a mapping, got %s' % short_repr(policy))
     unknown = [key for key in policy if key not in DEFAULT_POLICY]
     if unknown:
         raise PolicyError('policy: unknown key(s) %s (known keys: %s)' % (
-            ', '.join(repr(key) for key in sorted(unknown, key=str)), ', '.join(DEFAULT_POLICY)))
+            ', '.join(short_repr(key) for key in sorted(unknown, key=str)), ', '.join(DEFAULT_POLICY)))
     effective = {}
     for key, default in DEFAULT_POLICY.items():
         value = policy.get(key)
@@ -362,18 +378,6 @@ def _describe_error(error):
     if error.get('details'):
         text += ': %s' % error['details']
     return text
-
-
-def socket_state(value):
-    """-> 'ok', 'transient' or 'down'."""
-    if not isinstance(value, str):
-        return 'down'
-    text = value.strip().upper()
-    if text == 'UP':
-        return 'ok'
-    if text in ('SC', 'UP RECEIVING OFFLINE'):
-        return 'transient'
-    return 'down'
 
 
 def _must_connect(topology, nodes, owned):
@@ -414,7 +418,11 @@ def _check_nodes(add, topology, nodes, policy):
             add('node_error', CRITICAL, name, 'node answered with an error instead of its support data: %s'
                 % '; '.join(_describe_error(error) for error in node['errors']))
         for item in node['invalid_fields']:
-            add('field_invalid', WARNING, name, 'field %s is present but unusable: %s' % (item['field'], item['reason']))
+            if item['field'] in DECISIVE_FIELDS:
+                add('field_unreadable', CRITICAL, name, 'field %s cannot be read, so the gate cannot prove what depends on it: %s'
+                    % (item['field'], item['reason']))
+            else:
+                add('field_invalid', WARNING, name, 'field %s is present but unusable: %s' % (item['field'], item['reason']))
 
         free_space = node['free_space']
         for directory, warn, crit in thresholds:
@@ -540,6 +548,16 @@ def _check_topology(add, topology, nodes, cluster, policy):
             add('shard_multiple_owners', CRITICAL, None, 'shard %s is owned by %d nodes: %s (expected exactly one)'
                 % (shard, len(owners), _names(owners)))
 
+    for shard, owners in owned.items():
+        for name in owners:
+            if int(shard) >= 0 and by_name[name]['role'] != 'coreapp':
+                add('shard_owner_role', CRITICAL, name, 'node (%s) owns message shard %s (expected message shards on coreapps only)'
+                    % (by_name[name]['role'], shard))
+
+    for key in cluster.get('duplicate_node_keys') or []:
+        add('node_key_duplicate', CRITICAL, key, 'node key appears more than once in the body: a node may hide behind its twin '
+            '(expected every node once)')
+
     control = owned.get('-1', [])
     if topology == 'multiconnect':
         for node in nodes:
@@ -556,10 +574,16 @@ def _check_topology(add, topology, nodes, cluster, policy):
             add('control_shard_owner', CRITICAL, None, 'control shard -1 is owned by %s (expected the coreapp owning shard 0%s)'
                 % (_describe_owners(control, by_name), ', %s' % _names(zero) if zero else ''))
 
+    if cluster.get('shard_count_rejected'):
+        add('shard_count_invalid', CRITICAL, None, 'bad answer: %s (expected a whole number such as 4)' % cluster['shard_count_rejected'])
     if count is None:
         add('shard_count_unknown', WARNING, None, 'cannot tell the message shard count: GET /v1/account/shards was not read, the policy has '
             'no expected_shards, and no node owns a message shard')
     else:
+        if cluster['shard_count_source'] == 'inferred':
+            add('shard_count_inferred', WARNING, None, 'message shard count %d is only inferred from the owned shards (GET /v1/account/shards '
+                'was not read and the policy has no expected_shards), so a missing owner of a higher shard cannot be seen: set '
+                'policy.expected_shards to the real count, or let the monitoring user read GET /v1/account/shards' % count)
         source = _SOURCE_TEXT.get(cluster['shard_count_source'], cluster['shard_count_source'])
         if count not in ALLOWED_SHARD_COUNTS:
             add('shard_count_invalid', CRITICAL, None, 'shard count %d (%s) is not one of %s'
@@ -597,12 +621,9 @@ def _sort_key(finding):
 
 
 def _findings(normalized, policy):
-    try:
-        topology = normalized['topology']
-        nodes = normalized['nodes']
-        cluster = normalized['cluster']
-    except (KeyError, TypeError):
-        raise ValueError('expected the output of normalize() or a report (a mapping with topology, nodes and cluster)')
+    topology = normalized['topology']
+    nodes = normalized['nodes']
+    cluster = normalized['cluster']
     ignore = policy['ignore']
     overrides = policy['severity']
     findings = []
@@ -641,14 +662,16 @@ def _report(normalized, policy):
     }
 
 
-def check(normalized, policy=None):
-    """Findings for normalized data (``normalize()`` output or a report) under ``policy``."""
-    return _findings(normalized, merge_policy(policy))
+def check(normalized, policy=None, now=None):
+    """Findings for stored normalized data (``normalize()`` output or a report) under ``policy``, at ``now``."""
+    effective = merge_policy(policy)
+    return _findings(refresh(normalized, now, expected_shards=effective['expected_shards']), effective)
 
 
-def report_from_normalized(normalized, policy=None):
-    """A full report for normalized data (``normalize()`` output or a report) under ``policy``."""
-    return _report(normalized, merge_policy(policy))
+def report_from_normalized(normalized, policy=None, now=None):
+    """A full report for stored normalized data (``normalize()`` output or a report) under ``policy``, at ``now``."""
+    effective = merge_policy(policy)
+    return _report(refresh(normalized, now, expected_shards=effective['expected_shards']), effective)
 
 
 def evaluate(body, shard_count=None, policy=None, now=None, single_name='single'):

@@ -13,28 +13,39 @@ It only reads: GET /v1/support, GET /v1/account/shards, POST /v1/users/login (ne
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import json
+import os
 import re
+import socket
+import ssl
+import threading
 import time
 import traceback
 
 from email.utils import parsedate_tz, mktime_tz
+from html import escape as html_escape
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, json_object_pairs, to_int, REDACTED
 
 try:
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import quote, urlsplit, urlunsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
+    from urllib import quote  # type: ignore
     from urlparse import urlsplit, urlunsplit  # type: ignore
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import HTTPError as Urllib3Error, ReadTimeoutError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     requests = None
     HTTPAdapter = None
+    Urllib3Error = ReadTimeoutError = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -48,6 +59,16 @@ RETRIABLE_STATUS = frozenset((429, 503))
 # 1017 Not Primary Master, 1018 Not Primary Coreapp (failover in progress).
 RETRIABLE_API_CODES = frozenset((1015, 1016, 1017, 1018))
 RATE_LIMIT_API_CODES = frozenset((1015, 1016))
+# Bounds of the work a JSON answer may cost (a webapp answers a few dozen nodes of a few dozen fields):
+# a 31 MB body of [{},{},...] is under MAX_BODY_BYTES but would cost gigabytes once parsed.
+MAX_JSON_CONTAINERS = 100000
+MAX_JSON_VALUES = 1000000
+MAX_JSON_DEPTH = 64
+# Messages and text details quote what a server sent: kept readable whatever it sent.
+MAX_MESSAGE_CHARS = 2000
+MAX_DETAIL_CHARS = 1000
+# Reserved key set at the root of a parsed /v1/support body: the keys that appeared more than once at
+# the top level of its "support" object (a broken node can hide behind a healthy twin of the same name).
 ERROR_CODES = (
     'unreachable', 'timeout', 'tls_error', 'auth_failed', 'password_change_required',
     'rate_limited', 'app_expired', 'api_error', 'bad_response', 'invalid_policy',
@@ -105,8 +126,9 @@ def _describe_error(error):
 
 
 def _looks_like_html(text):
-    head = text.lstrip()[:200].lower()
-    return head.startswith('<!doctype') or head.startswith('<html') or '<body' in head or '<title' in head
+    head = text.lstrip()[:400].lower()
+    # nginx sends <html>, lighttpd an XHTML page that starts with <?xml and a doctype
+    return head.startswith(('<!doctype', '<html', '<?xml')) or '<body' in head or '<title' in head
 
 
 def _html_title(text):
@@ -131,12 +153,259 @@ def _retry_after_seconds(value):
 
 
 def public_url(url):
-    """The URL fit for messages and reports: no user info, query or fragment; None for a non-string."""
+    """The URL fit for messages and reports: no user info, query or fragment; None for a non-string
+    or a value that does not even split into URL parts."""
     if not isinstance(url, str) or not url.strip():
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
     netloc = parts.netloc.rsplit('@', 1)[-1]
     return urlunsplit((parts.scheme, netloc, parts.path, '', ''))
+
+
+_HOST_RE = re.compile(r'^[\w.:-]+$', re.UNICODE)
+
+
+def _check_url(url):
+    """The parts of a usable webapp URL, or a WabizError that says what is wrong without repeating
+    user info or a query string."""
+    problem = None
+    parts = None
+    if not isinstance(url, str) or not url.strip():
+        problem = 'no url given'
+    elif any(char.isspace() or ord(char) < 32 for char in url.strip()):
+        problem = 'it contains spaces or control characters'
+    else:
+        try:
+            parts = urlsplit(url.strip())
+            parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad or out-of-range port
+        except ValueError as exc:
+            problem = str(exc).split(':')[0]
+        else:
+            if parts.scheme not in ('https', 'http'):
+                problem = 'the scheme must be https (or http)'
+            elif not parts.hostname or not _HOST_RE.match(parts.hostname):
+                problem = 'no valid host name'
+    if problem:
+        shown = public_url(url) if problem != 'it contains spaces or control characters' else None
+        raise WabizError('unreachable', 'url must look like https://HOST[:PORT][/PREFIX], got %s: %s' % (
+            repr(shown) if shown else 'a value that cannot be shown', problem))
+    return parts
+
+
+def _check_ca_path(ca_path):
+    """Fail early, with one clear message, on a CA file or directory that cannot be used."""
+    if not os.path.exists(ca_path):
+        raise WabizError('tls_error', 'ca_path %s does not exist' % ca_path)
+    if not os.access(ca_path, os.R_OK):
+        raise WabizError('tls_error', 'ca_path %s cannot be read' % ca_path)
+    try:
+        if os.path.isdir(ca_path):
+            ssl.create_default_context(capath=ca_path)
+        else:
+            ssl.create_default_context(cafile=ca_path)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise WabizError('tls_error', 'ca_path %s holds no usable PEM CA certificate (%s)' % (ca_path, _short(exc)))
+
+
+class _JSONRefused(ValueError):
+    """A JSON answer the client will not use: beyond the MAX_JSON_* bounds, or ambiguous."""
+
+
+_ESCAPE_RE = re.compile(r'\\.', re.DOTALL)
+_STRING_RE = re.compile(r'"[^"]*"')
+
+
+def _parse_json(text):
+    """The one JSON parser of the client. Returns the data, or None for text that is not JSON; raises
+    _JSONRefused beyond MAX_JSON_CONTAINERS / MAX_JSON_VALUES / MAX_JSON_DEPTH, before that work is done
+    (counting the structure of the text costs two C-speed passes and builds no objects).
+
+    Duplicate keys: the last value wins, as with json.loads, and ``_support.json_object_pairs`` marks every
+    object whose keys repeat, for normalize() to turn into findings (a node hiding behind a twin)."""
+    # Escapes removed first, then strings: what is left is the structure. Both patterns are linear.
+    skeleton = _STRING_RE.sub('""', _ESCAPE_RE.sub('', text))
+    containers = skeleton.count('[') + skeleton.count('{')
+    too_much = ': too much for a webapp answer'
+    if containers > MAX_JSON_CONTAINERS:
+        raise _JSONRefused('more than %d JSON containers (objects and arrays)%s' % (MAX_JSON_CONTAINERS, too_much))
+    if skeleton.count(',') + 1 > MAX_JSON_VALUES:
+        raise _JSONRefused('more than %d JSON values%s' % (MAX_JSON_VALUES, too_much))
+    too_deep = 'JSON nested too deeply (more than %d levels)%s' % (MAX_JSON_DEPTH, too_much)
+    try:
+        data = json.loads(text, object_pairs_hook=json_object_pairs)
+    except RecursionError:
+        raise _JSONRefused(too_deep)
+    except ValueError:
+        return None
+    if _deeper_than(data, MAX_JSON_DEPTH):
+        raise _JSONRefused(too_deep)
+    return data
+
+
+def _deeper_than(data, limit):
+    """True when containers nest more than ``limit`` levels (iterative: no recursion limit to hit)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+class _Deadline(object):
+    """The total time limit of one attempt, from connect to the last body byte.
+
+    requests' timeout bounds each socket read, so a server that trickles a byte at a time (TLS handshake,
+    headers or body) never hits it. The connections of a Client's session register a duplicate of their
+    socket here as soon as they connect (see _WatchedConnection); when an attempt overruns, a timer thread
+    shuts those sockets down, which ends the read or handshake in progress (close() from another thread would
+    not wake a blocked read, shutdown() does). DNS resolution happens before there is a socket and is not
+    covered.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._sockets = {}  # connection -> duplicate of its current socket
+        self._timer = None
+        self._expired = False
+
+    def watch(self, connection, sock):
+        """Register the socket a connection just opened (before any TLS handshake)."""
+        try:
+            dup = sock.dup()
+        except OSError:
+            return
+        with self._lock:
+            previous = self._sockets.pop(connection, None)
+            self._sockets[connection] = dup
+            expired = self._expired
+        if previous is not None:
+            previous.close()
+        if expired:
+            self._expire()
+
+    def start(self, seconds):
+        with self._lock:
+            self._expired = False
+            self._timer = threading.Timer(seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def stop(self):
+        """End the attempt; True when the deadline had passed (the answer may then be cut short).
+        Forgets the sockets of connections that are no longer open: only idle pooled ones stay."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            expired, self._expired = self._expired, False
+            gone = [connection for connection in self._sockets if getattr(connection, 'sock', None) is None]
+            dups = [self._sockets.pop(connection) for connection in gone]
+        for dup in dups:
+            dup.close()
+        return expired
+
+    def _expire(self):
+        with self._lock:
+            if self._timer is None and not self._expired:
+                return  # stopped in time
+            self._expired = True
+            dups, self._sockets = list(self._sockets.values()), {}
+        for dup in dups:
+            try:
+                dup.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            dup.close()
+
+    def close(self):
+        with self._lock:
+            dups, self._sockets = list(self._sockets.values()), {}
+        for dup in dups:
+            dup.close()
+
+
+_ACTIVE = threading.local()  # the _Deadline of the attempt running in this thread
+
+
+if HAS_REQUESTS:
+    class _WatchedConnection(object):
+        """Mixin for urllib3 connections: registers each new socket with the running attempt's _Deadline."""
+
+        def _new_conn(self):
+            sock = super(_WatchedConnection, self)._new_conn()
+            deadline = getattr(_ACTIVE, 'deadline', None)
+            if deadline is not None:
+                deadline.watch(self, sock)
+            return sock
+
+    class _WatchedHTTPConnection(_WatchedConnection, HTTPConnection):
+        pass
+
+    class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+        pass
+
+    class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+        ConnectionCls = _WatchedHTTPConnection
+
+    class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+        ConnectionCls = _WatchedHTTPSConnection
+
+    class _DeadlineAdapter(HTTPAdapter):
+        """An HTTPAdapter whose connections report their sockets to the running attempt's _Deadline."""
+        _POOLS = {'http': _WatchedHTTPConnectionPool, 'https': _WatchedHTTPSConnectionPool}
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_DeadlineAdapter, self).init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = self._POOLS
+
+        def proxy_manager_for(self, *args, **kwargs):
+            manager = super(_DeadlineAdapter, self).proxy_manager_for(*args, **kwargs)
+            if hasattr(manager, 'pool_classes_by_scheme'):
+                manager.pool_classes_by_scheme = self._POOLS
+            return manager
+
+
+def _is_read_timeout(exc):
+    """True for a read timeout, however wrapped: while streaming a body, requests reports urllib3's
+    ReadTimeoutError as a ConnectionError."""
+    for _level in range(5):
+        if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError, socket.timeout)):
+            return True
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
+        if cause is None:
+            return False
+        exc = cause
+    return False
+
+
+def _clip(text, limit):
+    if len(text) <= limit:
+        return text
+    return '%s... (%d more characters)' % (text[:limit], len(text) - limit)
+
+
+def _secret_forms(value):
+    """A secret as it may come back in an answer: as is, HTML-escaped, URL-encoded."""
+    return set((value, html_escape(value), quote(value, safe=''))) - set([''])
+
+
+_APP_EXPIRED_RE = re.compile(r'\b(app|application|build|client|version)\b[^.;]{0,20}\bexpired\b|\bupgrade (is )?required\b',
+                             re.IGNORECASE)
+
+
+def _is_app_expired(error):
+    """The documented app-expired answer: error 1005 whose title or details say the app (build) expired,
+    "App Expired: a version upgrade is required" and its variants; an expired token is not one."""
+    text = ' '.join(str(error.get(key) or '') for key in ('title', 'details'))
+    return bool(_APP_EXPIRED_RE.search(text)) and 'token' not in text.lower()
 
 
 class Client(object):
@@ -152,9 +421,9 @@ class Client(object):
                  max_body_bytes=MAX_BODY_BYTES, sleep=time.sleep):
         if not HAS_REQUESTS:
             raise RuntimeError('the Python library requests is required')
-        parts = urlsplit(url or '')
-        if parts.scheme not in ('https', 'http') or not parts.hostname:
-            raise WabizError('unreachable', 'url must look like https://HOST[:PORT][/PREFIX], got %r' % (public_url(url) or ''))
+        parts = _check_url(url)
+        if validate_certs and ca_path:
+            _check_ca_path(ca_path)
         self.url = public_url(url).rstrip('/')
         self.username = username
         self.password = password
@@ -162,12 +431,16 @@ class Client(object):
         self.retries = max(0, int(retries or 0))
         self.backoff = backoff
         self.max_body_bytes = max_body_bytes
-        self._warn = warn or (lambda msg: None)
         self._on_secret = on_secret or (lambda value: None)
+        self._secrets = set()
+        warn = warn or (lambda msg: None)
+        self._warn = lambda message: warn(_clip(self._mask(message), MAX_MESSAGE_CHARS))
         self._sleep = sleep
         self._given_token = token
         self._token = token
         self._own_token = False
+        self._basic = None
+        self._deadline = _Deadline()
         self.verify = (ca_path or True) if validate_certs else False
         if parts.scheme == 'http':
             self._warn('%s uses plain http: the password and the token travel unencrypted' % self.url)
@@ -176,9 +449,34 @@ class Client(object):
         self.session = requests.Session()
         self.session.headers['User-Agent'] = USER_AGENT
         self.session.headers['Accept'] = 'application/json'
-        self.session.mount(self.url, HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0))
-        if token:
-            self._on_secret(token)
+        self.session.mount(self.url, _DeadlineAdapter(pool_connections=1, pool_maxsize=2, max_retries=0))
+        for secret in (token, password):
+            self._add_secret(secret)
+        if username and password:
+            # Built here rather than by requests (latin-1 only): UTF-8, and known so that an echo can be masked.
+            self._basic = base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
+            self._add_secret(self._basic)
+
+    # ---- secrets -----------------------------------------------------------------------------
+    def _add_secret(self, value):
+        """Remember a secret (password, token, Basic credentials) to mask it wherever an answer echoes it."""
+        if isinstance(value, str) and value:
+            for form in _secret_forms(value):
+                if form not in self._secrets:
+                    self._secrets.add(form)
+                    self._on_secret(form)
+
+    def _mask(self, text):
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _error(self, code, message, **details):
+        """A WabizError whose message and text details never repeat a secret, and stay short whatever the
+        server sent (masked first, so that a cut never leaves half a secret)."""
+        details = dict((key, _clip(self._mask(value), MAX_DETAIL_CHARS) if isinstance(value, str) else value)
+                       for key, value in details.items())
+        return WabizError(code, _clip(self._mask(message), MAX_MESSAGE_CHARS), **details)
 
     # ---- context manager -------------------------------------------------------------------
     def __enter__(self):
@@ -197,9 +495,10 @@ class Client(object):
         finally:
             self._token = None if self._own_token else self._token
             self.session.close()
+            self._deadline.close()
 
     # ---- transport ---------------------------------------------------------------------------
-    def _send(self, method, path, headers=None, auth=None, json_body=None, retry=True):
+    def _send(self, method, path, headers=None, retry=True):
         """One HTTP exchange with retries on connection errors, 429/503 and retriable API codes."""
         url = self.url + path
         attempts = self.retries + 1 if retry else 1
@@ -208,7 +507,7 @@ class Client(object):
             if attempt:
                 self._sleep(last_error[1])
             try:
-                response = self._exchange(method, url, headers, auth, json_body)
+                response = self._exchange(method, url, headers)
             except WabizError as error:
                 if error.code in ('unreachable', 'timeout') and attempt + 1 < attempts:
                     last_error = (error, self._backoff(attempt))
@@ -222,7 +521,8 @@ class Client(object):
                 last_error = (response, wait)
                 self._warn('%s %s answered HTTP %s%s (attempt %d of %d), retrying in %.1f s' % (
                     method, self.url + path, response.status,
-                    ' (%s)' % _describe_error(response.api_error) if response.api_error else '', attempt + 1, attempts, wait))
+                    ' (%s)' % _clip(self._mask(_describe_error(response.api_error)), MAX_DETAIL_CHARS) if response.api_error else '',
+                    attempt + 1, attempts, wait))
                 continue
             return response
         raise AssertionError('unreachable code')  # pragma: no cover
@@ -230,72 +530,94 @@ class Client(object):
     def _backoff(self, attempt):
         return min(self.backoff * (2 ** attempt), 8.0)
 
-    def _exchange(self, method, url, headers, auth, json_body):
+    def _exchange(self, method, url, headers):
+        """One attempt, bounded in total by ``timeout`` (see _Deadline), and its JSON parsed within bounds."""
         where = '%s %s' % (method, url)
+        _ACTIVE.deadline = self._deadline
+        self._deadline.start(self.timeout)
         try:
-            raw = self.session.request(method, url, headers=headers, auth=auth, json=json_body, timeout=self.timeout,
+            outcome = self._transfer(method, url, headers, where)
+        except WabizError as error:
+            outcome = error
+        finally:
+            expired = self._deadline.stop()
+            _ACTIVE.deadline = None
+        if expired:
+            raise self._error('timeout', '%s: no complete answer within %s s' % (where, self.timeout))
+        if isinstance(outcome, WabizError):
+            raise outcome
+        status, response_headers, text = outcome
+        data = None
+        if text.strip():
+            try:
+                data = _parse_json(text)
+            except _JSONRefused as exc:
+                raise self._error('bad_response', '%s: %s' % (where, exc), status=status)
+        return _Response(status, response_headers, text, data)
+
+    def _transfer(self, method, url, headers, where):
+        """The HTTP exchange itself: (status, headers, text) or a WabizError."""
+        try:
+            raw = self.session.request(method, url, headers=headers, timeout=self.timeout,
                                        verify=self.verify, stream=True, allow_redirects=False)
         except requests.exceptions.SSLError as exc:
-            raise WabizError('tls_error', '%s: TLS failed (%s). Give ca_path with the CA that signed the webapp '
-                             'certificate, or set validate_certs=false only for a test' % (where, _short(exc)))
+            raise self._error('tls_error', '%s: TLS failed (%s). Give ca_path with the CA that signed the webapp '
+                              'certificate, or set validate_certs=false only for a test' % (where, _short(exc)))
         except requests.exceptions.Timeout:
-            raise WabizError('timeout', '%s: no answer within %s s' % (where, self.timeout))
+            raise self._error('timeout', '%s: no answer within %s s' % (where, self.timeout))
         except requests.exceptions.InvalidURL as exc:
-            raise WabizError('unreachable', '%s: invalid URL (%s)' % (where, _short(exc)))
-        except requests.exceptions.RequestException as exc:
-            raise WabizError('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
+            raise self._error('unreachable', '%s: invalid URL (%s)' % (where, _short(exc)))
+        except (requests.exceptions.RequestException, Urllib3Error, OSError, ValueError) as exc:
+            raise self._error('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
         try:
             text = self._read(raw, where)
         finally:
             raw.close()
-        data = None
-        if text.strip():
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = None
-            except RecursionError:
-                raise WabizError('bad_response', '%s: JSON nested too deeply to be a webapp answer' % where, status=raw.status_code)
-        return _Response(raw.status_code, raw.headers, text, data)
+        return raw.status_code, raw.headers, text
 
     def _read(self, raw, where):
         declared = raw.headers.get('Content-Length')
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise WabizError('bad_response', '%s: answer of %s bytes is over the %d byte limit' % (where, declared, self.max_body_bytes),
-                             status=raw.status_code)
+            raise self._error('bad_response', '%s: answer of %s bytes is over the %d byte limit' % (where, declared, self.max_body_bytes),
+                              status=raw.status_code)
         chunks = []
         size = 0
         try:
             for chunk in raw.iter_content(65536):
                 size += len(chunk)
                 if size > self.max_body_bytes:
-                    raise WabizError('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),
-                                     status=raw.status_code)
+                    raise self._error('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),
+                                      status=raw.status_code)
                 chunks.append(chunk)
-        except requests.exceptions.Timeout:
-            raise WabizError('timeout', '%s: the answer stalled for more than %s s' % (where, self.timeout))
-        except requests.exceptions.RequestException as exc:
-            raise WabizError('bad_response', '%s: the answer was cut off (%s)' % (where, _short(exc)), status=raw.status_code)
+        except (requests.exceptions.RequestException, Urllib3Error, OSError) as exc:
+            if _is_read_timeout(exc):
+                raise self._error('timeout', '%s: no complete answer within %s s (the answer stalled)' % (where, self.timeout))
+            raise self._error('bad_response', '%s: the answer was cut off (%s)' % (where, _short(exc)), status=raw.status_code)
+        encoded = raw.headers.get('Content-Encoding', 'identity').lower() != 'identity'
+        if declared and declared.isdigit() and not encoded and size != int(declared):
+            # urllib3 1.x does not enforce Content-Length: the check is here so that every version agrees
+            raise self._error('bad_response', '%s: the answer was cut off (IncompleteRead: %d of %s bytes)' % (where, size, declared),
+                              status=raw.status_code)
         return b''.join(chunks).decode('utf-8', 'replace')
 
     # ---- API ---------------------------------------------------------------------------------
     def login(self):
         """POST /v1/users/login with Basic auth; keeps the token for the following calls."""
         if not (self.username and self.password):
-            raise WabizError('auth_failed', 'no usable credentials for %s: give token, or username and password' % self.url)
-        response = self._send('POST', '/v1/users/login', auth=(str(self.username), str(self.password)))
+            raise self._error('auth_failed', 'no usable credentials for %s: give token, or username and password' % self.url)
+        response = self._send('POST', '/v1/users/login', headers={'Authorization': 'Basic %s' % self._basic})
         where = 'login to %s as %s' % (self.url, self.username)
         error = response.api_error
         if response.api_code == 1024:
-            raise WabizError('password_change_required', '%s: the account still has its first password and must change it '
-                             '(error 1024 Password Change Required). Log in once by hand with new_password; this collection '
-                             'never changes a client' % where, status=response.status)
+            raise self._error('password_change_required', '%s: the account still has its first password and must change it '
+                              '(error 1024 Password Change Required). Log in once by hand with new_password; this collection '
+                              'never changes a client' % where, status=response.status)
         self._raise_common(response, where, login=True)
         users = response.data.get('users') if isinstance(response.data, dict) else None
         token = users[0].get('token') if isinstance(users, list) and users and isinstance(users[0], dict) else None
         if response.status != 200 or error or not isinstance(token, str) or not token:
             raise self._unexpected(response, where, 'a token in users[0].token')
-        self._on_secret(token)
+        self._add_secret(token)
         self._token = token
         self._own_token = True
         return token
@@ -331,11 +653,12 @@ class Client(object):
         account = data.get('account')
         shards = account.get('shards') if isinstance(account, dict) else None
         try:
-            if isinstance(shards, bool):
-                raise ValueError
-            return int(shards), None
-        except (TypeError, ValueError):
+            count, _reason = to_int(shards)
+        except (ValueError, OverflowError):  # a digit string beyond Python's int-string limit
+            count = None
+        if count is None:
             return None, 'GET %s/v1/account/shards: no integer account.shards in the answer' % self.url
+        return count, None
 
     def fetch(self):
         """Everything the checks need from one endpoint: the support body and the shard count."""
@@ -350,9 +673,14 @@ class Client(object):
         status = response.status
         error = response.api_error
         code = response.api_code
-        if code == 1005 and error and 'expire' in str(error.get('details', '')).lower():
-            raise WabizError('app_expired', '%s: the client build has expired (%s); upgrade it' % (where, _describe_error(error)),
-                             status=status, api_code=code)
+        if 300 <= status < 400:
+            location = public_url(response.headers.get('Location')) or 'an unknown place'
+            raise self._error('bad_response', '%s: the answer is a redirect (HTTP %s) to %s; redirects are never followed, so '
+                              'credentials never go to another host or over plain http: give the final address as url' % (
+                                  where, status, location), status=status)
+        if code == 1005 and _is_app_expired(error):
+            raise self._error('app_expired', '%s: the client build has expired (%s); upgrade it' % (where, _describe_error(error)),
+                              status=status, api_code=code)
         if status == 401 or (login and code == 1005):
             if login:
                 msg = '%s was refused (HTTP %s): check username and password' % (where, status)
@@ -360,29 +688,29 @@ class Client(object):
                 msg = '%s: the given token was refused (HTTP 401): it is expired, revoked or unknown' % where
             else:
                 msg = '%s: refused with HTTP 401 even after a fresh login' % where
-            raise WabizError('auth_failed', msg, status=status, api_code=code)
+            raise self._error('auth_failed', msg, status=status, api_code=code)
         if status in RETRIABLE_STATUS or code in RATE_LIMIT_API_CODES:
-            raise WabizError('rate_limited', '%s: still rate limited or overloaded after %d attempts (HTTP %s%s)' % (
+            raise self._error('rate_limited', '%s: still rate limited or overloaded after %d attempts (HTTP %s%s)' % (
                 where, self.retries + 1, status, ', %s' % _describe_error(error) if error else ''),
                 status=status, api_code=code, retry_after=response.headers.get('Retry-After'))
         if error:
-            raise WabizError('api_error', '%s: the API answered error %s (HTTP %s)' % (where, _describe_error(error), status),
-                             status=status, api_code=code, title=error.get('title'), details=error.get('details'))
+            raise self._error('api_error', '%s: the API answered error %s (HTTP %s)' % (where, _describe_error(error), status),
+                              status=status, api_code=code, title=error.get('title'), details=error.get('details'))
 
     def _unexpected(self, response, where, expected):
         text = response.text
         if response.data is None and text.strip():
             if _looks_like_html(text):
                 title = _html_title(text)
-                return WabizError('bad_response', '%s: got an HTML page (HTTP %s%s) instead of JSON: a proxy or load balancer '
-                                  'answered, not the webapp' % (where, response.status, ', "%s"' % title if title else ''),
-                                  status=response.status)
-            return WabizError('bad_response', '%s: the answer (HTTP %s) is not JSON: %r' % (where, response.status, text[:80]),
-                              status=response.status)
+                return self._error('bad_response', '%s: got an HTML page (HTTP %s%s) instead of JSON: a proxy or load balancer '
+                                   'answered, not the webapp' % (where, response.status, ', "%s"' % title if title else ''),
+                                   status=response.status)
+            return self._error('bad_response', '%s: the answer (HTTP %s) is not JSON: %r' % (where, response.status, self._mask(text)[:80]),
+                               status=response.status)
         if response.status >= 400:
-            return WabizError('api_error', '%s: unexpected HTTP %s' % (where, response.status), status=response.status)
-        return WabizError('bad_response', '%s: unexpected answer (HTTP %s), expected %s' % (where, response.status, expected),
-                          status=response.status)
+            return self._error('api_error', '%s: unexpected HTTP %s' % (where, response.status), status=response.status)
+        return self._error('bad_response', '%s: unexpected answer (HTTP %s), expected %s' % (where, response.status, expected),
+                           status=response.status)
 
 
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")

@@ -36,6 +36,10 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_diff import CHANGES_SCHEMA
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_html import render_html
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes
+from ansible_collections.wabiz.onprem.plugins.module_utils._report_prom import render_prometheus
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import PHASES, UPGRADE_FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import finding_line, safe_error, safe_url, utc_now
 
@@ -181,8 +185,8 @@ def _result(host, check, verdict):
 
 
 def fingerprint(results):
-    """sha256 over the results without their times: equal when the verdicts are the same."""
-    stable = [dict((key, value) for key, value in result.items() if key != 'checked_at') for result in results]
+    """sha256 over the results without their times (nor node data, which moves): equal when the verdicts are the same."""
+    stable = [dict((key, value) for key, value in result.items() if key not in ('checked_at', 'nodes')) for result in results]
     return hashlib.sha256(json.dumps(stable, sort_keys=True, separators=(',', ':')).encode('utf-8')).hexdigest()
 
 
@@ -203,6 +207,7 @@ def build_report(entries, title=None, generated_at=None):
                 results.append(_result(entry['host'], check, entry[fact]))
         if not found:
             results.append(_result(entry['host'], 'health_gate', None))
+    add_nodes(results, entries, _text)
     results.sort(key=lambda result: (result['cluster'] or '', result['host'], result['check']))
     counts = dict((outcome, sum(1 for result in results if result['outcome'] == outcome)) for outcome in OUTCOMES)
     verdict = 'passed' if results and counts['passed'] == len(results) else (
@@ -452,8 +457,9 @@ def render_junit(report):
             + ET.tostring(root, encoding='unicode') + '\n')
 
 
-RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit}
-EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml'}
+RENDERERS = {'json': render_json, 'markdown': render_markdown, 'junit': render_junit,
+             'prometheus': lambda report: render_prometheus(checked_report(report)), 'html': lambda report: render_html(checked_report(report))}
+EXTENSIONS = {'json': 'json', 'markdown': 'md', 'junit': 'xml', 'prometheus': 'prom', 'html': 'html'}
 
 
 # ------------------------------------------------------------------------------------------------ play output
@@ -506,6 +512,7 @@ REPORT_SCHEMA = {
                 ]),
         },
         'results': {'type': 'array', 'items': {'$ref': '#/$defs/result'}},
+        'changes': CHANGES_SCHEMA,
     },
     '$defs': {
         'nullable_string': {'type': ['string', 'null']},
@@ -583,6 +590,7 @@ REPORT_SCHEMA = {
                 'current_version': {'$ref': '#/$defs/nullable_string'},
                 'plan': {'type': 'array', 'items': {'$ref': '#/$defs/step'}},
                 'schema_upgrade': {'oneOf': [{'type': 'null'}, {'$ref': '#/$defs/schema_upgrade'}]},
+                'nodes': NODES_SCHEMA,
             },
             'allOf': [{
                 'if': {'properties': {'check': {'const': 'pre_upgrade'}}},

@@ -11,11 +11,9 @@ host variable / fact, or any report of ``_checks``) into the ``wabiz_gate`` verd
 docs/data-model.md. Every finding comes from ``_checks.evaluate``: no check is written here,
 only the pass/fail rule (``fail_on``) and the message for people.
 
-Stored data is re-evaluated, never trusted: the nodes are turned back into the ``/v1/support``
-body they stand for and normalized and checked again at ``now``, so a stored status, findings,
-cluster summary or days-to-expiry never decide a verdict. Only the shard count read from
-``GET /v1/account/shards`` (an answer of the API, not a conclusion) and the reasons of unusable
-fields are carried over.
+Stored data is re-evaluated, never trusted (``_checks.report_from_normalized`` = ``_support.refresh``
++ the checks at ``now``): a stored status, findings, cluster summary or days-to-expiry never decide a
+verdict; the nodes are re-validated and the expiry recomputed from ``expire_timestamp``.
 
 Public API:
 
@@ -40,30 +38,13 @@ __metaclass__ = type
 from datetime import datetime, timezone
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import public_url
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, merge_policy, report_from_normalized
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import (
-    DIRECTORIES,
-    SupportShapeError,
-    is_keyed,
-    normalize,
-    parse_timestamp,
-)
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, report_from_normalized
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import SupportShapeError, parse_timestamp
 
 FAIL_ON = ('critical', 'warning')
 SEVERITY_RANK = {'critical': 2, 'warning': 1}
 # Keys of an error dict that may go into a verdict (the message of a WabizError never holds secrets).
 ERROR_KEYS = ('code', 'message', 'status', 'api_code', 'title', 'details', 'retry_after')
-
-
-# Normalized node field -> the /v1/support field it was read from (see docs/data-model.md).
-_RAW_FIELDS = (('role', 'role'), ('socket_conn', 'socket_conn'), ('version', 'version'), ('build', 'description'),
-               ('expire_timestamp', 'expire_timestamp'), ('db_engine', 'db_engine'), ('schema', 'schema'),
-               ('multi_connect', 'multi_connect'), ('os_name', 'os_name'), ('os_version', 'os_version'), ('lc', 'lc'),
-               ('lg', 'lg'))
-
-
-class StoredDataError(ValueError):
-    """Stored support data whose nodes cannot be re-evaluated (error code ``bad_response``)."""
 
 
 def safe_url(url):
@@ -110,96 +91,6 @@ def finding_line(finding):
                                  finding.get('message'))
 
 
-def _invalid_fields(node):
-    items = node.get('invalid_fields')
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _raw_entry(node, keyed):
-    """The /v1/support entry a normalized node stands for; unusable fields stay unusable."""
-    if not isinstance(node, dict):
-        raise StoredDataError('a stored node is not an object but %s' % type(node).__name__)
-    if node.get('errors'):
-        return {'errors': node['errors']}
-    entry = dict((raw, node[field]) for field, raw in _RAW_FIELDS if node.get(field) is not None)
-    if not keyed or entry.get('role') == 'unknown':
-        entry.pop('role', None)
-    shards = node.get('shards')
-    if shards:
-        entry['shards'] = [[shard, shard] for shard in shards] if isinstance(shards, list) else shards
-    if node.get('registered') is False:
-        entry['debug_info'] = 'unregistered'
-    elif node.get('registered') is not None:
-        entry['debug_info'] = node.get('phone_number') or node['registered']
-    free_space = node.get('free_space')
-    if isinstance(free_space, dict):
-        for directory in DIRECTORIES:
-            if free_space.get(directory) is not None:
-                entry['free_space_' + directory] = free_space[directory]
-    elif free_space is not None:
-        entry['free_space_data'] = free_space
-    for item in _invalid_fields(node):
-        # a value no field accepts: the field (or a part of it, a shard range, a schema entry) was unusable when read
-        field, marker = item.get('field'), [item.get('reason')]
-        if not isinstance(field, str):
-            continue
-        if field == 'errors':
-            marker = item['reason'] if isinstance(item.get('reason'), str) else 'unusable'  # a list would be an error envelope
-        if field not in entry:
-            entry[field] = marker
-        elif isinstance(entry[field], list):
-            entry[field] = entry[field] + [marker]
-        elif isinstance(entry[field], dict):
-            entry[field] = dict(entry[field])
-            entry[field][''] = marker
-    return entry
-
-
-def _keep_reasons(data, normalized):
-    """Put back the reasons of the stored unusable fields (the rebuilt value only says 'got list')."""
-    reasons = {}
-    for node in data['nodes']:
-        for item in _invalid_fields(node):
-            if isinstance(item.get('reason'), str):
-                reasons[(node.get('name'), item.get('field'))] = item['reason']
-    for node in normalized['nodes']:
-        for item in node['invalid_fields']:
-            item['reason'] = reasons.get((node['name'], item['field']), item['reason'])
-
-
-def _re_evaluate(data, policy, now):
-    """A fresh report of stored normalized data: rebuild the body, normalize and check it again at ``now``."""
-    effective = merge_policy(policy)
-    nodes = data['nodes']
-    if not isinstance(nodes, list):
-        raise StoredDataError('nodes is not a list but %s' % type(nodes).__name__)
-    keyed = data['topology'] != 'single'
-    if not keyed and len(nodes) != 1:
-        raise StoredDataError('a single instance holds exactly one node, got %d' % len(nodes))
-    support = {}
-    for node in nodes:
-        name = node.get('name') if isinstance(node, dict) else None
-        if not isinstance(name, str):
-            raise StoredDataError('a stored node has no name (got %s)' % type(name).__name__)
-        if name in support:
-            raise StoredDataError('node %s is listed twice' % name)
-        support[name] = _raw_entry(node, keyed)
-    if keyed and not is_keyed(support):
-        raise StoredDataError('node names %s are field names of a single instance' % ', '.join(sorted(support)))
-    single_name = 'single' if keyed else nodes[0]['name']
-    # the shard count read from the API, and the one the data was read with a policy pinning it, are not conclusions
-    cluster = data.get('cluster') if isinstance(data.get('cluster'), dict) else {}
-    source = cluster.get('shard_count_source')
-    shard_count = cluster.get('shard_count') if source == 'api' else None
-    expected = effective['expected_shards']
-    if expected is None and source == 'policy':
-        expected = cluster.get('shard_count')
-    normalized = normalize({'support': support if keyed else support[single_name]}, shard_count=shard_count, now=now,
-                           single_name=single_name, expected_shards=expected)
-    _keep_reasons(data, normalized)
-    return report_from_normalized(normalized, effective)
-
-
 def _evaluation_time(now):
     if now is None or isinstance(now, datetime):
         return now
@@ -219,16 +110,17 @@ def support_report(data, policy=None, now=None):
                          % type(data).__name__)
     if data.get('error') is not None and not data.get('nodes'):
         return None, safe_error(data['error'])
-    if data.get('failed') and not data.get('nodes'):
+    # a module that failed before it could answer (bad arguments...) under failed_when: false has failed == False
+    if (data.get('failed') or 'failed_when_result' in data) and not data.get('nodes'):
         return None, safe_error({'code': 'module_failed', 'message': data.get('msg')})
     if not all(key in data for key in ('topology', 'nodes', 'cluster')):
         raise ValueError('expected support data with topology, nodes and cluster (a support_info result, the wabiz_support '
                          'fact or a report); got keys %s' % ', '.join(sorted(str(key) for key in data)))
     try:
-        return _re_evaluate(data, policy, now), None
+        return report_from_normalized(data, policy, now=now), None
     except PolicyError as exc:
         return None, {'code': 'invalid_policy', 'message': str(exc)}
-    except (StoredDataError, SupportShapeError) as exc:
+    except SupportShapeError as exc:
         return None, {'code': 'bad_response', 'message': 'the stored support data cannot be checked again: %s' % exc}
 
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: fleet_report_write
-short_description: Write a fleet report as JSON, Markdown and JUnit XML files on the controller
+short_description: Write a fleet report as JSON, Markdown, JUnit XML, HTML and Prometheus files on the controller
 version_added: 0.1.0
 description:
   - Writes a report built by the P(wabiz.onprem.fleet_report#filter) filter into O(dir), one file per format, each
@@ -17,6 +17,10 @@ description:
   - Every file carries the fingerprint of the verdicts. When the files exist and the first one already carries the
     fingerprint of O(report), nothing is written and the task is not changed, so a rerun over an unchanged fleet is
     idempotent.
+  - The C(prometheus) file (for node_exporter's textfile collector) is the exception, it is rewritten on every run (not
+    in check mode) so that its timestamps stay fresh; C(changed) still says only whether the verdicts changed.
+  - Compares the report with the previous one in O(dir) (C(<basename>.json), when it exists). The files written and the
+    result say, per cluster and check, which findings are new and which cleared and how the outcome moved (RV(changes)).
   - Runs on the controller as an action plugin, without a module run per file. Used by the
     R(wabiz.onprem.fleet_report,ansible_collections.wabiz.onprem.fleet_report_role) role.
   - Changes nothing on the WhatsApp Business API clients.
@@ -32,14 +36,14 @@ options:
     type: path
     required: true
   basename:
-    description: File name without the extension (C(.json), C(.md), C(.xml)).
+    description: File name without the extension (C(.json), C(.md), C(.xml), C(.html), C(.prom)).
     type: str
     default: wabiz-report
   formats:
     description: Formats to write.
     type: list
     elements: str
-    choices: [json, markdown, junit]
+    choices: [json, markdown, junit, html, prometheus]
     default: [json, markdown, junit]
   mode:
     description: File mode of the files, an octal string.
@@ -82,6 +86,37 @@ paths:
   type: list
   elements: str
   sample: [/var/tmp/wabiz-report/wabiz-report.json, /var/tmp/wabiz-report/wabiz-report.md, /var/tmp/wabiz-report/wabiz-report.xml]
+changes:
+  description:
+    - What changed since the previous report in O(dir); null when there is none (or it cannot be read).
+    - C(clusters) lists the clusters and checks whose outcome changed or whose findings differ; a finding is the same
+      finding when its code, severity and node are.
+  returned: always
+  type: dict
+  contains:
+    previous_generated_at:
+      description: When the previous report was generated.
+      type: str
+    previous_fingerprint:
+      description: Fingerprint of the previous report.
+      type: str
+    clusters:
+      description: "C({cluster, check, previous_outcome, outcome, new, cleared}); C(new) and C(cleared) are lists of findings
+        C({code, severity, node, message}); an outcome is null when the cluster was not in that report."
+      type: list
+      elements: dict
+  sample:
+    previous_generated_at: '2026-11-30T06:00:00Z'
+    previous_fingerprint: 5f0c1c8e2b7d4a3f9e6b1d0c2a4e8f7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f
+    clusters:
+      - {cluster: eu-1, check: health_gate, previous_outcome: passed, outcome: failed, cleared: [],
+         new: [{code: socket_conn_down, severity: critical, node: 'wacore2:0a1b2c3d4e5f', message: 'the node ... is DN'}]}
+changes_summary:
+  description: RV(changes) as lines for people.
+  returned: always
+  type: list
+  elements: str
+  sample: ['changes since the report of 2026-11-30T06:00:00Z:', '  eu-1 health_gate: passed -> failed; new [critical] socket_conn_down (wacore2:0a1b2c3d4e5f)']
 fingerprint:
   description: Fingerprint of the verdicts in the report.
   returned: always

@@ -111,7 +111,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError
+from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError, public_url
 from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect
 
 
@@ -147,7 +147,7 @@ def main():
     if params['node'] is not None:
         report['node'] = pick_node(report['nodes'], params['node'])
         if report['node'] is None:
-            module.warn('no node named %r in the support answer of %s' % (params['node'], params['url']))
+            module.warn('no node named %r in the support answer of %s' % (params['node'], public_url(params['url'])))
     module.exit_json(changed=False, msg=report['msg'], ansible_facts=dict(wabiz_support=report))
 
 

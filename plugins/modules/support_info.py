@@ -151,7 +151,11 @@ policy:
   returned: success
   type: dict
 support:
-  description: The raw C(/v1/support) answer with secret C(env) values replaced by C(********).
+  description:
+    - The raw C(/v1/support) answer with secret C(env) values replaced by C(********).
+    - When an object of the answer holds a key more than once (the last value is kept, as JSON parsers do), those keys
+      are listed in that object under the reserved key C(__wabiz_duplicate_keys__); a repeated node key is the
+      critical finding C(node_key_duplicate), a repeated field of a node makes that field unusable.
   returned: success
   type: dict
 msg:

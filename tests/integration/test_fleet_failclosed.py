@@ -299,11 +299,11 @@ def test_static_inventory_names_are_never_read_as_patterns(sim, tmp_path):
 
 
 @pytest.mark.parametrize('name, check, reason', [
-    ('health_gate', 'health_gate', 'give health_gate_url (or the host variable wabiz_url)'),
-    ('pre_upgrade', 'pre_upgrade', 'give pre_upgrade_check_target_version, pre_upgrade_check_url (or the host'),
+    ('health_gate', 'health_gate', 'missing required arguments: url'),
+    ('pre_upgrade', 'pre_upgrade', 'missing required arguments: url'),
 ])
 def test_a_cluster_that_could_not_be_checked_keeps_its_reason(sim, tmp_path, name, check, reason):
-    """A cluster host without the settings to call the API fails the role's input check: the report says why."""
+    """A cluster host without a URL (no wabiz_url, no WABIZ_URL) fails in support_info: the report keeps its reason."""
     inventory = tmp_path / 'clusters.yml'
     inventory.write_text(json.dumps({'wabiz_clusters': {'hosts': {'no-url': {}, 'mc-ok': {'wabiz_url': sim.url('mc-ok')}},
                                                         'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin',
@@ -381,3 +381,15 @@ def test_inventory_cache_files_are_private(sim, hostile, tmp_path):
             text = handle.read()
         for secret in SECRETS:
             assert secret not in text
+
+
+def test_the_readme_wait_command_with_extra_vars_as_text(sim, hostile, tmp_path):
+    """README: `-e wabiz_hosts=eu-1 -e health_gate_refresh=true -e health_gate_wait_timeout=300`: -e values are
+    text; the wait gate must read them as numbers, not fail the cluster with a filter type error."""
+    fleet = write_fleet(tmp_path, sim, *hostile)
+    proc = playbook(tmp_path, 'health_gate', fleet, '-e', 'wabiz_hosts=ha-ok', '-e', 'health_gate_refresh=true',
+                    '-e', 'health_gate_wait_timeout=4', '-e', 'health_gate_wait_delay=1')
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] == 'passed'
+    assert 'ha-ok passed the health gate' in proc.stdout

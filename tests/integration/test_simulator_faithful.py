@@ -207,21 +207,18 @@ def timed_module(fsim, cluster, **extra):
     return result, time.monotonic() - start
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'a total deadline per attempt (section 2, Deadlines are deadlines)')
 def test_trickled_body_hits_the_total_deadline(fsim):
     result, elapsed = timed_module(fsim, 'trickle-body', timeout=2, retries=0)
     assert result.data.get('error', {}).get('code') == 'timeout', result
     assert elapsed < 2 * 1 + 15       # timeout x attempts, plus generous ansible start-up
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'a total deadline per attempt (section 2, Deadlines are deadlines)')
 def test_trickled_headers_hit_the_total_deadline(fsim):
     result, elapsed = timed_module(fsim, 'trickle-headers', timeout=2, retries=0)
     assert result.data.get('error', {}).get('code') == 'timeout', result
     assert elapsed < 2 * 1 + 15
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'a stalled body is a timeout, retried like one (section 2)')
 def test_stalled_body_is_a_timeout_and_is_retried(fsim):
     before = fsim.state('stall')['hits'].get('GET /v1/support', 0)
     result, elapsed = timed_module(fsim, 'stall', timeout=2, retries=1)
@@ -306,7 +303,6 @@ def test_inventory_names_ipv6_nodes_by_their_pod_ip(fsim, tmp_path):
 # ---------------------------------------------------------------- the inferences as switches
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'app_expired recognised from the documented answer (section 2, Auth codes)')
 def test_app_expired_worded_in_the_title(results):
     assert results['expired-title']['error']['code'] == 'app_expired', results['expired-title']['error']
 
@@ -332,7 +328,6 @@ def test_lighttpd_error_page_is_a_bad_response(results):
     assert (error['code'], error['status']) == ('bad_response', 502)
 
 
-@pytest.mark.xfail(strict=True, reason='needs the client to recognise an XHTML page starting with <?xml as an HTML page (issue 12 item 5)')
 def test_lighttpd_error_page_is_named_as_a_proxy_page(results):
     message = results['lighttpd']['error']['message']
     assert 'HTML page' in message and '502 Bad Gateway' in message, message
@@ -372,7 +367,6 @@ def test_token_expired_wording_relogs_in_once(results):
     assert results['_hits']['token-expiry-wording']['POST /v1/users/login'] == 2
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'a 401 "token expired" is auth_failed, never app_expired (section 2, Auth codes)')
 def test_given_token_expired_is_auth_failed(results):
     error = results['given-token-expired']['error']
     assert (error['code'], error['status']) == ('auth_failed', 401), error

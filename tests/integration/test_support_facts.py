@@ -97,3 +97,24 @@ def test_gather_facts_fails_with_on_error_fail(sim, tmp_path):
     assert result.rc != 0
     assert '[unreachable]' in result.output
     assert 'gathered' not in result.output
+
+
+def test_bad_settings_are_coded_errors_that_on_error_warn_keeps(sim):
+    """A missing CA file and an unparseable URL: facts with the error code, never a module crash."""
+    for args, code in ((connection(sim, 'mc-ok', ca_path='/nonexistent/wabiz-ca.pem'), 'tls_error'),
+                       (connection(sim, 'mc-ok', url='https://127.0.0.1:99999/mc-ok'), 'unreachable')):
+        result = run_module('wabiz.onprem.support_facts', dict(args, on_error='warn'))
+        assert result.rc == 0, result
+        facts = result.data['ansible_facts']['wabiz_support']
+        assert facts['status'] == 'unknown'
+        assert facts['error']['code'] == code
+        assert '[WARNING]: [%s]' % code in result.output
+        assert 'Traceback' not in result.output
+
+
+def test_user_info_of_the_url_never_reaches_the_warning(sim):
+    url = sim.url('ha-ok').replace('https://', 'https://bob:Url!secret9@')
+    result = run_module('wabiz.onprem.support_facts', connection(sim, 'ha-ok', node='nope', url=url))
+    assert result.rc == 0, result
+    assert "no node named 'nope'" in result.output
+    assert 'Url!secret9' not in result.output

@@ -42,6 +42,7 @@ FINDING_CASES = {
     'unregistered': ('unregistered', {}),
     'node_error': ('node-error', {}),
     'field_invalid': ('garbage', {}),
+    'field_unreadable': ('garbage', {}),
     # failures of the call
     'timeout': ('slow', {'timeout': 1}),
     'tls_error': ('mc-ok', {'ca_path': None}),
@@ -57,6 +58,10 @@ FINDING_CASES = {
     'bad_response:cut_connection': ('cut-connection', {}),
     'bad_response:oversized': ('huge', {}),
     'invalid_policy': ('mc-ok', {'policy': {'free_space_warning': 'lots'}}),
+    # bad settings: a coded error for the cluster, never "Module failed" with a traceback
+    'tls_error:missing_ca': ('mc-ok', {'ca_path': '/nonexistent/wabiz-ca.pem'}),
+    'unreachable:bad_port': ('mc-ok', {'url': 'https://127.0.0.1:99999/mc-ok'}),
+    'unreachable:bad_url': ('mc-ok', {'url': 'https://bob:Url!secret9@wa example.com/mc-ok?token=Url!secret9'}),
 }
 
 
@@ -182,7 +187,8 @@ def test_node_error_keeps_api_details(results):
     ('api_error', 'api_error'), ('bad_response:proxy', 'bad_response'), ('bad_response:html', 'bad_response'),
     ('bad_response:not_json', 'bad_response'), ('bad_response:cut_json', 'bad_response'),
     ('bad_response:cut_connection', 'bad_response'), ('bad_response:oversized', 'bad_response'),
-    ('invalid_policy', 'invalid_policy'),
+    ('invalid_policy', 'invalid_policy'), ('tls_error:missing_ca', 'tls_error'), ('unreachable:bad_port', 'unreachable'),
+    ('unreachable:bad_url', 'unreachable'),
 ])
 def test_every_error_code_fails_with_one_clear_message(results, case, code):
     entry = results[case]
@@ -203,6 +209,16 @@ def test_error_details(results):
     assert 'ca_path' in results['tls_error']['msg']
     assert 'HTML page' in results['bad_response:proxy']['msg'] and '502' in results['bad_response:proxy']['msg']
     assert 'free_space_warning' in results['invalid_policy']['msg']
+    assert 'ca_path /nonexistent/wabiz-ca.pem does not exist' in results['tls_error:missing_ca']['msg']
+    assert 'port' in results['unreachable:bad_port']['msg'].lower()
+    assert 'url must look like' in results['unreachable:bad_url']['msg']
+
+
+def test_user_info_and_query_of_a_bad_url_never_reach_the_result(results):
+    entry = dict(results['unreachable:bad_url'])
+    entry.pop('item')  # the loop item holds the module arguments as given
+    assert 'Url!secret9' not in json.dumps(entry)
+    assert 'bob' not in json.dumps(entry)
 
 
 def test_no_traceback_and_no_password_in_the_whole_run(results):

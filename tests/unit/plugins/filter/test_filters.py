@@ -50,10 +50,12 @@ def test_filters_registered():
 
 def test_support_findings_rechecks_with_policy():
     data = report('mc4')
-    assert F['support_findings'](data, now=NOW) == []
-    findings = F['support_findings'](data, {'free_space_warning': '20GiB'}, now=NOW)
+    assert F['support_findings'](data, {'expected_shards': 4}, now=NOW) == []
+    findings = F['support_findings'](data, {'free_space_warning': '20GiB', 'expected_shards': 4}, now=NOW)
     assert set(f['code'] for f in findings) == {'free_space_low'}
-    assert F['support_report'](data, {'free_space_warning': '20GiB'}, now=NOW)['status'] == 'warning'
+    assert F['support_report'](data, {'free_space_warning': '20GiB', 'expected_shards': 4}, now=NOW)['status'] == 'warning'
+    # without the count pinned (the monitoring user cannot read /v1/account/shards), coverage is only inferred
+    assert [f['code'] for f in F['support_findings'](data, now=NOW)] == ['shard_count_inferred']
 
 
 @pytest.mark.parametrize('data, policy, text', [

@@ -24,7 +24,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
     parse_size,
     report_from_normalized,
 )
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import normalize
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import json_object_pairs, normalize
 
 HERE = os.path.dirname(__file__)
 FIXTURES = os.path.join(HERE, 'fixtures')
@@ -42,8 +42,25 @@ def load(name):
         return json.load(handle)
 
 
+def api_count(body):
+    """What GET /v1/account/shards answers for a cluster built from the ha (1 shard) or mc4 (4 shards) fixture."""
+    support = body.get('support', {})
+    if 'version' in support:
+        return None
+    return 4 if CORE[2] in support or CORE[3] in support else 1
+
+
 def run(body, **kwargs):
+    """evaluate() at NOW with the shard count the API would give (pass shard_count=None to leave it out);
+    ``duplicate=KEY`` sends node KEY twice in the JSON text, parsed with the client's hook."""
+    kwargs = dict(kwargs)
+    twin = kwargs.pop('duplicate', None)
+    if twin:
+        text = json.dumps(body['support'][twin])
+        body = json.loads(json.dumps(body).replace('"support": {', '"support": {"%s": %s, ' % (twin, text), 1),
+                          object_pairs_hook=json_object_pairs)
     kwargs.setdefault('now', NOW)
+    kwargs.setdefault('shard_count', api_count(body))
     return evaluate(body, **kwargs)
 
 
@@ -213,17 +230,17 @@ FINDING_CASES = [
      ['control_shard_owner'],
      ('control_shard_owner', 'critical', None,
       'control shard -1 is owned by %s (primary_master) (expected the coreapp owning shard 0, %s)' % (MASTER0, CORE[0]))),
-    ('count_not_allowed', _set('mc4', CORE[3], shards=[], socket_conn='DN'), {},
+    ('count_not_allowed', _set('mc4', CORE[3], shards=[], socket_conn='DN'), {'shard_count': 3},
      ['shard_count_invalid'],
      ('shard_count_invalid', 'critical', None,
-      'shard count 3 (inferred from the highest owned message shard) is not one of 1, 2, 4, 8, 16, 32')),
+      'shard count 3 (from GET /v1/account/shards) is not one of 1, 2, 4, 8, 16, 32')),
     ('count_vs_policy', _set('mc4', CORE[4], role='coreapp'), {'shard_count': 4, 'policy': {'expected_shards': 8}},
      ['shard_count_invalid'],
      ('shard_count_invalid', 'critical', None, 'shard count 4 (from GET /v1/account/shards) differs from expected_shards 8')),
     ('owned_beyond_count', _set('mc4', CORE[4], role='coreapp'), {'shard_count': 2},
      ['shard_count_invalid'],
      ('shard_count_invalid', 'critical', CORE[3], 'node owns shard 3 but the cluster has 2 message shards (0..1)')),
-    ('count_unknown', _apply(_set('ha', CORE[0], shards=[]), _set('ha', MASTER0, shards=[[-1, -1]])), {},
+    ('count_unknown', _apply(_set('ha', CORE[0], shards=[]), _set('ha', MASTER0, shards=[[-1, -1]])), {'shard_count': None},
      ['shard_count_unknown', 'shard_unowned'],
      ('shard_count_unknown', 'warning', None, 'cannot tell the message shard count: GET /v1/account/shards was not read, '
       'the policy has no expected_shards, and no node owns a message shard')),
@@ -297,12 +314,29 @@ FINDING_CASES = [
      ['node_error'],
      ('node_error', 'critical', 'single', 'node answered with an error instead of its support data: '
       '1011 Service not ready: Wacore is not instantiated. Please check wacore log for details.; 1014 Internal error')),
-    ('field_invalid', _single(free_space_logs='lots'), {},
+    ('field_invalid', _single(os_name={}), {},
      ['field_invalid'],
-     ('field_invalid', 'warning', 'single', "field free_space_logs is present but unusable: expected an integer, got 'lots'")),
+     ('field_invalid', 'warning', 'single', 'field os_name is present but unusable: expected a string, got object')),
+    ('field_unreadable', _single(free_space_logs='lots'), {},
+     ['field_unreadable'],
+     ('field_unreadable', 'critical', 'single', "field free_space_logs cannot be read, so the gate cannot prove what depends on it: "
+      "expected an integer number of bytes, got 'lots'")),
     ('node_not_a_dict', _replace('mc4', CORE[4], 'oops'), {'policy': {'min_standby_coreapps': 0}},
-     ['field_invalid'],
-     ('field_invalid', 'warning', CORE[4], 'field node is present but unusable: expected an object, got string')),
+     ['field_unreadable'],
+     ('field_unreadable', 'critical', CORE[4], 'field node cannot be read, so the gate cannot prove what depends on it: '
+      'expected an object, got string')),
+    ('count_inferred', _set('mc4', CORE[4], role='coreapp'), {'shard_count': None},
+     ['shard_count_inferred'],
+     ('shard_count_inferred', 'warning', None, 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards '
+      'was not read and the policy has no expected_shards), so a missing owner of a higher shard cannot be seen: set '
+      'policy.expected_shards to the real count, or let the monitoring user read GET /v1/account/shards')),
+    ('master_owns_message_shard', _apply(_drop('mc4', CORE[3]), _set('mc4', MASTER1, shards=[[3, 3]], socket_conn='UP')), {},
+     ['shard_owner_role'],
+     ('shard_owner_role', 'critical', MASTER1, 'node (secondary_master) owns message shard 3 (expected message shards on coreapps only)')),
+    ('duplicate_key', _set('mc4', CORE[4], socket_conn='DN'), {'duplicate': CORE[4]},
+     ['node_key_duplicate'],
+     ('node_key_duplicate', 'critical', CORE[4], 'node key appears more than once in the body: a node may hide behind its twin '
+      '(expected every node once)')),
 ]
 
 
@@ -334,7 +368,7 @@ def test_shard_unowned_is_one_finding_per_shard():
 def test_unknown_shard_count_still_flags_missing_owners():
     body = load('ha')
     body['support'][CORE[0]]['shards'] = []
-    report = run(body)
+    report = run(body, shard_count=None)
     assert report['topology'] == 'unknown'
     assert [f['message'] for f in only(report, 'shard_unowned')] == [
         'control shard -1 has no owner (expected exactly one node)', 'shard 0 has no owner (expected exactly one coreapp)']
@@ -370,7 +404,7 @@ def test_error_node_is_not_also_flagged_for_its_connection():
 
 
 def test_free_space_unbounded_never_alarms():
-    for value in (2 ** 62, 2 ** 63 - 1, 9223372036853727000, '9223372036853727000', 9.223372036853727e18, float('inf')):
+    for value in (2 ** 62, 2 ** 63 - 1, 9223372036853727000, '9223372036853727000', 9.223372036853727e18):
         body = load('single')
         for directory in ('data', 'logs', 'media_incoming', 'media_outgoing'):
             body['support']['free_space_' + directory] = value
@@ -410,7 +444,7 @@ def test_single_multi_connect_false_or_missing_is_fine():
 @pytest.mark.parametrize('name, mutate, policy, expected_codes', [
     ('role_counts', None, {'role_counts': {'secondary_master': 2}}, ['role_count_mismatch']),
     ('role_counts_ok', None, {'role_counts': {'coreapp': 5, 'single': 0}}, []),
-    ('expected_shards', None, {'expected_shards': 8}, ['shard_unowned']),  # no api count: the policy is the count
+    ('expected_shards', None, {'expected_shards': 8}, ['shard_count_invalid']),  # the api count 4 differs
     ('expected_shards_ok', None, {'expected_shards': 4}, []),
     ('expected_version_prefix', None, {'expected_version': '2.57.2'}, []),
     ('expected_version', None, {'expected_version': '2.57.3'}, ['version_mismatch']),
@@ -452,7 +486,7 @@ def test_free_space_dir_override_levels():
 def test_expected_shards_drives_topology_without_api():
     body = load('mc4')
     body['support'][CORE[3]]['shards'] = []
-    report = run(body, policy={'expected_shards': 4})
+    report = run(body, shard_count=None, policy={'expected_shards': 4})
     assert report['cluster']['shard_count_source'] == 'policy'
     assert codes(report) == ['shard_unowned']
 
@@ -460,7 +494,8 @@ def test_expected_shards_drives_topology_without_api():
 @pytest.mark.parametrize('code, mutate, override', [
     ('version_mismatch', _set('ha', CORE[1], version='v2.55.1'), 'critical'),
     ('socket_conn_down', _set('ha', CORE[0], socket_conn='DN'), 'warning'),
-    ('field_invalid', _set('ha', CORE[1], schema='x'), 'critical'),
+    ('field_invalid', _set('ha', CORE[1], os_name=['x']), 'critical'),
+    ('field_unreadable', _set('ha', CORE[1], schema='x'), 'warning'),
     ('unregistered', _set('ha', CORE[1], debug_info='unregistered'), 'warning'),
 ])
 def test_severity_override(code, mutate, override):
@@ -507,7 +542,7 @@ def test_findings_order_critical_then_code_then_node():
     body['support'][CORE[2]]['free_space_logs'] = 100       # free_space_low critical
     body['support'][CORE[0]]['free_space_logs'] = 2 * GIB   # free_space_low warning
     body['support'][MASTER1]['version'] = 'v2.55.1'         # version_mismatch warning (cluster)
-    body['support'][CORE[4]]['schema'] = 'x'                # field_invalid warning
+    body['support'][CORE[4]]['lc'] = {}                     # field_invalid warning
     body['support'][MASTER0]['debug_info'] = 'unregistered'  # unregistered, critical
     report = run(body)
     assert [(f['severity'], f['code'], f['node']) for f in report['findings']] == [
@@ -542,20 +577,20 @@ def test_status_is_warning_when_only_warnings():
 def test_check_accepts_normalized_or_report():
     body = load('mc4')
     body['support'][CORE[2]]['socket_conn'] = 'SC'
-    normalized = normalize(body, now=NOW)
+    normalized = normalize(body, now=NOW, shard_count=4)
     report = run(body)
-    assert check(normalized) == report['findings'] == check(report)
-    assert check(report, {'ignore': ['socket_conn_transient']}) == []
+    assert check(normalized, now=NOW) == report['findings'] == check(report, now=NOW)
+    assert check(report, {'ignore': ['socket_conn_transient']}, now=NOW) == []
 
 
 def test_report_from_normalized_rechecks_with_another_policy():
     report = run(load('ha'))
-    strict = report_from_normalized(report, {'min_standby_coreapps': 3, 'severity': {'standby_coreapp_missing': 'critical'}})
+    strict = report_from_normalized(report, {'min_standby_coreapps': 3, 'severity': {'standby_coreapp_missing': 'critical'}}, now=NOW)
     assert strict['status'] == 'critical'
     assert codes(strict) == ['standby_coreapp_missing']
-    assert strict['nodes'] is report['nodes'] and strict['cluster'] is report['cluster']
+    assert strict['nodes'] == report['nodes'] and strict['cluster'] == report['cluster']
     assert strict['policy']['min_standby_coreapps'] == 3
-    assert report_from_normalized(report, report['policy'])['findings'] == []
+    assert report_from_normalized(report, report['policy'], now=NOW)['findings'] == []
 
 
 @pytest.mark.parametrize('bad', [None, [], {'topology': 'ha'}, 'report'])
@@ -606,14 +641,14 @@ def test_report_policy_is_the_effective_policy():
     ('.5K', 512),
     ('10.', 10),
     (1536.9, 1536),
-    (2 ** 70, 2 ** 70),
+    (2 ** 64, 2 ** 64),
 ])
 def test_parse_size(value, expected):
     assert parse_size(value) == expected
 
 
 @pytest.mark.parametrize('value', [None, True, False, -1, '-5GB', '', '   ', 'GiB', '5 XB', '5PB', 'five', '5 G i B', [5], {'GiB': 5},
-                                   float('nan'), float('inf'), -1.0, '1e9', '0x10'])
+                                   float('nan'), float('inf'), -1.0, '1e9', '0x10', 2 ** 70, '9' * 5000, 1e300])
 def test_parse_size_errors(value):
     with pytest.raises(ValueError) as exc:
         parse_size(value)
@@ -700,7 +735,7 @@ def test_merge_policy_none_means_default_and_does_not_touch_defaults():
     ({'nope': 1, 'also_nope': 2}, r"unknown key\(s\) 'also_nope', 'nope'"),
     ({'role_counts': [1]}, r'policy role_counts: expected a mapping'),
     ({'role_counts': {'webapp': 1}}, r"policy role_counts: unknown role 'webapp'"),
-    ({'role_counts': {'coreapp': -1}}, r'policy role_counts.coreapp: expected an integer >= 0'),
+    ({'role_counts': {'coreapp': -1}}, r'policy role_counts.coreapp: expected an integer from 0 to 1000000'),
     ({'role_counts': {'coreapp': 'many'}}, r'policy role_counts.coreapp: expected an integer'),
     ({'role_counts': {'coreapp': True}}, r'policy role_counts.coreapp: expected an integer'),
     ({'expected_shards': 3}, r'policy expected_shards: expected one of 1, 2, 4, 8, 16, 32, got 3'),
@@ -711,9 +746,9 @@ def test_merge_policy_none_means_default_and_does_not_touch_defaults():
     ({'expected_version': '  '}, r'policy expected_version: expected a version string'),
     ({'expected_db_engine': 'ORACLE'}, r'policy expected_db_engine: expected MYSQL or PGSQL'),
     ({'expected_db_engine': 1}, r'policy expected_db_engine: expected MYSQL or PGSQL'),
-    ({'min_secondary_masters': -1}, r'policy min_secondary_masters: expected an integer >= 0'),
-    ({'min_standby_coreapps': 'x'}, r'policy min_standby_coreapps: expected an integer >= 0'),
-    ({'min_standby_coreapps': 1.5}, r'policy min_standby_coreapps: expected an integer >= 0'),
+    ({'min_secondary_masters': -1}, r'policy min_secondary_masters: expected an integer from 0 to 1000000'),
+    ({'min_standby_coreapps': 'x'}, r'policy min_standby_coreapps: expected an integer from 0 to 1000000'),
+    ({'min_standby_coreapps': 1.5}, r'policy min_standby_coreapps: expected an integer from 0 to 1000000'),
     ({'free_space_warning': '5 XB'}, r"policy free_space_warning: invalid size '5 XB'"),
     ({'free_space_critical': -1}, r'policy free_space_critical: invalid size -1'),
     ({'free_space': []}, r'policy free_space: expected a mapping'),
@@ -721,7 +756,7 @@ def test_merge_policy_none_means_default_and_does_not_touch_defaults():
     ({'free_space': {'logs': 5}}, r'policy free_space.logs: expected a mapping'),
     ({'free_space': {'logs': {'low': 5}}}, r"policy free_space.logs: unknown key 'low'"),
     ({'free_space': {'logs': {'warning': 'big'}}}, r"policy free_space.logs.warning: invalid size 'big'"),
-    ({'build_expiry_warning_days': -1}, r'policy build_expiry_warning_days: expected a number of days >= 0'),
+    ({'build_expiry_warning_days': -1}, r'policy build_expiry_warning_days: expected a number of days from 0 to 1000000'),
     ({'build_expiry_warning_days': 'soon'}, r'policy build_expiry_warning_days: expected a number of days'),
     ({'build_expiry_warning_days': True}, r'policy build_expiry_warning_days: expected a number of days'),
     ({'build_expiry_warning_days': float('nan')}, r'policy build_expiry_warning_days: expected a number of days'),
@@ -747,3 +782,169 @@ def test_build_expired_minutes_ago_is_expired_not_expiring():
     codes = [finding['code'] for finding in evaluate(body, now=datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc))['findings']]
     assert 'build_expired' in codes
     assert 'build_expiring' not in codes
+
+
+# --------------------------------------------------------------------------------------------- issue 8: fail closed
+
+
+def test_nearly_full_disk_as_a_float_is_critical():
+    body = load('single')
+    body['support']['free_space_logs'] = 524288000.0
+    found = only(run(body), 'free_space_low')
+    assert found == [{'code': 'free_space_low', 'severity': 'critical', 'node': 'single',
+                      'message': 'logs free space 500.0 MiB is below the critical level 1.0 GiB'}]
+
+
+def test_keyed_node_without_role_fails_the_gate():
+    body = load('mc4')
+    del body['support'][CORE[4]]['role']
+    report = run(body)
+    assert report['status'] == 'critical'
+    assert {'code': 'field_unreadable', 'severity': 'critical', 'node': CORE[4],
+            'message': 'field role cannot be read, so the gate cannot prove what depends on it: missing: a node of an HA/multiconnect '
+                       'body must say its role'} in report['findings']
+
+
+@pytest.mark.parametrize('field, value', [
+    ('role', 'boss'), ('shards', [[3, 1]]), ('shards', 'all'), ('socket_conn', ['UP']), ('free_space_data', float('inf')),
+    ('free_space_logs', 'lots'), ('expire_timestamp', 'soon'), ('schema', {'message': 'x'}), ('schema', 'v7'),
+])
+def test_unreadable_decisive_field_is_critical(field, value):
+    body = load('mc4')
+    body['support'][CORE[4]][field] = value
+    report = run(body)
+    found = [finding for finding in report['findings'] if finding['code'] == 'field_unreadable']
+    assert [(finding['severity'], finding['node']) for finding in found] == [('critical', CORE[4])]
+    assert found[0]['message'].startswith('field %s cannot be read' % field)
+    assert report['status'] == 'critical'
+
+
+@pytest.mark.parametrize('field, value', [('os_name', {}), ('lc', []), ('multi_connect', 'maybe'), ('debug_info', ['x'])])
+def test_unreadable_informational_field_stays_a_warning(field, value):
+    body = load('mc4')
+    body['support'][CORE[4]][field] = value
+    report = run(body)
+    assert codes(report) == ['field_invalid']
+    assert report['status'] == 'warning'
+
+
+def test_unreadable_field_severity_is_overridable():
+    body = load('mc4')
+    body['support'][CORE[4]]['expire_timestamp'] = 'soon'
+    report = run(body, policy={'severity': {'field_unreadable': 'warning'}})
+    assert report['status'] == 'warning'
+
+
+def test_master_owning_a_message_shard_is_critical_even_when_counts_look_right():
+    body = load('mc4')
+    del body['support'][CORE[3]]
+    body['support'][MASTER1].update(shards=[[3, 3]], socket_conn='UP')
+    report = run(body)
+    assert codes(report) == ['shard_owner_role']
+    assert only(report, 'shard_owner_role') == [{'code': 'shard_owner_role', 'severity': 'critical', 'node': MASTER1,
+                                                'message': 'node (secondary_master) owns message shard 3 (expected message shards on coreapps only)'}]
+
+
+def test_impossible_range_makes_the_shard_map_unprovable():
+    body = load('mc4')
+    body['support'][CORE[4]]['shards'] = [[0, 4000]]
+    report = run(body)
+    assert only(report, 'field_unreadable')[0]['message'] == (
+        'field shards cannot be read, so the gate cannot prove what depends on it: shard map unprovable: '
+        'range [0, 4000] is outside the shard ids -1..31')
+    assert report['status'] == 'critical'
+
+
+def test_inferred_shard_count_says_how_to_pin_it():
+    report = run(load('mc4'), shard_count=None)
+    assert report['findings'] == [{
+        'code': 'shard_count_inferred', 'severity': 'warning', 'node': None,
+        'message': 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards was not read and the policy '
+                   'has no expected_shards), so a missing owner of a higher shard cannot be seen: set policy.expected_shards to the '
+                   'real count, or let the monitoring user read GET /v1/account/shards'}]
+    assert run(load('mc4'), shard_count=None, policy={'expected_shards': 4})['findings'] == []
+
+
+def test_missing_owner_of_the_last_shard_is_shard_unowned():
+    body = load('mc4')
+    body['support'][CORE[3]].update(shards=[], socket_conn='DN')
+    report = run(body, shard_count=None)
+    assert codes(report) == ['shard_count_inferred', 'shard_unowned']
+    assert only(report, 'shard_unowned')[0]['message'] == 'shard 3 has no owner (expected exactly one coreapp)'
+
+
+def test_two_shard_cluster_missing_an_owner_is_not_called_ha():
+    body = load('mc4')
+    for name in CORE[1:4]:
+        body['support'][name].update(shards=[], socket_conn='DN')
+    report = run(body, shard_count=None)
+    assert report['topology'] == 'multiconnect'
+    assert codes(report) == ['shard_count_inferred', 'shard_unowned']
+
+
+@pytest.mark.parametrize('answer', [1.9, float('inf'), float('nan'), '4 shards'])
+def test_non_integer_api_count_is_a_bad_answer(answer):
+    report = run(load('mc4'), shard_count=answer)
+    bad = [finding for finding in report['findings'] if finding['code'] == 'shard_count_invalid']
+    assert len(bad) == 1 and bad[0]['severity'] == 'critical'
+    assert bad[0]['message'].startswith('bad answer: GET /v1/account/shards: account.shards is not a shard count')
+    assert report['cluster']['shard_count'] == 4  # inferred, not truncated to 1
+
+
+def test_stored_report_is_re_evaluated_at_check_time():
+    report = run(load('single'))
+    assert report['findings'] == []
+    later = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    recheck = report_from_normalized(report, now=later)
+    assert codes(recheck) == ['build_expired']
+    assert recheck['nodes'][0]['expires_in_days'] == -3.4
+    tampered = copy.deepcopy(report)
+    tampered['nodes'][0]['expires_in_days'] = 999.0  # a stored days field is not trusted
+    assert codes(report_from_normalized(tampered, now=later)) == ['build_expired']
+    assert [finding['code'] for finding in check(tampered, now=later)] == ['build_expired']
+
+
+def test_socket_conn_spellings_are_one_state_everywhere():
+    body = load('mc4')
+    body['support'][CORE[0]]['socket_conn'] = ' up '
+    body['support'][CORE[1]]['socket_conn'] = 'Up  Receiving  Offline'
+    report = run(body)
+    assert codes(report) == ['socket_conn_transient']
+    assert CORE[0] in report['cluster']['connected_nodes']
+
+
+def test_duplicate_node_key_is_critical():
+    text = json.dumps(load('ha'))
+    twin = '"%s": {"role": "coreapp", "shards": [], "socket_conn": "DN"}, ' % CORE[0]
+    body = json.loads(text.replace('"support": {', '"support": {' + twin, 1), object_pairs_hook=json_object_pairs)
+    report = run(body)
+    assert only(report, 'node_key_duplicate') == [{
+        'code': 'node_key_duplicate', 'severity': 'critical', 'node': CORE[0],
+        'message': 'node key appears more than once in the body: a node may hide behind its twin (expected every node once)'}]
+
+
+@pytest.mark.parametrize('policy', [
+    {'ignore': [['shard_unowned']]},
+    {'ignore': [{'a': 1}]},
+    {'severity': {'shard_unowned': ['critical']}},
+    {'build_expiry_warning_days': 10 ** 400},
+    {'build_expiry_warning_days': float('nan')},
+    {'role_counts': {'coreapp': 10 ** 5000}},
+    {'free_space_warning': '9' * 5000},
+    {'free_space_warning': 10 ** 30},
+    {'min_standby_coreapps': float('inf')},
+    {'expected_shards': float('nan')},
+    {'free_space': {'logs': {'warning': []}}},
+])
+def test_wrong_typed_policy_is_invalid_policy(policy):
+    with pytest.raises(PolicyError):
+        merge_policy(policy)
+
+
+def test_policy_error_message_of_a_deep_value_is_bounded():
+    deep = 1
+    for dummy in range(100000):
+        deep = [deep]
+    with pytest.raises(PolicyError) as exc:
+        merge_policy({'role_counts': {'coreapp': deep}})
+    assert len(str(exc.value)) < 200

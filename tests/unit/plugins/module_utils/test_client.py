@@ -7,7 +7,9 @@ integration tests against the HTTPS simulator)."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import json
+import os
 import socket
 import threading
 import time
@@ -18,6 +20,7 @@ except ImportError:  # pragma: no cover
     BaseHTTPRequestHandler = ThreadingHTTPServer = None
 
 import pytest
+import trustme
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import Client, WabizError
 
@@ -65,6 +68,9 @@ def server():
             extra = answer[2] if len(answer) > 2 else {}
             if extra.get('sleep'):
                 time.sleep(extra['sleep'])
+            if 'raw' in extra:
+                self._write_raw(extra)
+                return
             if isinstance(body, (dict, list)):
                 payload = json.dumps(body).encode()
                 ctype = 'application/json'
@@ -80,6 +86,20 @@ def server():
             self.wfile.write(payload)
             if 'length' in extra:
                 self.close_connection = True
+
+        def _write_raw(self, extra):
+            """Hostile pacing: the raw answer is written ``chunk`` bytes every ``delay`` seconds, then
+            the connection stalls ``stall`` seconds before it is closed."""
+            data, chunk = extra['raw'], extra.get('chunk', 1)
+            self.close_connection = True
+            try:
+                for start in range(0, len(data), chunk):
+                    self.wfile.write(data[start:start + chunk])
+                    self.wfile.flush()
+                    time.sleep(extra.get('delay', 0))
+                time.sleep(extra.get('stall', 0))
+            except OSError:
+                pass  # the client gave up: that is the point
 
         def do_GET(self):
             self._serve('GET')
@@ -126,7 +146,7 @@ def test_login_once_and_reuse_token_for_support_and_shards(server):
                                              ('GET', '/v1/account/shards'), ('POST', '/v1/users/logout')]
     assert server.calls[1][2] == 'Bearer aaa.bbb.ccc'
     assert server.calls[0][2].startswith('Basic ')
-    assert client.secrets == ['aaa.bbb.ccc']
+    assert 'aaa.bbb.ccc' in client.secrets
 
 
 def test_single_instance_does_not_ask_for_shards(server):
@@ -265,6 +285,11 @@ def test_other_api_error_carries_code_title_details(server):
 @pytest.mark.parametrize('answer,fragment', [
     ((502, '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>'), 'HTML page'),
     ((200, '<html><body>Please log in</body></html>'), 'HTML page'),
+    # lighttpd's error page is XHTML: an XML declaration and a long doctype before <html>
+    ((502, '<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+           '         "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml" '
+           'xml:lang="en" lang="en">\n <head>\n  <title>502 Bad Gateway</title>\n </head>\n <body>\n  <h1>502 Bad Gateway</h1>\n'
+           ' </body>\n</html>\n'), '"502 Bad Gateway"'),
     ((200, 'not json at all', {'type': 'application/json'}), 'not JSON'),
     ((200, '{"support": {"a": ', {'type': 'application/json'}), 'not JSON'),
     ((200, [1, 2, 3]), 'expected a JSON object'),
@@ -349,9 +374,11 @@ def test_plain_http_and_disabled_validation_warn(server):
     assert any('validation is off' in w for w in warnings)
 
 
-def test_ca_path_becomes_verify():
-    client = Client('https://wa.example.com', token='x', ca_path='/tmp/ca.pem')
-    assert client.verify == '/tmp/ca.pem'
+def test_ca_path_becomes_verify(tmp_path):
+    ca_path = str(tmp_path / 'ca.pem')
+    trustme.CA().cert_pem.write_to_path(ca_path)
+    client = Client('https://wa.example.com', token='x', ca_path=ca_path)
+    assert client.verify == ca_path
     assert Client('https://wa.example.com', token='x').verify is True
 
 
@@ -367,3 +394,288 @@ def test_user_info_in_url_never_reaches_messages(server):
     client_with_userinfo = Client(server.url.replace('http://', 'http://bob:hunter2@'), token='x', warn=lambda m: None)
     assert 'hunter2' not in client_with_userinfo.url
     assert client.url == server.url
+
+
+# ---- issue 8: deadlines, bounded work, auth codes, bad settings, secrets, redirects ---------------
+
+HEAD_200 = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n'
+BODY_40 = b'{"support": {}, "meta": {"pad": "xxxxx"}}'[:40]
+
+
+def timed(call):
+    started = time.time()
+    with pytest.raises(WabizError) as info:
+        call()
+    return info.value, time.time() - started
+
+
+@pytest.mark.parametrize('extra', [
+    {'raw': HEAD_200 + BODY_40, 'delay': 0.1},                      # headers trickled a byte at a time
+    {'raw': HEAD_200 + BODY_40, 'delay': 0.1, 'chunk': 1},          # the same, the body included
+    {'raw': HEAD_200, 'stall': 5},                                   # headers, then nothing
+])
+def test_slow_answers_hit_the_total_deadline_of_each_attempt(server, extra):
+    server.on('GET', '/v1/support', (200, '', extra))
+    client = make_client(server, username=None, password=None, token='t.o.k', timeout=0.6, retries=1)
+    error, elapsed = timed(client.get_support)
+    assert error.code == 'timeout'
+    assert 'within 0.6 s' in error.message
+    assert client.sleeps == [0.5]  # a stalled answer is retried like any timeout
+    assert len([c for c in server.calls if c[1] == '/v1/support']) == 2
+    assert elapsed < 2 * 0.6 + 2.0  # a bound derived from timeout and retries, not a benchmark
+
+
+def test_trickled_body_after_prompt_headers_is_timeout(server):
+    # Connection: close hands the socket from the connection to the response: it must stay watched
+    head = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\nConnection: close\r\n\r\n'
+    server.on('GET', '/v1/support', (200, '', {'raw': head + b'{' + b' ' * 198 + b'}', 'delay': 0.05, 'chunk': 1}))
+    client = make_client(server, username=None, password=None, token='t.o.k', timeout=0.5, retries=0)
+    error, elapsed = timed(client.get_support)
+    assert error.code == 'timeout'
+    assert elapsed < 0.5 + 2.0
+
+
+def open_fds():
+    return len(os.listdir('/proc/self/fd'))
+
+
+@pytest.mark.parametrize('headers', [{}, {'Connection': 'close'}])
+def test_watched_sockets_do_not_leak(server, headers):
+    server.on('GET', '/v1/support', (200, SUPPORT, {'headers': headers}))
+    client = make_client(server, username=None, password=None, token='t.o.k')
+    client.get_support()
+    before = open_fds()
+    for _index in range(30):
+        client.get_support()
+    assert open_fds() <= before + 2
+    client.close()
+
+
+@pytest.mark.parametrize('text,fragment', [
+    ('{"support": [' + ','.join(['{}'] * 200001) + ']}', 'containers'),
+    ('{"support": {"a": [' + ','.join(['[]'] * 200001) + ']}}', 'containers'),
+    ('{"support": {"a": [' + ','.join(['1'] * 1000001) + ']}}', 'values'),
+    ('{"support": {"a": ' + '[' * 200 + ']' * 200 + '}}', 'nested'),
+    ('[' * 100000 + ']' * 100000, 'nested'),
+])
+def test_json_work_is_bounded(server, text, fragment):
+    server.on('GET', '/v1/support', (200, text, {'type': 'application/json'}))
+    client = make_client(server, username=None, password=None, token='t.o.k')
+    error, _elapsed = timed(client.get_support)
+    assert error.code == 'bad_response'
+    assert fragment in error.message
+
+
+def test_brackets_inside_strings_do_not_count(server):
+    body = {'support': {'master1:abc': {'role': 'primary_master', 'env': ['X=' + '[{' * 300000, 'Y="\\\\"']}}}
+    server.on('GET', '/v1/support', (200, body))
+    client = make_client(server, username=None, password=None, token='t.o.k')
+    assert client.get_support() == body
+
+
+def test_duplicate_node_keys_are_recorded_for_the_checks(server):
+    text = ('{"support": {"wacore1:a": {"role": "coreapp", "socket_conn": "DN"}, "master1:b": {"role": "primary_master"},'
+            ' "wacore1:a": {"role": "coreapp", "socket_conn": "UP"}}, "meta": {"version": "v2", "version": "v3"}}')
+    server.on('GET', '/v1/support', (200, text, {'type': 'application/json'}))
+    data = make_client(server, username=None, password=None, token='t.o.k').get_support()
+    assert data['support']['__wabiz_duplicate_keys__'] == ['wacore1:a']
+    assert data['support']['wacore1:a'] == {'role': 'coreapp', 'socket_conn': 'UP'}
+    assert data['meta'] == {'version': 'v3', '__wabiz_duplicate_keys__': ['version']}
+    assert sorted(data) == ['meta', 'support']
+
+
+def test_reserved_key_sent_by_the_server_is_dropped(server):
+    server.on('GET', '/v1/support', (200, {'support': {'__wabiz_duplicate_keys__': ['x:1']}, '__wabiz_duplicate_keys__': []}))
+    assert make_client(server, username=None, password=None, token='t.o.k').get_support() == {'support': {}}
+
+
+def test_duplicate_support_object_is_marked_for_the_normalizer(server):
+    text = '{"support": {"a:1": {"role": "coreapp"}}, "support": {}}'
+    server.on('GET', '/v1/support', (200, text, {'type': 'application/json'}))
+    data = make_client(server, username=None, password=None, token='t.o.k').get_support()
+    assert data == {'support': {}, '__wabiz_duplicate_keys__': ['support']}
+
+
+@pytest.mark.parametrize('details', ['Token expired', 'token has expired', 'Expired token', 'Invalid token: expired'])
+def test_expired_given_token_is_auth_failed_not_app_expired(server, details):
+    server.on('GET', '/v1/support', (401, envelope(1005, 'Access denied', details)))
+    client = make_client(server, username=None, password=None, token='old.tok.en')
+    error, _elapsed = timed(client.get_support)
+    assert error.code == 'auth_failed'
+    assert 'given token was refused' in error.message
+
+
+def test_expired_token_after_fresh_login_is_auth_failed(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (401, envelope(1005, 'Access denied', 'Token expired')))
+    error, _elapsed = timed(make_client(server).get_support)
+    assert error.code == 'auth_failed'
+    assert [c[:2] for c in server.calls].count(('POST', '/v1/users/login')) == 2
+
+
+@pytest.mark.parametrize('status,title,details', [
+    (403, 'Access denied', 'App Expired: a version upgrade is required'),
+    (401, 'Access denied', 'app expired - version upgrade required'),
+    (500, 'App Expired', ''),
+    (403, 'Access denied', 'Application expired; an upgrade is required'),
+])
+def test_app_expired_wording_variants(server, status, title, details):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (status, envelope(1005, title, details)))
+    error, _elapsed = timed(make_client(server).get_support)
+    assert error.code == 'app_expired'
+
+
+def test_missing_ca_file_is_a_clear_tls_error(tmp_path):
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com', token='x.y.z', ca_path=str(tmp_path / 'nope.pem'))
+    assert info.value.code == 'tls_error'
+    assert 'nope.pem' in info.value.message
+    assert 'does not exist' in info.value.message
+
+
+def test_unparseable_ca_file_is_a_clear_tls_error(tmp_path):
+    bad = tmp_path / 'ca.pem'
+    bad.write_text('this is not a certificate\n')
+    with pytest.raises(WabizError) as info:
+        Client('https://127.0.0.1:9', token='x.y.z', ca_path=str(bad))
+    assert info.value.code == 'tls_error'
+    assert 'ca.pem holds no usable PEM CA certificate' in info.value.message
+
+
+@pytest.mark.parametrize('url', [
+    'https://wa.example.com:99999', 'https://wa.example.com:abc', 'https://wa example.com', 'https://bob:pw@:9090',
+    'https://wa.example.com:9090/a b', 'ftp://bob:pw@wa.example.com', 'https://[::1', 'https://wa.example.com\n:9090',
+    None, 42,
+])
+def test_unparseable_url_is_a_clear_error_without_user_info(url):
+    with pytest.raises(WabizError) as info:
+        Client(url, token='x.y.z')
+    assert info.value.code == 'unreachable'
+    assert 'url must look like' in info.value.message
+    assert 'pw' not in info.value.message
+
+
+ECHO_PASSWORD = 'S3cret!pass'
+ECHO_BASIC = 'bW9uaXRvcjpTM2NyZXQhcGFzcw=='  # base64('monitor:S3cret!pass')
+
+
+def assert_no_secret(*texts):
+    for text in texts:
+        for secret in (ECHO_PASSWORD, ECHO_BASIC, 'aaa.bbb.ccc', 'given.tok.en'):
+            assert secret not in text
+
+
+@pytest.mark.parametrize('route,answer', [
+    ('/v1/support', (500, envelope(1014, 'Internal error', 'bad header Authorization: Bearer aaa.bbb.ccc')), ),
+    ('/v1/support', (502, '<html><title>Bad Gateway Bearer aaa.bbb.ccc</title><body>Authorization: Bearer aaa.bbb.ccc</body></html>')),
+    ('/v1/support', (200, 'Authorization: Bearer aaa.bbb.ccc is not json', {'type': 'text/plain'})),
+    ('/v1/support', (404, envelope(1006, 'Basic %s' % ECHO_BASIC, 'monitor:%s' % ECHO_PASSWORD))),
+])
+def test_echoed_credentials_are_masked_in_errors(server, route, answer):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', route, answer)
+    client = make_client(server, retries=0)
+    error, _elapsed = timed(client.get_support)
+    assert error.code in ('api_error', 'bad_response')
+    assert_no_secret(str(error), json.dumps(error.to_dict()), *client.warnings)
+    assert '********' in str(error) + json.dumps(error.to_dict())
+
+
+def test_echoed_credentials_are_masked_in_retry_warnings_and_login_errors(server):
+    server.on('POST', '/v1/users/login',
+              (503, envelope(1016, 'System overloaded', 'Authorization: Basic %s' % ECHO_BASIC)),
+              (400, envelope(1009, 'Parameter value is not valid', 'password %s is wrong' % ECHO_PASSWORD)))
+    client = make_client(server, retries=1)
+    error, _elapsed = timed(client.get_support)
+    assert error.code == 'api_error'
+    assert client.warnings
+    assert_no_secret(str(error), json.dumps(error.to_dict()), *client.warnings)
+
+
+def test_basic_credentials_are_declared_secret(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    client = make_client(server)
+    client.login()
+    assert ECHO_BASIC in client.secrets
+    assert 'aaa.bbb.ccc' in client.secrets
+
+
+@pytest.mark.parametrize('location', [
+    'http://127.0.0.1:1/v1/users/login',
+    'https://evil.example.com/v1/users/login?user=monitor&password=S3cret!pass',
+    'https://bob:S3cret!pass@evil.example.com/steal',
+])
+def test_redirects_are_refused_with_a_clear_error(server, location):
+    server.on('POST', '/v1/users/login', (307, '', {'headers': {'Location': location}}))
+    client = make_client(server)
+    error, _elapsed = timed(client.get_support)
+    assert error.code == 'bad_response'
+    assert 'redirect' in error.message
+    assert 'never followed' in error.message
+    assert_no_secret(str(error), json.dumps(error.to_dict()))
+    assert [c[:2] for c in server.calls] == [('POST', '/v1/users/login')]
+
+
+@pytest.mark.parametrize('text', [
+    '{"account": {"shards": 1.9}}', '{"account": {"shards": 1e999}}', '{"account": {"shards": Infinity}}',
+    '{"account": {"shards": NaN}}', '{"account": {"shards": "' + '9' * 5000 + '"}}',
+])
+def test_shard_count_that_is_not_an_exact_integer_is_reported_not_truncated(server, text):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/account/shards', (200, text, {'type': 'application/json'}))
+    count, reason = make_client(server).get_shard_count()
+    assert count is None
+    assert 'account.shards' in reason
+
+
+@pytest.mark.parametrize('text,expected', [
+    ('{"account": {"shards": 4}}', 4), ('{"account": {"shards": 4.0}}', 4), ('{"account": {"shards": "8"}}', 8),
+])
+def test_shard_count_benign_encodings(server, text, expected):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/account/shards', (200, text, {'type': 'application/json'}))
+    assert make_client(server).get_shard_count() == (expected, None)
+
+
+def test_password_beyond_latin1_logs_in_as_utf8(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    client = make_client(server, password='Pässwörd€1')
+    assert client.login() == 'aaa.bbb.ccc'
+    assert server.calls[0][2] == 'Basic ' + base64.b64encode('monitor:Pässwörd€1'.encode('utf-8')).decode('ascii')
+
+
+def test_huge_error_texts_are_clipped_after_masking(server):
+    details = 'x' * 995 + 'aaa.bbb.ccc' + 'y' * 1000000  # the token straddles the cut at 1000
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (500, envelope(1014, 'Internal error ' + 'z' * 100000, details)))
+    error, _elapsed = timed(make_client(server, retries=0).get_support)
+    assert error.code == 'api_error'
+    assert len(error.message) < 2100
+    assert error.message.endswith('more characters)')
+    assert len(error.details['details']) < 1100
+    assert len(error.details['title']) < 1100
+    assert_no_secret(str(error), json.dumps(error.to_dict()))
+    assert 'aaa.bbb' not in str(error) and 'aaa.b' not in json.dumps(error.to_dict())
+
+
+def test_huge_retry_warnings_are_clipped_after_masking(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (503, envelope(1016, 'System overloaded', 'aaa.bbb.ccc ' + 'y' * 1000000)), (200, SUPPORT))
+    client = make_client(server, retries=1)
+    assert client.get_support() == SUPPORT
+    retried = [warning for warning in client.warnings if 'answered HTTP 503' in warning]
+    assert len(retried) == 1
+    assert len(retried[0]) < 2100
+    assert 'aaa.bbb.ccc' not in retried[0] and '********' in retried[0]
+    assert retried[0].endswith('(attempt 1 of 2), retrying in 0.5 s')
+
+
+def test_stalled_body_seen_by_the_read_timeout_is_a_timeout_too(server):
+    """requests reports a read timeout while streaming a body as a ConnectionError: still a timeout."""
+    server.on('GET', '/v1/support', (200, '', {'raw': HEAD_200 + b'{"sup', 'stall': 3}))
+    client = make_client(server, username=None, password=None, token='t.o.k', timeout=0.5, retries=0)
+    client._deadline.start = lambda seconds: None  # only requests' own per-read timeout is left
+    error, _elapsed = timed(client.get_support)
+    assert error.code == 'timeout'
+    assert 'no complete answer within 0.5 s (the answer stalled)' in error.message

@@ -5,7 +5,7 @@
 
 (a) clusters built by the reference's topology rules get a go exactly when every restart step has a node to take its
 shards over; (c) arbitrary JSON in any field of stored data ends in a verdict or a ValueError (the typed errors
-PolicyError, SupportShapeError, StoredDataError are ValueErrors), never another exception, and a verdict that passes
+PolicyError and SupportShapeError are ValueErrors), never another exception, and a verdict that passes
 never holds a blocking finding. The number of examples comes from the hypothesis profile (conftest: ci / fuzz)."""
 
 from __future__ import absolute_import, division, print_function

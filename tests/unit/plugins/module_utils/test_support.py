@@ -14,9 +14,12 @@ import pytest
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import (
     REDACTED,
     SupportShapeError,
+    json_object_pairs,
     normalize,
+    parse_shard_count,
     parse_timestamp,
     redact,
+    refresh,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
@@ -109,6 +112,8 @@ def test_single_cluster_summary():
         'min_free_space': {'data': None, 'logs': 14269902848, 'media_incoming': None, 'media_outgoing': None},
         'earliest_expiry': '2026-08-28T14:26:07Z',
         'expires_in_days': 180.1,
+        'shard_count_rejected': None,
+        'duplicate_node_keys': [],
     }
 
 
@@ -159,10 +164,9 @@ def test_nodes_sorted_by_name_whatever_the_body_order():
 
 @pytest.mark.parametrize('key, hostname, container_id', [
     ('host-only', 'host-only', None),
-    ('fe80::1:abc', 'fe80', ':1:abc'),
     ('h:', 'h', ''),
 ])
-def test_node_key_split_on_first_colon(key, hostname, container_id):
+def test_node_key_split(key, hostname, container_id):
     body = {'support': {key: {'role': 'coreapp', 'shards': []}}}
     node = normalize(body, now=NOW)['nodes'][0]
     assert (node['name'], node['hostname'], node['container_id']) == (key, hostname, container_id)
@@ -239,11 +243,11 @@ def test_unowned_shards_follow_the_count():
     ('free_space_logs', 0, ('free_space', 'logs'), 0, None),
     ('free_space_logs', -5, ('free_space', 'logs'), None, 'negative'),
     ('free_space_logs', '-5', ('free_space', 'logs'), None, 'negative'),
-    ('free_space_logs', 1536.5, ('free_space', 'logs'), None, 'float'),
-    ('free_space_logs', 1536.0, ('free_space', 'logs'), None, 'float'),
-    ('free_space_logs', float('nan'), ('free_space', 'logs'), None, 'float'),
+    ('free_space_logs', 1536.5, ('free_space', 'logs'), None, 'expected an integer number of bytes, got 1536.5'),
+    ('free_space_logs', 1536.0, ('free_space', 'logs'), 1536, None),
+    ('free_space_logs', float('nan'), ('free_space', 'logs'), None, 'got nan'),
     ('free_space_data', 9.223372036853727e18, ('free_space', 'data'), 9223372036853727232, None),
-    ('free_space_data', float('inf'), ('free_space', 'data'), 2 ** 62, None),
+    ('free_space_data', float('inf'), ('free_space', 'data'), None, 'got inf'),
     ('free_space_logs', True, ('free_space', 'logs'), None, 'bool'),
     ('free_space_logs', 'lots', ('free_space', 'logs'), None, 'expected an integer'),
     ('free_space_logs', {'bytes': 1}, ('free_space', 'logs'), None, 'object'),
@@ -273,7 +277,7 @@ def test_unowned_shards_follow_the_count():
     ('schema', 'v7', ('schema',), None, 'expected an object'),
     ('schema', [1, 2], ('schema',), None, 'expected an object'),
     ('schema', {'message': '12', 'axolotl': 3}, ('schema',), {'message': 12, 'axolotl': 3}, None),
-    ('schema', {'message': 'x', 'axolotl': 3}, ('schema',), {'axolotl': 3}, 'message'),
+    ('schema', {'message': 'x', 'axolotl': 3}, ('schema',), None, 'message'),
     ('schema', {}, ('schema',), {}, None),
     # strings
     ('socket_conn', ['UP'], ('socket_conn',), None, 'string'),
@@ -353,16 +357,16 @@ def keyed_node(**fields):
     ({'0': 0}, [], 'expected a list'),
     (3, [], 'expected a list'),
     ([[5, 2]], [], 'reversed'),
-    ([[-2, 0]], [], 'outside -1..31'),
-    ([[0, 40]], [], 'outside -1..31'),
-    ([[0, 10 ** 12]], [], 'outside -1..31'),
+    ([[-2, 0]], [], 'outside the shard ids -1..31'),
+    ([[0, 40]], [], 'outside the shard ids -1..31'),
+    ([[0, 10 ** 12]], [], 'outside the shard ids -1..31'),
     ([[0]], [], 'exactly two ids'),
     ([[0, 1, 2]], [], 'exactly two ids'),
     ([[None, 1]], [], 'expected an integer'),
     ([[0.5, 1]], [], 'expected an integer'),
     ([True], [], 'bool'),
     ([{'start': 0}], [], 'expected an integer'),
-    ([[-1, -1], [5, 2], [0, 0]], [-1, 0], 'reversed'),
+    ([[-1, -1], [5, 2], [0, 0]], [], 'shard map unprovable: range [5, 2] is reversed'),
 ])
 def test_shards(shards, expected, invalid):
     node = keyed_node(shards=shards)
@@ -377,7 +381,7 @@ def test_shards(shards, expected, invalid):
 
 def test_several_bad_ranges_make_one_invalid_entry():
     node = keyed_node(shards=[[5, 2], [40, 41], [0, 0]])
-    assert node['shards'] == [0]
+    assert node['shards'] == []
     assert len(node['invalid_fields']) == 1
     assert 'reversed' in node['invalid_fields'][0]['reason'] and 'outside' in node['invalid_fields'][0]['reason']
 
@@ -391,7 +395,7 @@ def test_several_bad_ranges_make_one_invalid_entry():
     ('boss', 'unknown', True),
     ('single', 'unknown', True),
     (7, 'unknown', True),
-    (None, 'unknown', False),
+    (None, 'unknown', True),
 ])
 def test_roles(role, expected, invalid):
     node = keyed_node(role=role)
@@ -399,9 +403,9 @@ def test_roles(role, expected, invalid):
     assert [item['field'] for item in node['invalid_fields']] == (['role'] if invalid else [])
 
 
-def test_missing_role_is_unknown_without_invalid_entry():
+def test_missing_role_is_unknown_and_recorded():
     node = normalize({'support': {'h:c': {'shards': []}}}, now=NOW)['nodes'][0]
-    assert (node['role'], node['invalid_fields']) == ('unknown', [])
+    assert (node['role'], [item['field'] for item in node['invalid_fields']]) == ('unknown', ['role'])
 
 
 @pytest.mark.parametrize('entry', ['oops', None, [], 42, True])
@@ -610,7 +614,7 @@ def test_redact_env_items(item, expected):
 
 
 def test_redact_env_as_mapping_and_string():
-    body = {'support': {'env': {'WA_DB_PASSWORD': 'x', 'WA_DB_PORT': '3306'}, 'h:c': {'env': 'WA_SECRET=x'}}}
+    body = {'support': {'env': {'WA_DB_PASSWORD': 'x', 'WA_DB_PORT': '3306'}, 'h:c': {'env': 'WA_SECRET=x'}}}  # mixed shapes
     redacted = redact(body)
     assert redacted['support']['env'] == {'WA_DB_PASSWORD': REDACTED, 'WA_DB_PORT': '3306'}
     assert redacted['support']['h:c']['env'] == 'WA_SECRET=' + REDACTED
@@ -634,3 +638,222 @@ def test_redact_returns_independent_copy():
 def test_build_expired_minutes_ago_stays_negative():
     node = normalize(flat_with(expire_timestamp='2026-03-01T11:55:00'), now=NOW)['nodes'][0]
     assert node['expires_in_days'] < 0
+
+
+# --------------------------------------------------------------------------------------------- issue 8: trust
+
+
+@pytest.mark.parametrize('value', [524288000, 524288000.0, '524288000', ' 524288000 '])
+def test_one_number_parser_for_bytes(value):
+    node = normalize(flat_with(free_space_logs=value), now=NOW)['nodes'][0]
+    assert node['free_space']['logs'] == 524288000
+    assert node['invalid_fields'] == []
+
+
+@pytest.mark.parametrize('value', [[[0.0, '1']], [['0', 1.0]], [0.0, 1], ['0', '1']])
+def test_one_number_parser_for_shard_ids(value):
+    body = {'support': {'h:c': {'role': 'coreapp', 'shards': value}}}
+    node = normalize(body, now=NOW)['nodes'][0]
+    assert (node['shards'], node['invalid_fields']) == ([0, 1], [])
+
+
+def test_one_number_parser_for_schema():
+    node = normalize(flat_with(schema={'message': 12.0, 'axolotl': '3'}), now=NOW)['nodes'][0]
+    assert (node['schema'], node['invalid_fields']) == ({'message': 12, 'axolotl': 3}, [])
+
+
+@pytest.mark.parametrize('value', [1536.5, float('nan'), float('inf'), float('-inf'), '9' * 5000, '1e3', True])
+def test_unreadable_numbers_never_crash(value):
+    node = normalize(flat_with(free_space_logs=value, schema={'message': value}), now=NOW)['nodes'][0]
+    assert node['free_space']['logs'] is None
+    assert sorted(item['field'] for item in node['invalid_fields']) == ['free_space_logs', 'schema']
+
+
+def test_digit_string_beyond_the_int_limit_in_shards_is_unreadable():
+    body = {'support': {'h:c': {'role': 'coreapp', 'shards': [['9' * 5000, '9' * 5000]]}}}
+    node = normalize(body, now=NOW)['nodes'][0]
+    assert node['shards'] == []
+    assert [item['field'] for item in node['invalid_fields']] == ['shards']
+
+
+def test_missing_role_of_a_keyed_node_is_recorded():
+    body = load('mc4')
+    del body['support'][CORE[1]]['role']
+    node = node_of(normalize(body, now=NOW), CORE[1])
+    assert node['role'] == 'unknown'
+    assert node['invalid_fields'] == [{'field': 'role', 'reason': 'missing: a node of an HA/multiconnect body must say its role'}]
+
+
+@pytest.mark.parametrize('spelling', ['Primary Master', 'primary-master', 'PRIMARY_MASTER', ' primary  master '])
+def test_role_spellings(spelling):
+    body = {'support': {'h:c': {'role': spelling}}}
+    assert normalize(body, now=NOW)['nodes'][0]['role'] == 'primary_master'
+
+
+def test_impossible_shard_range_drops_the_whole_map():
+    body = {'support': {'h:c': {'role': 'coreapp', 'shards': [[0, 0], [5, 2]]}}}
+    node = normalize(body, now=NOW)['nodes'][0]
+    assert node['shards'] == []
+    assert node['invalid_fields'] == [{'field': 'shards', 'reason': 'shard map unprovable: range [5, 2] is reversed'}]
+
+
+@pytest.mark.parametrize('key, hostname, container_id', [
+    ('fe80::1:abc', 'fe80::1', 'abc'),
+    ('[2001:db8::7]:wa-core-1', '[2001:db8::7]', 'wa-core-1'),
+    ('host:c1', 'host', 'c1'),
+])
+def test_node_key_split_on_last_colon(key, hostname, container_id):
+    node = normalize({'support': {key: {'role': 'coreapp'}}}, now=NOW)['nodes'][0]
+    assert (node['hostname'], node['container_id']) == (hostname, container_id)
+
+
+@pytest.mark.parametrize('raw, canonical', [('up', 'UP'), (' Up ', 'UP'), ('up  receiving   OFFLINE', 'UP receiving offline'),
+                                            ('dn', 'DN'), ('Weird', 'Weird')])
+def test_socket_conn_has_one_spelling(raw, canonical):
+    result = normalize(flat_with(socket_conn=raw), now=NOW)
+    assert result['nodes'][0]['socket_conn'] == canonical
+    assert result['cluster']['connected_nodes'] == (['single'] if canonical == 'UP' else [])
+
+
+def test_duplicate_node_keys_are_kept_through_the_json_hook():
+    text = ('{"support": {"h1:c1": {"role": "coreapp", "socket_conn": "DN"}, "h1:c1": {"role": "coreapp", "socket_conn": "UP"},'
+            ' "h2:c2": {"role": "primary_master", "socket_conn": "UP", "socket_conn": "DN"}}}')
+    body = json.loads(text, object_pairs_hook=json_object_pairs)
+    result = normalize(body, now=NOW)
+    assert [node['name'] for node in result['nodes']] == ['h1:c1', 'h2:c2']
+    assert result['cluster']['duplicate_node_keys'] == ['h1:c1']
+    assert node_of(result, 'h2:c2')['invalid_fields'] == [
+        {'field': 'socket_conn', 'reason': 'the key appears more than once, so the value cannot be trusted'}]
+    assert normalize(json.loads(text), now=NOW)['cluster']['duplicate_node_keys'] == []  # a body without the marker
+
+
+def test_duplicate_support_key_is_a_bad_response():
+    body = json.loads('{"support": {"version": "v1"}, "support": {"version": "v2"}}', object_pairs_hook=json_object_pairs)
+    with pytest.raises(SupportShapeError, match='more than once'):
+        normalize(body, now=NOW)
+
+
+def _nested(depth, leaf=0):
+    value = leaf
+    for dummy in range(depth):
+        value = [value]
+    return value
+
+
+def test_deep_nesting_is_a_shape_error_not_a_recursion_error():
+    with pytest.raises(SupportShapeError, match='deeper than 32 levels'):
+        normalize({'support': {'h:c': {'role': _nested(100000)}}}, now=NOW)
+
+
+def test_redact_survives_deep_nesting():
+    body = {'support': {'version': 'v1', 'db_info': _nested(100000, 'x')}}
+    copied = redact(body)
+    depth = 0
+    value = copied['support']['db_info']
+    while isinstance(value, list):
+        value, depth = value[0], depth + 1
+    assert value.startswith('(nested deeper than 32 levels')
+    assert depth < 40
+
+
+def test_too_many_nodes_is_a_bounded_shape_error():
+    support = dict(('h%d:c' % index, {}) for index in range(100000))
+    with pytest.raises(SupportShapeError, match='at most 1024 nodes'):
+        normalize({'support': support}, now=NOW)
+
+
+def test_too_long_list_is_a_bounded_shape_error():
+    with pytest.raises(SupportShapeError, match='at most 10000'):
+        normalize(flat_with(env=['A=1'] * 20000), now=NOW)
+
+
+@pytest.mark.parametrize('stamp', ['9999-12-31T23:59:59-05:00', '0001-01-01T00:00:00+01:00'])
+def test_timestamps_at_the_calendar_edges(stamp):
+    with pytest.raises(ValueError, match='outside the years'):
+        parse_timestamp(stamp)
+    node = normalize(flat_with(expire_timestamp=stamp), now=NOW)['nodes'][0]
+    assert [item['field'] for item in node['invalid_fields']] == ['expire_timestamp']
+
+
+@pytest.mark.parametrize('kwargs, count, source, unowned, topology', [
+    ({}, 4, 'inferred', [3], 'multiconnect'),                       # owner of the last shard gone: unowned, not "count 3"
+    ({'shard_count': 1.9}, 4, 'inferred', [3], 'multiconnect'),     # a bad API answer is not truncated
+    ({'shard_count': float('inf')}, 4, 'inferred', [3], 'multiconnect'),
+    ({'shard_count': 4.0}, 4, 'api', [3], 'multiconnect'),
+])
+def test_shard_count_of_a_cluster_missing_its_last_owner(kwargs, count, source, unowned, topology):
+    body = load('mc4')
+    body['support'][CORE[3]]['shards'] = []
+    cluster = normalize(body, now=NOW, **kwargs)['cluster']
+    assert (cluster['shard_count'], cluster['shard_count_source'], cluster['unowned_shards'], cluster['topology']) == (
+        count, source, unowned, topology)
+    assert (cluster['shard_count_rejected'] is not None) == (kwargs.get('shard_count') in (1.9, float('inf')))
+
+
+def test_two_shard_cluster_missing_shard_1_is_not_taken_for_ha():
+    body = load('mc4')
+    for name in CORE[1:4]:
+        body['support'][name]['shards'] = []
+    cluster = normalize(body, now=NOW)['cluster']
+    assert (cluster['topology'], cluster['shard_count'], cluster['unowned_shards']) == ('multiconnect', 2, [1])
+
+
+@pytest.mark.parametrize('value, expected', [(4, (4, None)), (4.0, (4, None)), ('4', (4, None))])
+def test_parse_shard_count(value, expected):
+    assert parse_shard_count(value) == expected
+
+
+@pytest.mark.parametrize('value', [1.9, float('inf'), float('nan'), 0, '4 shards', None, True])
+def test_parse_shard_count_rejects(value):
+    number, reason = parse_shard_count(value)
+    assert number is None and reason.startswith('account.shards is not a shard count')
+
+
+def test_stored_expiry_is_recomputed():
+    stored = normalize(load('single'), now=NOW)
+    later = NOW + timedelta(days=200)
+    fresh = refresh(stored, now=later)
+    assert fresh['nodes'][0]['expires_in_days'] == -19.9
+    assert fresh['cluster']['expires_in_days'] == -19.9
+    assert stored['nodes'][0]['expires_in_days'] == 180.1  # never modified
+
+
+@pytest.mark.parametrize('mutate', [
+    lambda data: data['nodes'][0].update(role='boss'),
+    lambda data: data['nodes'][0].update(shards=[99]),
+    lambda data: data['nodes'][0].update(free_space={'logs': 'lots'}),
+    lambda data: data['nodes'][0].update(expire_timestamp='soon'),
+    lambda data: data.update(nodes='x'),
+    lambda data: data.update(topology='mesh'),
+])
+def test_stored_data_of_the_wrong_shape_is_a_shape_error(mutate):
+    stored = normalize(load('ha'), now=NOW)
+    mutate(stored)
+    with pytest.raises(SupportShapeError, match='stored support data'):
+        refresh(stored, now=NOW)
+
+
+@pytest.mark.parametrize('env, secret', [
+    ({'WA_DB_PASSWORD': 's3cr3t-a', 'WA_DB_ENGINE': 'MYSQL'}, 's3cr3t-a'),
+    ('WA_DB_ENGINE=MYSQL\nWA_SECRET=s3cr3t-b\n', 's3cr3t-b'),
+    (['WA_DB_PWD: s3cr3t-c'], 's3cr3t-c'),
+    ([['WA_API_KEY', 's3cr3t-d'], ['WA_DB_ENGINE', 'MYSQL']], 's3cr3t-d'),
+    ([{'Name': 'SMTP_CREDENTIALS', 'Value': 's3cr3t-e'}], 's3cr3t-e'),
+    (['DB_URL=mysql://wauser:s3cr3t-f@db:3306/wa'], 's3cr3t-f'),
+    (['WA_DB_PASSWORD=s3cr3t-g', 'WA_DB_ENGINE=MYSQL'], 's3cr3t-g'),
+    ('MY_PASSPHRASE : s3cr3t-h', 's3cr3t-h'),
+])
+def test_redact_env_in_any_shape(env, secret):
+    body = flat_with(env=env)
+    text = json.dumps(redact(body))
+    assert secret not in text
+    assert REDACTED in text
+    keyed = {'support': {'h:c': {'role': 'coreapp', 'env': env}}}
+    assert secret not in json.dumps(redact(keyed))
+
+
+def test_redact_masks_url_user_info_anywhere_and_secret_named_fields():
+    body = flat_with(db_info=['jdbc://root:s3cr3t-i@db/wa'], WA_TOKEN='s3cr3t-j')
+    text = json.dumps(redact(body))
+    assert 's3cr3t-i' not in text and 's3cr3t-j' not in text
+    assert 'jdbc://********@db/wa' in text

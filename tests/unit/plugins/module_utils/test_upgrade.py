@@ -231,9 +231,9 @@ def test_gate_passes_healthy_and_reports_warnings_below_threshold():
     def mutate(support):
         support[by_role(support, 'coreapp')[0]]['free_space_logs'] = 3 * 1024 ** 3
     data = report('mc4', mutate)
-    verdict = gate_verdict(data, cluster='eu-1', now=NOW)
+    verdict = gate_verdict(data, policy={'expected_shards': 4}, cluster='eu-1', now=NOW)
     assert verdict['passed'] is True and verdict['status'] == 'warning' and verdict['blocking'] == []
-    strict = gate_verdict(data, fail_on='warning', cluster='eu-1', now=NOW)
+    strict = gate_verdict(data, policy={'expected_shards': 4}, fail_on='warning', cluster='eu-1', now=NOW)
     assert strict['passed'] is False and codes(strict['blocking']) == ['free_space_low']
     assert 'eu-1 FAILED the health gate (fail_on warning' in strict['message']
 
@@ -265,6 +265,10 @@ def test_support_report_rejects_garbage():
     with pytest.raises(ValueError, match='^expected support data with topology, nodes and cluster .*; got keys status$'):
         support_report({'status': 'ok'}, now=NOW)
     assert support_report({'failed': True, 'msg': 'boom'}, now=NOW)[1] == {'code': 'module_failed', 'message': 'boom'}
+    # registered under failed_when: false, a module that failed on its arguments has failed == False
+    assert support_report({'failed': False, 'failed_when_result': False, 'changed': False,
+                           'msg': 'missing required arguments: url'}, now=NOW)[1] == {
+        'code': 'module_failed', 'message': 'missing required arguments: url'}
 
 
 def test_stored_data_not_modified():
@@ -320,8 +324,8 @@ def test_stored_api_shard_count_is_kept():
 def test_stored_invalid_fields_still_fail_closed():
     stored = report('mc4', lambda support: support[by_role(support, 'coreapp')[0]].update(free_space_logs='lots'))
     findings = support_report(stored, now=NOW)[0]['findings']
-    assert [(f['code'], f['message']) for f in findings if f['code'] == 'field_invalid'] == [
-        ('field_invalid', "field free_space_logs is present but unusable: expected an integer, got 'lots'")]
+    assert [(f['code'], f['severity']) for f in findings if f['code'] == 'field_unreadable'] == [('field_unreadable', 'critical')]
+    assert support_report(stored, now=NOW)[0]['status'] == 'critical'
 
 
 @pytest.mark.parametrize('nodes, status, error, blocking', [
@@ -347,4 +351,14 @@ def test_stored_partly_unusable_shards_stay_unusable():
     again = support_report(stored, now=NOW)[0]
     assert again['findings'] == stored['findings']
     assert [item for node in again['nodes'] for item in node['invalid_fields']] == [
-        {'field': 'shards', 'reason': 'range [5, 2] is reversed'}]
+        {'field': 'shards', 'reason': 'shard map unprovable: range [5, 2] is reversed'}]
+
+
+def test_recheck_policy_pins_an_inferred_shard_count():
+    """Stored data whose shard count was only inferred: the policy of the re-check (inventory, role) pins it."""
+    data = report('mc4')
+    assert data['cluster']['shard_count_source'] == 'inferred'
+    again = support_report(data, policy={'expected_shards': 8}, now=NOW)[0]
+    assert (again['cluster']['shard_count'], again['cluster']['shard_count_source']) == (8, 'policy')
+    assert 'shard_unowned' in codes(again['findings'])
+    assert support_report(data, now=NOW)[0]['cluster']['shard_count_source'] == 'inferred'
