@@ -254,7 +254,8 @@ def test_gate_every_finding_in_message():
     verdict = gate_verdict(report('mc4', mutate), cluster='mc', now=NOW)
     assert verdict['passed'] is False
     assert [(f['code'], f['node']) for f in verdict['findings']] == [
-        ('node_error', '10.0.1.23:wa-core-2'), ('shard_unowned', None), ('shard_unowned', None)]  # shards 1 and 2
+        ('node_error', '10.0.1.23:wa-core-2'), ('shard_unowned', None), ('shard_unowned', None),  # shards 1 and 2
+        ('shard_count_inferred', None)]
     for finding in verdict['findings']:
         assert '%s (%s): %s' % (finding['code'], finding['node'] or 'cluster', finding['message']) in verdict['message']
 
@@ -328,18 +329,20 @@ def test_stored_invalid_fields_still_fail_closed():
     assert support_report(stored, now=NOW)[0]['status'] == 'critical'
 
 
-@pytest.mark.parametrize('nodes, status, error, blocking', [
-    # a node that can be read at all is checked: no primary master, no shard owner
-    ([{'name': '10.0.0.1:a', 'shards': 'x', 'free_space': 7}], 'critical', None, ['free_space_low', 'primary_master_count', 'shard_unowned']),
-    ([{'name': ['x'], 'role': {}}], 'error', 'a stored node has no name (got list)', []),
-    ([None, 3, 'x'], 'error', 'a stored node has no name (got NoneType)', []),
-    ('nodes', 'error', 'nodes is not a list but str', []),
-    ([{'name': '10.0.0.1:a'}, {'name': '10.0.0.1:a'}], 'error', 'node 10.0.0.1:a is listed twice', []),
-], ids=['bad-fields', 'list-name', 'not-nodes', 'str', 'twice'])
-def test_unusable_stored_data_is_an_error_verdict(nodes, status, error, blocking):
+ROLE_UNREADABLE = "node '10.0.0.1:a'.role: expected one of primary_master, secondary_master, coreapp, single, unknown"
+
+
+@pytest.mark.parametrize('nodes, error', [
+    ([{'name': '10.0.0.1:a', 'shards': 'x', 'free_space': 7}], ROLE_UNREADABLE),
+    ([{'name': ['x'], 'role': {}}], 'nodes[0].name: expected a string'),
+    ([None, 3, 'x'], 'nodes[0]: expected a normalized node (an object)'),
+    ('nodes', 'nodes: expected a list of at most 1024 nodes'),
+    ([{'name': '10.0.0.1:a'}, {'name': '10.0.0.1:a'}], ROLE_UNREADABLE),
+], ids=['bad-fields', 'list-name', 'not-nodes', 'str', 'twice-without-role'])
+def test_unusable_stored_data_is_an_error_verdict(nodes, error):
     verdict = gate_verdict({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, cluster='eu-1', now=NOW)
-    expected_error = error and {'code': 'bad_response', 'message': 'the stored support data cannot be checked again: ' + error}
-    assert (verdict['passed'], verdict['status'], verdict['error'], codes(verdict['blocking'])) == (False, status, expected_error, blocking)
+    expected_error = {'code': 'bad_response', 'message': 'the stored support data cannot be checked again: stored support data: ' + error}
+    assert (verdict['passed'], verdict['status'], verdict['error'], verdict['blocking']) == (False, 'error', expected_error, [])
     upgrade = assess({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, 'v2.59.0', now=NOW)
     assert (upgrade['go'], upgrade['error']) == (False, expected_error)
 
