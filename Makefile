@@ -23,20 +23,23 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.stamp-requirements-dev
 VENV220 := .venv-2.20
 VENV220_STAMP := $(VENV220)/.stamp-requirements-dev-2.20
+VENVTOOLS := .venv-tools
+VENVTOOLS_STAMP := $(VENVTOOLS)/.stamp-requirements-tools
 
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS_DIR)
 
-.PHONY: help venv venv-main venv-2.20 distclean collection test sanity units pytest molecule lint build changelog demo bench fuzz clean
+.PHONY: help venv venv-main venv-2.20 venv-tools distclean collection test sanity units pytest molecule lint build changelog galaxy ee docs readmes demo bench fuzz clean
 
 help: ## list the targets
 	@echo "wabiz.onprem make targets:"
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
-	@echo "Single stages: hacking/test.sh [setup|sanity|sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog]..."
+	@echo "Single stages: hacking/test.sh [setup|sanity|sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog|galaxy|ee|docs]..."
 
 venv: $(VENV_STAMP) $(VENV220_STAMP) ## create/update .venv (3.12, requirements-dev.txt) and .venv-2.20
 
 venv-main: $(VENV_STAMP)
 venv-2.20: $(VENV220_STAMP)
+venv-tools: $(VENVTOOLS_STAMP) ## create/update .venv-tools (requirements-tools.txt: galaxy-importer, ansible-builder, antsibull)
 
 # $(1)=venv dir, $(2)=requirements file, $(3)=stamp
 define make_venv
@@ -56,13 +59,16 @@ $(VENV_STAMP): requirements-dev.txt
 $(VENV220_STAMP): requirements-dev-2.20.txt
 	$(call make_venv,$(VENV220),requirements-dev-2.20.txt,$@)
 
+$(VENVTOOLS_STAMP): requirements-tools.txt
+	$(call make_venv,$(VENVTOOLS),requirements-tools.txt,$@)
+
 collection: ## symlink farm .build/collections/ansible_collections/wabiz/onprem -> repo root
 	@mkdir -p $(dir $(FARM))
 	@if [ "$$(readlink $(FARM))" != "$(CURDIR)" ]; then rm -rf $(FARM); ln -s $(CURDIR) $(FARM); \
 	  echo ">>> $(FARM) -> $(CURDIR)"; fi
 	@echo ">>> use: export ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(COLLECTIONS_DIR)"
 
-test: ## everything: sanity (2.21 + 2.20), pytest, molecule, lint, build, changelog; last line = counts
+test: ## everything: sanity (2.21 + 2.20), pytest, molecule, lint, build, changelog, galaxy, ee, docs; last line = counts
 	@hacking/test.sh all
 
 sanity: ## ansible-test sanity with ansible-core 2.21 and 2.20
@@ -85,6 +91,18 @@ build: ## galaxy build + install into a temp dir + ansible-doc of every plugin a
 changelog: ## antsibull-changelog lint (if available)
 	@hacking/test.sh changelog
 
+galaxy: ## role READMEs up to date + galaxy-importer on the built tarball
+	@hacking/test.sh galaxy
+
+ee: ## ansible-builder introspect + create (execution environment build context, no container engine)
+	@hacking/test.sh ee
+
+docs: ## collection docs site with antsibull-docs + Sphinx into docs/build/html, and its lint
+	@hacking/test.sh docs
+
+readmes: venv-tools ## regenerate roles/*/README.md from roles/*/meta/argument_specs.yml
+	@$(VENVTOOLS)/bin/python hacking/role_readmes.py
+
 demo: venv-main collection ## run hacking/demo.sh with the venv and collection path
 	@if [ -f hacking/demo.sh ]; then \
 	  echo ">>> running hacking/demo.sh"; \
@@ -102,8 +120,8 @@ fuzz: venv-main collection ## property tests (tests/**/test_prop_*.py) under the
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python hacking/fuzz.py
 
 clean: ## remove .build, tests/output, caches (keeps the venvs; `make distclean` removes them too)
-	rm -rf .build tests/output .pytest_cache .ansible collections *.tar.gz
+	rm -rf .build tests/output .pytest_cache .ansible collections *.tar.gz docs/build
 	find . -path ./.venv -prune -o -path ./.venv-2.20 -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-distclean: clean ## clean + remove .venv and .venv-2.20
-	rm -rf $(VENV) $(VENV220)
+distclean: clean ## clean + remove .venv, .venv-2.20 and .venv-tools
+	rm -rf $(VENV) $(VENV220) $(VENVTOOLS)

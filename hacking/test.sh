@@ -3,12 +3,13 @@
 #
 # usage: hacking/test.sh [STAGE...]     (default: all)
 #   stages: setup sanity (= sanity-2.21 + sanity-2.20) sanity-2.21 sanity-2.20 pytest molecule lint build changelog
+#           galaxy ee docs  (these three use .venv-tools, requirements-tools.txt, made by setup when asked for)
 #   `setup` (venvs, symlink farm, interpreter dir, ansible-test pip seed, shellcheck) always runs first.
 # Every stage is timed and logged to tests/output/ci/<stage>.log; a failing stage does not stop the others.
 # Ends with a stage table and, as the very last line:  ci: N passed, N failed, N skipped
 # Counting: ansible-test sanity junit cases (one per sanity test; skipped tests as skipped) + pytest junit
 # cases + one case per molecule scenario (each run as `molecule test -s X`) + one case each for lint, build,
-# changelog.  A stage with nothing to do prints "nothing to run" and counts as one skipped case.
+# changelog, galaxy, ee, docs.  A stage with nothing to do prints "nothing to run" and counts as one skipped case.
 # Exit code 1 if anything failed.
 #
 # Environment: VERBOSE=1 streams stage output to the console too; TAIL=N lines of a failed stage's log (30).
@@ -25,10 +26,11 @@ NAME=onprem
 OUT=$REPO/tests/output/ci
 VENV=$REPO/.venv
 VENV220=$REPO/.venv-2.20
+VENVTOOLS=$REPO/.venv-tools
 PYBIN=$REPO/.build/pybin
 COLLECTIONS=$REPO/.build/collections
 TAIL=${TAIL:-30}
-ALL_STAGES=(sanity-2.21 sanity-2.20 pytest molecule lint build changelog)
+ALL_STAGES=(sanity-2.21 sanity-2.20 pytest molecule lint build changelog galaxy ee docs)
 
 export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 TERM=${TERM:-dumb}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PYTHONDONTWRITEBYTECODE=1
@@ -44,7 +46,7 @@ for arg in "${@:-all}"; do
     sanity) stages+=(sanity-2.21 sanity-2.20) ;;
     units) stages+=(pytest) ;;
     setup) ;;
-    sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog) stages+=("$arg") ;;
+    sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog|galaxy|ee|docs) stages+=("$arg") ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown stage '$arg' (see --help)" >&2; exit 2 ;;
   esac
@@ -114,6 +116,7 @@ stage_setup() {
   local exe root
   make -s --no-print-directory venv-main collection || return 1
   if [ "$NEED220" = 1 ]; then make -s --no-print-directory venv-2.20 || return 1; fi
+  if [ "$NEEDTOOLS" = 1 ]; then make -s --no-print-directory venv-tools || return 1; fi
   # real interpreters ahead of the broken pyenv shims (they exit 127 for non-global versions)
   mkdir -p "$PYBIN"   # (no rm -rf: another test.sh may be using it right now)
   root=$("$REPO/hacking/find-python.sh" --pyenv-root) || echo "WARNING: no pyenv root found; target Pythons from PATH only"
@@ -229,14 +232,103 @@ stage_changelog() {
   [ -f changelogs/config.yaml ] || { echo "nothing to run: no changelogs/config.yaml"; return 3; }
   # antsibull-changelog is installed by ansible-test's changelog sanity test; no extra dependency here
   tool=$(command -v antsibull-changelog || find "$HOME/.ansible/test/venv" -path '*sanity.changelog*' -name antsibull-changelog -type f 2>/dev/null | head -1)
-  [ -n "$tool" ] || { echo "nothing to run: antsibull-changelog not found (the sanity stage installs it)"; return 3; }
+  [ -n "$tool" ] || { [ -x "$VENVTOOLS/bin/antsibull-changelog" ] && tool=$VENVTOOLS/bin/antsibull-changelog; }   # .venv-tools pins it
+  [ -n "$tool" ] || { echo "nothing to run: antsibull-changelog not found (the sanity stage and .venv-tools install it)"; return 3; }
   echo "using $tool"
   "$tool" lint -v && "$tool" lint-changelog-yaml changelogs/changelog.yaml
 }
 
+# The collection tarball as `ansible-galaxy collection build` makes it from the tree: build_tarball DIR -> its path
+build_tarball() {
+  local src dist=$1/dist
+  src=$(copy_tree "$1/src") || return 1
+  (cd "$src" && "$VENVTOOLS/bin/ansible-galaxy" collection build --force --output-path "$dist" >&2) || return 1
+  ls "$dist/$NS-$NAME-"*.tar.gz
+}
+
+# Galaxy requires `repository`; galaxy.yml has none while the project has no public repository, so the import
+# check runs on a tarball with this stand-in (the .invalid domain can never resolve) and says so.
+GALAXY_REPOSITORY=${GALAXY_REPOSITORY:-https://example.invalid/wabiz/onprem}
+
+stage_galaxy() {  # role READMEs generated from the argument specs; tarball holds no dev file; galaxy-importer
+  local src tarball dev rc
+  export PATH="$VENVTOOLS/bin:$PATH"
+  echo "=== role READMEs vs meta/argument_specs.yml"
+  python hacking/role_readmes.py --check || return 1
+  src=$(copy_tree "$WORK/galaxy/src") || return 1
+  if ! grep -q '^repository:' "$src/galaxy.yml"; then
+    echo "NOTE: galaxy.yml has no repository (none is public yet) and Galaxy requires one: importing with $GALAXY_REPOSITORY"
+    printf 'repository: %s\n' "$GALAXY_REPOSITORY" >>"$src/galaxy.yml"
+  fi
+  (cd "$src" && ansible-galaxy collection build --force --output-path "$WORK/galaxy/dist") || return 1
+  tarball=$(ls "$WORK/galaxy/dist/$NS-$NAME-"*.tar.gz) || return 1
+  echo "=== development files in $(basename "$tarball") (none expected)"
+  dev=$(tar -tzf "$tarball" | grep -E '^(\.ansible-lint|\.ci/|\.gitignore|pytest\.ini|Makefile|requirements-|benchmarks/|hacking/|tests/|extensions/molecule/|roles/[^/]+/molecule/|changelogs/fragments/)')
+  if [ -n "$dev" ]; then echo "$dev"; return 1; fi
+  echo "=== galaxy-importer $(python -c 'import importlib.metadata as m; print(m.version("galaxy-importer"))')"
+  (cd "$WORK/galaxy/dist" && python -m galaxy_importer.main "$(basename "$tarball")") 2>&1 | tee "$WORK/galaxy/importer.log"
+  rc=${PIPESTATUS[0]}
+  [ "$rc" = 0 ] && grep -q '^Importer processing completed successfully' "$WORK/galaxy/importer.log" \
+    && ! grep -q '^ERROR' "$WORK/galaxy/importer.log"
+}
+
+stage_ee() {  # execution environment: introspection of the built collection, then the build context
+  local tarball inst=$WORK/ee/installed ctx=$WORK/ee/context deps
+  export PATH="$VENVTOOLS/bin:$PATH"
+  tarball=$(build_tarball "$WORK/ee") || return 1
+  ansible-galaxy collection install --force -p "$inst" "$tarball" 2>&1 | grep -v 'is not part of the configured' >&2
+  echo "=== ansible-builder introspect --sanitize (installed $(basename "$tarball"))"
+  deps=$(ansible-builder introspect --sanitize "$inst" 2>/dev/null) || return 1
+  echo "$deps"
+  # exactly one Python requirement, requests; no system package
+  python - "$deps" <<'PY' || return 1
+import sys, yaml
+deps = yaml.safe_load(sys.argv[1].split('\n', 1)[1])
+names = sorted(line.split('>=')[0].split()[0] for line in deps['python'])
+if names != ['requests'] or deps['system']:
+    sys.exit('EE requirements: expected python [requests] and no system package, got %r' % deps)
+print('ok: python requirements %s, no system package' % names)
+PY
+  echo "=== ansible-builder create (build context only; no container engine here)"
+  mkdir -p "$WORK/ee/def" && cp -r extensions/ee/. "$WORK/ee/def/" && cp "$tarball" "$WORK/ee/def/$NS-$NAME.tar.gz"
+  ansible-builder create -f "$WORK/ee/def/execution-environment.yml" -c "$ctx" --output-filename Containerfile || return 1
+  test -s "$ctx/_build/collections/$NS-$NAME.tar.gz" && grep -q 'ansible-galaxy collection install' "$ctx/Containerfile" \
+    && echo "ok: $(find "$ctx" -type f | wc -l) files in the build context, the collection tarball included"
+}
+
+stage_docs() {  # extra docs up to date, antsibull-docs lint, the HTML site (docs/build/html), a trial changelog release
+  local site=$WORK/docs/site copy version rc
+  export PATH="$VENVTOOLS/bin:$PATH"
+  echo "=== extra docs (docs/docsite/rst) vs docs/*.md"
+  python hacking/extra_docs.py --check || return 1
+  echo "=== antsibull-docs lint-collection-docs"
+  antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --disallow-unknown-collection-refs . || return 1
+  echo "=== antsibull-docs sphinx-init + build.sh (intersphinx needs the network: its warnings are expected here)"
+  mkdir -p "$WORK/docs" && mkdir -m 700 "$site" || return 1
+  antsibull-docs sphinx-init --use-current --lenient --dest-dir "$site" "$NS.$NAME" || return 1
+  "$site/build.sh" || return 1
+  rm -rf docs/build && mkdir -p docs/build && cp -r "$site/build/html" docs/build/html || return 1
+  for page in index_module index_inventory index_filter index_role; do
+    test -s "docs/build/html/collections/$page.html" || { echo "missing page collections/$page.html"; return 1; }
+  done
+  test -s "docs/build/html/collections/$NS/$NAME/docsite/data_model.html" || { echo "missing the data model extra doc"; return 1; }
+  echo "ok: $(find docs/build/html -name '*.html' | wc -l) HTML pages in docs/build/html"
+  echo "=== antsibull-changelog release (trial, in a copy: the version is not bumped)"
+  copy=$(copy_tree "$WORK/docs/changelog") || return 1
+  version=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["version"])' galaxy.yml) || return 1
+  (cd "$copy" && antsibull-changelog release --version "$version" --date 2026-01-01) || return 1
+  rc=0
+  grep -q "^v$version\$" "$copy/CHANGELOG.rst" || { echo "CHANGELOG.rst has no v$version section"; rc=1; }
+  if ls "$copy"/changelogs/fragments/*.y*ml >/dev/null 2>&1; then echo "fragments left after the release"; rc=1; fi
+  [ $rc = 0 ] && echo "ok: CHANGELOG.rst for v$version, $(grep -c '^- ' "$copy/CHANGELOG.rst") entries"
+  return $rc
+}
+
 # ---------------------------------------------------------------- run
-NEED220=0
-for s in "${stages[@]}"; do [ "$s" = sanity-2.20 ] && NEED220=1; done
+NEED220=0 NEEDTOOLS=0
+for s in "${stages[@]}"; do
+  case $s in sanity-2.20) NEED220=1 ;; galaxy|ee|docs) NEEDTOOLS=1 ;; esac
+done
 log "wabiz.onprem tests: stages: ${stages[*]:-(setup only)}"
 run_stage setup stage_setup
 if [ "${STATUS[setup]}" = pass ]; then

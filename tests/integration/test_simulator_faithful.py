@@ -102,7 +102,6 @@ CASES = [
     ('token-expiry-wording', 'token-expiry-wording', {}),
     ('given-token-expired', 'given-token-expired', {'username': None, 'password': None, 'token': 'from the login below'}),
 ]
-ISSUE8 = 'needs %s from issue 8'
 
 
 @pytest.fixture(scope='module')
@@ -161,7 +160,6 @@ def test_int_twin_gates_on_its_two_faults(results):
     assert results['twin-int']['status'] == 'critical'
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'whole-number floats read as exact ints (section 1, Numbers)')
 def test_float_twin_gates_exactly_like_the_int_twin(results):
     assert verdict(results['twin-float']) == verdict(results['twin-int'])
     data = dict((n['hostname'], n) for n in results['twin-float']['nodes'])
@@ -170,7 +168,6 @@ def test_float_twin_gates_exactly_like_the_int_twin(results):
     assert data['wacore2']['schema']['message'] == 8 and data['wacore3']['shards'] == [2]
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'whole-number floats read as exact ints (section 1, Numbers)')
 def test_float_ha_cluster_is_healthy(results):
     entry = results['ha-float']
     assert (entry['status'], entry['findings'], entry['cluster']['shard_count']) == ('ok', [], 1)
@@ -253,7 +250,6 @@ def test_ipv6_pod_ip_keys_gate_healthy(results):
     assert (entry['status'], entry['findings']) == ('ok', [])
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'node keys split on the last colon (IPv6 hostnames, section 1)')
 def test_ipv6_pod_ip_keys_split_on_the_last_colon(results, fsim):
     expected = sorted((n['host'], n['container_id']) for n in keys_of(fsim, 'k8s-ipv6').values())
     assert sorted((n['hostname'], n['container_id']) for n in results['k8s-ipv6']['nodes']) == expected
@@ -294,7 +290,6 @@ def test_inventory_names_colocated_nodes_by_container_and_follows_a_revive(fsim,
     assert container_id in (revived, {'__ansible_unsafe': revived})     # --list marks strings from the API as unsafe
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE8 % 'node keys split on the last colon (IPv6 hostnames, section 1)')
 def test_inventory_names_ipv6_nodes_by_their_pod_ip(fsim, tmp_path):
     hosts = set(inventory_list(fsim, tmp_path, ['k8s-ipv6'])['wabiz_cluster_k8s_ipv6']['hosts'])
     assert hosts == set('k8s-ipv6.%s' % re.sub(r'[^A-Za-z0-9._-]', '_', n['host']) for n in keys_of(fsim, 'k8s-ipv6').values())
