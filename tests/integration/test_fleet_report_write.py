@@ -39,7 +39,7 @@ def test_writes_three_files_then_is_idempotent(tmp_path):
     report = json.loads((out / 'wabiz-report.json').read_text())
     assert report['results'][0]['outcome'] == 'failed'
     case = ET.parse(str(out / 'wabiz-report.xml')).getroot().find(".//testcase[@name='socket_conn_down']")
-    assert case.find('failure') is not None and 'down <&>' in case.find('failure').text
+    assert case.find('failure').get('type') == 'socket_conn_down' and 'down <&>' in case.find('failure').text
     assert stat.S_IMODE(os.stat(str(out / 'wabiz-report.md')).st_mode) == 0o640
     assert not [name for name in os.listdir(str(out)) if name.startswith('.')]  # no temporary file left behind
 
@@ -63,8 +63,8 @@ def test_unwritable_directory_is_one_clear_error(tmp_path):
     blocker = tmp_path / 'file'
     blocker.write_text('not a directory')
     result = run_playbook(tmp_path / 'play.yml', play(blocker / 'sub', tmp_path / 'status.json'))
-    assert result.rc != 0
-    assert 'cannot write the fleet report to' in result.output
+    assert result.rc == 2, result  # the task failed on its host
+    assert 'cannot write the fleet report to %s' % (blocker / 'sub') in result.output
     assert 'Traceback' not in result.output
 
 
@@ -76,6 +76,6 @@ def test_a_report_not_made_by_fleet_report_is_one_clear_error(tmp_path):
     for index, report in enumerate(reports):
         out = tmp_path / ('reports-%d' % index)
         result = run_playbook(tmp_path / 'play.yml', play(out, tmp_path / 'status.json', {'report': report}))
-        assert result.rc != 0, result
+        assert result.rc == 2, result
         assert 'cannot write the fleet report to %s' % out in result.output, result
         assert 'Traceback' not in result.output and 'Unexpected Exception' not in result.output

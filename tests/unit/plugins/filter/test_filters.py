@@ -74,14 +74,13 @@ def test_support_findings_bad_policy():
 
 
 def test_shard_map():
-    mapping = F['shard_map'](report('mc4'))
-    assert list(mapping) == [-1, 0, 1, 2, 3]
-    assert all(len(owners) == 1 for owners in mapping.values())
-    broken = F['shard_map'](report('mc4', faulty))
-    assert broken[1] == []
+    assert F['shard_map'](report('mc4')) == {-1: ['10.0.0.11:wa-master-0'], 0: ['10.0.1.21:wa-core-0'], 1: ['10.0.1.22:wa-core-1'],
+                                             2: ['10.0.1.23:wa-core-2'], 3: ['10.0.1.24:wa-core-3']}
+    assert F['shard_map'](report('mc4', faulty)) == {-1: ['10.0.0.11:wa-master-0'], 0: ['10.0.1.21:wa-core-0'], 1: [],
+                                                     2: ['10.0.1.23:wa-core-2'], 3: ['10.0.1.24:wa-core-3']}
     from_nodes = F['shard_map'](report('ha')['nodes'])
     assert from_nodes == {-1: ['10.0.1.21:wa-core-0'], 0: ['10.0.1.21:wa-core-0']}
-    with pytest.raises(AnsibleFilterError):
+    with pytest.raises(AnsibleFilterError, match='^wabiz.onprem.shard_map: expected support data'):
         F['shard_map'](42)
 
 
@@ -134,9 +133,16 @@ def test_fleet_report_json_schema_and_no_secrets():
 
 
 def test_fingerprint_ignores_times():
+    # sha256 of the canonical JSON [{"check":"health_gate","host":"eu-1","outcome":"passed"}]: checked_at left out
+    expected = '0707f4ca7a45bbde844fcac4785a016d7f1d56da0a8008618afee554239093a8'
+    result = {'host': 'eu-1', 'check': 'health_gate', 'outcome': 'passed'}
+    assert fingerprint([dict(result, checked_at=NOW)]) == fingerprint([dict(result, checked_at='2027-01-01T00:00:00Z')]) == expected
+    # the report's fingerprint is the one of its results (here one host without a verdict)
+    assert F['fleet_report']([{'host': 'never'}], generated_at=NOW)['fingerprint'] == \
+        'd9e3a8af9a346fc88c0c79623e8ad4539efcd4eefc9dcd4b7076c7820aafeeac'
     first = F['fleet_report'](fleet_entries(), generated_at=NOW)
     second = F['fleet_report'](fleet_entries(), generated_at='2027-01-01T00:00:00Z')
-    assert first['fingerprint'] == second['fingerprint'] == fingerprint(second['results'])
+    assert first['fingerprint'] == second['fingerprint']
     entries = fleet_entries()
     entries[0]['wabiz_gate']['passed'] = False
     assert F['fleet_report'](entries)['fingerprint'] != first['fingerprint']
@@ -147,7 +153,7 @@ def test_junit_parses_one_case_per_cluster_and_check():
     root = ET.fromstring(F['fleet_report_render'](built, 'junit').encode('utf-8'))
     assert root.tag == 'testsuites'
     cases = dict(((case.get('classname'), case.get('name')), case) for case in root.iter('testcase'))
-    assert len(cases) == int(root.get('tests'))
+    assert len(cases) == len(list(root.iter('testcase'))) == int(root.get('tests'))
     suites = dict((suite.get('name'), suite) for suite in root.iter('testsuite'))
     assert len(suites) == 6
     gate_codes = [case.get('name') for case in suites['wabiz.onprem.health_gate.mc-faulty'].iter('testcase')]
@@ -157,11 +163,13 @@ def test_junit_parses_one_case_per_cluster_and_check():
     failed = cases[('wabiz.onprem.health_gate.mc-faulty', 'shard_unowned')].find('failure')
     assert failed.get('type') == 'shard_unowned' and 'shard 1 has no owner' in failed.text
     assert cases[('wabiz.onprem.health_gate.mc-faulty', 'version_mismatch')].find('failure') is None
-    assert root.get('failures') == str(sum(1 for case in root.iter('testcase') if case.find('failure') is not None))
+    assert [key for key, case in sorted(cases.items()) if case.find('failure') is not None] == [
+        ('wabiz.onprem.health_gate.mc-faulty', 'shard_unowned')]
+    assert root.get('failures') == '1'
     error = cases[('wabiz.onprem.health_gate.down', 'reachable')].find('error')
     assert error.get('type') == 'unreachable' and 'refused <&>' in error.get('message')
     assert root.get('errors') == '1'
-    assert cases[('wabiz.onprem.health_gate.never', 'verdict')].find('skipped') is not None
+    assert [key for key, case in sorted(cases.items()) if case.find('skipped') is not None] == [('wabiz.onprem.health_gate.never', 'verdict')]
     assert all(case.find('failure') is None for case in suites['wabiz.onprem.pre_upgrade.ha'].iter('testcase'))
 
 
@@ -172,9 +180,11 @@ def test_markdown_and_summary():
     assert '| mc-faulty | `health_gate` | **FAIL** |' in text
     assert 'Restart order:' in text and '&lt;&amp;&gt;' not in text and 'refused &lt;&&gt;' in text
     lines = F['fleet_report_render'](built, 'summary')
-    assert lines[0].split()[:3] == ['CLUSTER', 'CHECK', 'OUTCOME']
-    assert any(line.startswith('mc-faulty') and 'FAIL' in line for line in lines)
-    assert lines[-1].startswith('verdict FAILED')
+    assert [line.split()[:3] for line in lines[:-1]] == [
+        ['CLUSTER', 'CHECK', 'OUTCOME'], ['down', 'health_gate', 'ERROR'], ['ha', 'health_gate', 'PASS'], ['ha', 'pre_upgrade', 'PASS'],
+        ['mc-faulty', 'health_gate', 'FAIL'], ['mc-healthy', 'health_gate', 'PASS'], ['never', 'health_gate', 'NOT']]
+    assert lines[4].split()[3:] == ['critical', '1', '2', 'shard_unowned']  # and the warning shard_count_inferred
+    assert lines[-1] == 'verdict FAILED: 3 passed, 1 failed, 1 error, 1 not run'
 
 
 def test_fleet_report_from_hostvars_reads_only_verdicts():
@@ -204,7 +214,7 @@ def test_fleet_gate_uses_facts_first_then_inventory_data_and_lists_pending():
     assert sorted(fleet['verdicts']) == ['down', 'eu-1', 'eu-2']
     assert fleet['verdicts']['eu-1']['passed'] is True and fleet['verdicts']['eu-1']['url'] == 'https://wa-eu-1:9090'
     assert fleet['verdicts']['eu-1']['source'] == 'stored'
-    assert 'socket_conn_down' in [f['code'] for f in fleet['verdicts']['eu-2']['blocking']]
+    assert [(f['code'], f['node']) for f in fleet['verdicts']['eu-2']['blocking']] == [('socket_conn_down', '10.0.1.21:wa-core-0')]
     assert fleet['verdicts']['down']['error']['code'] == 'unreachable'
     assert fleet['failed'] == ['eu-2', 'down']
     assert fleet['pending'] == ['lab']
@@ -230,19 +240,27 @@ def test_stored_expected_shards_is_kept_when_rechecked():
     with open(os.path.join(FIXTURES, 'mc4.json')) as handle:
         stored = evaluate(json.load(handle), now=NOW, policy={'expected_shards': 8})
     assert sorted(F['shard_map'](stored)) == [-1, 0, 1, 2, 3, 4, 5, 6, 7]
-    assert 'shard_unowned' in [f['code'] for f in F['support_findings'](stored, now=NOW)]
+    assert [(f['code'], f['message']) for f in F['support_findings'](stored, now=NOW)] == [
+        ('shard_unowned', 'shard %d has no owner (expected exactly one coreapp)' % shard) for shard in (4, 5, 6, 7)]
 
 
-@pytest.mark.parametrize('data', [
-    [{'name': ['x']}, {'name': 1}], [{'name': 'a:b', 'shards': [['x', {}]]}], [None], {'nodes': [{'name': 'a:b'}] * 2, 'topology': 'ha'},
-    {'topology': 'ha', 'nodes': {'a': 1}, 'cluster': 3},
+NO_NODES = 'the support data holds no nodes: [bad_response] the stored support data cannot be checked again: stored support data: '
+
+
+@pytest.mark.parametrize('data, reason', [
+    ([{'name': ['x']}, {'name': 1}], NO_NODES + 'nodes[0].name: expected a string'),
+    ([{'name': 'a:b', 'shards': [['x', {}]]}],
+     NO_NODES + "node 'a:b'.role: expected one of primary_master, secondary_master, coreapp, single, unknown"),
+    ([None], NO_NODES + 'nodes[0]: expected a normalized node (an object)'),
+    ({'nodes': [{'name': 'a:b'}] * 2, 'topology': 'ha'}, 'expected support data with topology, nodes and cluster'),
+    ({'topology': 'ha', 'nodes': {'a': 1}, 'cluster': 3}, NO_NODES + 'nodes: expected a list of at most 1024 nodes'),
 ], ids=['mixed-names', 'bad-shards', 'none', 'twice', 'nodes-dict'])
-def test_shard_map_and_nodes_by_role_never_crash(data):
+def test_shard_map_and_nodes_by_role_never_crash(data, reason):
+    """Each filter raises one filter error naming the filter and the first thing that does not fit (the same for both)."""
     for name in ('shard_map', 'nodes_by_role'):
-        try:
+        with pytest.raises(AnsibleFilterError) as caught:
             F[name](data)
-        except AnsibleFilterError as exc:
-            assert 'wabiz.onprem.%s: ' % name in str(exc)
+        assert str(caught.value).startswith('wabiz.onprem.%s: %s' % (name, reason)), str(caught.value)
 
 
 def test_filters_turn_deep_nesting_into_a_filter_error():
@@ -268,5 +286,6 @@ def test_fleet_gate_one_bad_cluster_never_drops_the_fleet():
     assert fleet['verdicts']['odd']['error']['code'] == 'bad_response'
     assert 'topology, nodes and cluster' in fleet['verdicts']['odd']['message']
     assert fleet['verdicts']['deep']['error']['code'] == 'bad_response'
+    assert [fleet['verdicts'][host]['passed'] for host in ('eu-1', 'odd', 'deep')] == [True, False, False]
     with pytest.raises(AnsibleFilterError, match='fail_on'):
         F['fleet_gate'](hostvars, ['eu-1'], fail_on='never')

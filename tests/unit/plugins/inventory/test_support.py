@@ -269,7 +269,7 @@ def test_cluster_host_vars(fake_client):
     assert report['reachable'] is True and report['status'] == 'ok' and report['topology'] == 'multiconnect'
     assert report['cluster']['shard_count'] == 4 and report['cluster']['shard_count_source'] == 'api'
     assert [node['name'] for node in report['nodes']][:2] == ['master1:m0000', 'master2:m0001']
-    assert report['msg'].startswith('OK: multiconnect cluster, 7 node(s), 4 shard(s)')
+    assert report['msg'] == 'OK: multiconnect cluster, 7 node(s), 4 shard(s), 0 critical and 0 warning finding(s)'
     # no password, token nor raw body anywhere in the host vars
     dumped = json.dumps(dict((name, host_vars(inventory, name)) for name in inventory.hosts), default=str)
     assert 'Secr3t!' not in dumped and 'pw2' not in dumped and 'hunter2' not in dumped
@@ -290,8 +290,8 @@ def test_unreachable_cluster_vars(fake_client):
     down = host_vars(inventory, 'down')['wabiz_support']
     assert down['reachable'] is False
     assert down['error']['code'] == 'unreachable'
-    assert 'cannot connect' in down['error']['message']
-    assert down['msg'].startswith('[unreachable] ')
+    assert down['error']['message'] == 'POST https://sim/down/v1/users/login: cannot connect (refused)'
+    assert down['msg'] == '[unreachable] POST https://sim/down/v1/users/login: cannot connect (refused)'
     assert 'status' not in down and 'nodes' not in down
 
 
@@ -310,6 +310,7 @@ def test_connection_settings_reach_the_client(fake_client):
     assert kwargs['https://sim/mc-1'] == {
         'username': 'monitor', 'password': 'Secr3t!', 'token': 'tok', 'validate_certs': False, 'ca_path': '/etc/ca.pem',
         'timeout': 3.0, 'retries': 0, 'warn': kwargs['https://sim/mc-1']['warn'], 'on_secret': kwargs['https://sim/mc-1']['on_secret']}
+    assert callable(kwargs['https://sim/mc-1']['warn']) and callable(kwargs['https://sim/mc-1']['on_secret'])
     assert kwargs['https://sim/ha-1']['username'] == 'other' and kwargs['https://sim/ha-1']['password'] == 'pw2'
     assert kwargs['https://sim/ha-1']['validate_certs'] is True
 
@@ -355,8 +356,9 @@ def test_policy_merge_per_cluster(fake_client):
     inventory = run(make_plugin({'clusters': clusters, 'policy': {'min_standby_coreapps': 2}}))
     mc = host_vars(inventory, 'mc-1')['wabiz_support']
     assert mc['policy']['expected_shards'] == 8 and mc['policy']['min_standby_coreapps'] == 2
-    codes = set(finding['code'] for finding in mc['findings'])
-    assert 'shard_count_invalid' in codes and 'standby_coreapp_missing' in codes  # 8 expected, 1 standby < 2
+    # 8 shards expected but the account has 4; 1 standby coreapp, 2 wanted
+    assert [(finding['code'], finding['severity']) for finding in mc['findings']] == [
+        ('shard_count_invalid', 'critical'), ('standby_coreapp_missing', 'warning')]
     assert host_vars(inventory, 'ha-1')['wabiz_support']['policy']['min_standby_coreapps'] == 2
     assert host_vars(inventory, 'ha-1')['wabiz_support']['policy']['expected_shards'] is None
 
@@ -389,7 +391,10 @@ def test_constructed_options(fake_client):
 
 
 def test_constructed_strict(fake_client):
-    run(make_plugin({'compose': {'x': 'wabiz_support.nope.deeper'}}))  # not strict: ignored
+    inventory = run(make_plugin({'compose': {'x': 'wabiz_support.nope.deeper', 'y': "'set'"}}))  # not strict: x is left out
+    assert [name for name in inventory.hosts if 'x' in host_vars(inventory, name)] == []
+    assert host_vars(inventory, 'mc-1')['y'] == 'set' and host_vars(inventory, 'mc-1.wacore1')['y'] == 'set'
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
     with pytest.raises(AnsibleError, match='Could not set x'):
         run(make_plugin({'compose': {'x': 'wabiz_support.nope.deeper'}, 'strict': True}))
 
@@ -417,15 +422,19 @@ def test_api_strings_are_never_templated(fake_client, tmp_path):
 
 
 def test_make_unsafe_wraps_only_braces():
-    from ansible.utils.unsafe_proxy import AnsibleUnsafe, wrap_var
     from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
-    data = {'a': 'plain', 'b': ['{{ x }}', 1, None], '{k}': {'c': 'y}'}}
+    # strings trusted as templates on the way in (ansible-core >= 2.19 tags them; older cores template every string)
+    data = {'a': trusted('{{ 7 * 6 }}'), 'b': [trusted('x{{ 7 * 6 }}'), 1, None], trusted('{{ 1 }}'): {'c': trusted('{{ 2 }}')}}
     result = make_unsafe(data)
-    assert result == data and result is not data and result['b'] is not data['b']
-    # ansible-core >= 2.19 marks untrusted data by removing trust (plain str); older cores wrap it
-    if wrap_var('{') .__class__ is not str:
-        assert isinstance(result['b'][0], AnsibleUnsafe) and isinstance(result['{k}']['c'], AnsibleUnsafe)
-        assert not isinstance(result['a'], AnsibleUnsafe)
+    assert result == data and result is not data and result['b'] is not data['b'] and result['{{ 1 }}'] is not data['{{ 1 }}']
+    templar = Templar(loader=DataLoader(), variables={'before': data, 'after': result})
+    # control: the input as it came in is rendered, so the check below tells "not templated" from "never a template"
+    assert templar.template(trusted('{{ before.a }}|{{ before.b[0] }}')) == '42|x42'
+    # what make_unsafe returns is never rendered: ansible-core >= 2.19 by dropping the trust, older cores by wrapping
+    assert templar.template(result['a']) == '{{ 7 * 6 }}'
+    assert templar.template(result['b']) == ['x{{ 7 * 6 }}', 1, None]
+    assert templar.template(result['{{ 1 }}']['c']) == '{{ 2 }}'
+    assert templar.template(list(result)[2]) == '{{ 1 }}'
 
 
 # ---- failures and concurrency ------------------------------------------------------------------
@@ -443,8 +452,9 @@ def test_one_failing_worker_does_not_sink_the_fleet(fake_client):
 def test_bad_shape_is_a_cluster_error(fake_client):
     FakeClient.answers['https://sim/ha-1'] = fetched({'support': ['not', 'an', 'object']})
     inventory = run(make_plugin())
-    assert host_vars(inventory, 'ha-1')['wabiz_support']['error']['code'] == 'bad_response'
-    assert 'ha-1' in hosts_of(inventory, 'wabiz_error_bad_response')
+    assert host_vars(inventory, 'ha-1')['wabiz_support']['error'] == {
+        'code': 'bad_response', 'message': 'GET https://sim/ha-1/v1/support: expected "support" to be an object, got list'}
+    assert hosts_of(inventory, 'wabiz_error_bad_response') == ['ha-1']
 
 
 def test_fail_on_error(fake_client):
@@ -616,13 +626,16 @@ def test_hostile_bodies_never_drop_the_fleet(fake_client):
     inventory = run(make_plugin({'clusters': clusters}))
     assert hosts_of(inventory, 'wabiz_clusters') == sorted(['down', 'ha-1', 'mc-1', 'single-1'] + list(hostile))
     assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
-    for name in hostile:  # a checked cluster or a coded error, whichever the checks make of it; never a crash
+    assert hosts_of(inventory, 'wabiz_error_internal_error') == ['deep-env']
+    assert host_vars(inventory, 'deep-env')['wabiz_support']['error'] == {
+        'code': 'internal_error', 'message': 'unexpected RecursionError while reading https://sim/deep-env: maximum recursion depth exceeded'}
+    # a field the checks cannot read fails closed: a critical cluster whose first finding names the field, never ok
+    for name, field in (('edge-time', 'expire_timestamp'), ('long-digits', 'free_space_data')):
         report = host_vars(inventory, name)['wabiz_support']
-        if report.get('error'):
-            assert report['error']['code'] in ('bad_response', 'internal_error') and report['error']['message'], report
-            assert name in hosts_of(inventory, 'wabiz_unreachable')
-        else:
-            assert report['status'] in ('ok', 'warning', 'critical') and report['nodes'][0]['name'] == 'm:1', report
+        first = [(finding['code'], finding['severity'], finding['message'][:len(field) + 21]) for finding in report['findings'][:1]]
+        assert (report['status'], first) == ('critical', [('field_unreadable', 'critical', 'field %s cannot be read' % field)]), report
+    assert hosts_of(inventory, 'wabiz_status_critical') == ['edge-time', 'long-digits']
+    assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
 
 
 @pytest.mark.parametrize('settings, code, message', [

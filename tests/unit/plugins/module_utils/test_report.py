@@ -129,17 +129,38 @@ def test_a_verdict_never_passes_on_a_non_boolean_or_with_blocking_findings():
     assert [r['outcome'] for r in build_report(entries, generated_at=NOW)['results']] == ['failed', 'failed', 'failed']
 
 
-@pytest.mark.parametrize('field, value', [
-    ('plan', [{'step': 'x', 'shards': ['a', float('inf'), True, 10 ** 400, [1]], 'node': None, 'phase': 'reboot'}]),
-    ('plan', 'nope'), ('findings', [{'code': 'Not A Code', 'severity': 'fatal', 'message': None}, 'junk']),
-    ('error', {'code': 7, 'message': {'deep': [[[1]]]}, 'status': '500', 'api_code': float('nan'), 'retry_after': float('inf')}),
-    ('error', 'just a string'), ('status', {'x': 1}), ('topology', 'mesh'), ('fail_on', ['critical']), ('checked_at', 10 ** 5000),
-    ('schema_upgrade', {'step': None}), ('current_version', float('nan')),
-], ids=lambda value: value if isinstance(value, str) and len(value) < 20 else type(value).__name__)
-def test_arbitrary_verdict_fields_give_a_valid_report(field, value):
+UNKNOWN_CODE = [{'code': 'invalid_code', 'severity': 'critical', 'node': None, 'message': ''}]
+EMPTY_STEP = [{'node': None, 'hostname': None, 'container_id': None, 'role': None, 'version': None, 'note': None, 'step': 1,
+               'phase': None, 'shards': []}]
+
+
+@pytest.mark.parametrize('field, value, upgrade_result, gate_result', [
+    ('plan', [{'step': 'x', 'shards': ['a', float('inf'), True, 10 ** 400, [1]], 'node': None, 'phase': 'reboot'}],
+     ('passed', EMPTY_STEP), ('failed', None)),
+    ('plan', 'nope', ('passed', []), ('failed', None)),
+    # findings never decide the outcome (blocking does), an unknown code or severity is a critical finding
+    ('findings', [{'code': 'Not A Code', 'severity': 'fatal', 'message': None}, 'junk'], ('passed', UNKNOWN_CODE), ('failed', UNKNOWN_CODE)),
+    ('error', {'code': 7, 'message': {'deep': [[[1]]]}, 'status': '500', 'api_code': float('nan'), 'retry_after': float('inf')},
+     ('error', {'code': '7', 'message': 'a value of type object'}), ('error', {'code': '7', 'message': 'a value of type object'})),
+    ('error', 'just a string', ('error', {'code': 'module_failed', 'message': 'just a string'}),
+     ('error', {'code': 'module_failed', 'message': 'just a string'})),
+    ('status', {'x': 1}, ('passed', None), ('failed', None)),
+    ('topology', 'mesh', ('passed', None), ('failed', None)),
+    ('fail_on', ['critical'], ('passed', None), ('failed', None)),
+    ('checked_at', 10 ** 5000, ('passed', 'an integer of 16610 bits'), ('failed', 'an integer of 16610 bits')),
+    ('schema_upgrade', {'step': None}, ('passed', {'step': None, 'node': None, 'note': None}), ('failed', None)),
+    ('current_version', float('nan'), ('passed', 'nan'), ('failed', None)),
+], ids=['plan-junk', 'plan-str', 'findings', 'error-dict', 'error-str', 'status', 'topology', 'fail_on', 'checked_at', 'schema_upgrade',
+        'current_version'])
+def test_arbitrary_verdict_fields_give_a_valid_report(field, value, upgrade_result, gate_result):
+    """Each field that does not fit becomes a value of its type (or null); the outcome follows go / passed, blocking and error."""
     entries = [{'host': 'eu-1', 'wabiz_pre_upgrade': upgrade(**{field: value})}, {'host': 'eu-2', 'wabiz_gate': gate(**{field: value})}]
-    render_all(build_report(entries, generated_at=NOW))
-    summary_lines(build_report(entries, generated_at=NOW))
+    report = build_report(entries, generated_at=NOW)
+    render_all(report)
+    assert [(result['outcome'], result.get(field)) for result in report['results']] == [upgrade_result, gate_result]
+    marks = {'passed': 'PASS', 'failed': 'FAIL', 'error': 'ERROR'}
+    assert [line.split()[:3] for line in summary_lines(report)[1:3]] == [['eu-1', 'pre_upgrade', marks[upgrade_result[0]]],
+                                                                          ['eu-1', 'health_gate', marks[gate_result[0]]]]
 
 
 def test_deep_nesting_in_a_verdict():
@@ -147,18 +168,24 @@ def test_deep_nesting_in_a_verdict():
     for dummy in range(100000):
         deep = [deep]
     entries = [{'host': 'eu-1', 'wabiz_gate': gate(message=deep, error={'code': 'bad_response', 'message': deep, 'details': deep})}]
-    render_all(build_report(entries, generated_at=NOW))
+    report = build_report(entries, generated_at=NOW)
+    render_all(report)
+    result = report['results'][0]
+    assert (result['outcome'], result['message'], result['error']) == (
+        'error', 'a value of type list', {'code': 'bad_response', 'message': 'a value of type list', 'details': 'a value of type list'})
 
 
-@pytest.mark.parametrize('report', [
-    {}, {'summary': []}, [], 'x', None,
-    dict(build_report([{'host': 'a', 'wabiz_gate': gate()}], generated_at=NOW), results=[{'host': 1}]),
-    dict(build_report([{'host': 'a', 'wabiz_gate': gate()}], generated_at=NOW), summary={'verdict': 3}),
+@pytest.mark.parametrize('report, reason', [
+    ({}, 'report: report_version is missing'), ({'summary': []}, 'report: report_version is missing'),
+    ([], 'report: expected object'), ('x', 'report: expected object'), (None, 'report: expected object'),
+    (dict(build_report([{'host': 'a', 'wabiz_gate': gate()}], generated_at=NOW), results=[{'host': 1}]), 'report.results[0]: cluster is missing'),
+    (dict(build_report([{'host': 'a', 'wabiz_gate': gate()}], generated_at=NOW), summary={'verdict': 3}), 'report.summary: results is missing'),
 ], ids=['empty', 'summary-list', 'list', 'str', 'none', 'bad-result', 'bad-summary'])
-def test_renderers_reject_what_is_not_a_report_with_a_typed_error(report):
+def test_renderers_reject_what_is_not_a_report_with_a_typed_error(report, reason):
     for render in list(RENDERERS.values()) + [summary_lines]:
-        with pytest.raises(ReportError):
+        with pytest.raises(ReportError) as caught:
             render(report)
+        assert str(caught.value) == 'not a report made by build_report: ' + reason
 
 
 def test_pre_upgrade_result_carries_the_schema_upgrade_step():
@@ -166,7 +193,7 @@ def test_pre_upgrade_result_carries_the_schema_upgrade_step():
     assert report['results'][0]['schema_upgrade'] == {'step': 1, 'node': '10.0.0.1:core-0', 'note': 'DB schema upgrade'}
     assert 'Schema upgrade: step 1' in render_markdown(report)
     assert 'name="schema_upgrade" value="step 1' in render_junit(report)
-    json.loads(render_json(report))
+    assert json.loads(render_json(report))['results'][0]['schema_upgrade'] == {'step': 1, 'node': '10.0.0.1:core-0', 'note': 'DB schema upgrade'}
 
 
 def test_renderers_accept_text_subclasses_as_ansible_passes_them():

@@ -84,12 +84,15 @@ def test_single_warns_no_failover_but_goes():
     assert [step['phase'] for step in verdict['plan']] == ['single']
 
 
-@pytest.mark.parametrize('target, code', [('v2.57.2', 'upgrade_target_not_newer'), ('v2.50.0', 'upgrade_target_not_newer'),
-                                          ('next', 'upgrade_target_invalid')])
-def test_target(target, code):
+@pytest.mark.parametrize('target, code, message', [
+    ('v2.57.2', 'upgrade_target_not_newer', 'target v2.57.2 is not newer than the running version v2.57.2'),
+    ('v2.50.0', 'upgrade_target_not_newer', 'target v2.50.0 is not newer than the running version v2.57.2'),
+    ('next', 'upgrade_target_invalid', "target_version 'next' is not a version (expected for example v2.47.0)"),
+])
+def test_target(target, code, message):
     verdict = assess(report('mc4'), target, now=NOW)
     assert verdict['go'] is False
-    assert code in codes(verdict['blocking'])
+    assert [(f['code'], f['node'], f['message']) for f in verdict['blocking']] == [(code, None, message)]
 
 
 def test_mixed_versions_block():
@@ -97,7 +100,10 @@ def test_mixed_versions_block():
         support[by_role(support, 'coreapp')[0]]['version'] = 'v2.59.0'
     verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
     assert verdict['go'] is False
-    assert 'upgrade_version_mixed' in codes(verdict['blocking'])
+    assert [(f['code'], f['message']) for f in verdict['blocking']] == [(
+        'upgrade_version_mixed', 'nodes run 2 versions (an upgrade is already under way; finish or roll it back first): v2.57.2 on '
+        '10.0.0.11:wa-master-0, 10.0.0.12:wa-master-1, 10.0.1.22:wa-core-1, 10.0.1.23:wa-core-2, 10.0.1.24:wa-core-3, '
+        '10.0.1.25:wa-core-4; v2.59.0 on 10.0.1.21:wa-core-0')]
     assert verdict['current_version'] is None
 
 
@@ -155,7 +161,7 @@ def test_node_with_unreadable_version_is_no_go():
         support[by_role(support, 'coreapp')[0]]['version'] = 'latest'
     verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
     assert verdict['go'] is False
-    assert ('upgrade_version_unknown', '10.0.1.21:wa-core-0') in [(f['code'], f['node']) for f in verdict['blocking']]
+    assert [(f['code'], f['node']) for f in verdict['blocking']] == [('upgrade_version_unknown', '10.0.1.21:wa-core-0')]
 
 
 def test_schema_upgrade_step_is_located():
@@ -193,8 +199,10 @@ def test_transient_error_and_expired_nodes():
         support[keys[1]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
     verdict = assess(report('mc4', mutate), 'v2.59.0', now=NOW)
     assert verdict['go'] is False
-    assert {'upgrade_node_state', 'upgrade_build_expired', 'build_expired', 'node_error'} <= set(codes(verdict['blocking']))
-    assert len([f for f in verdict['blocking'] if f['code'] == 'upgrade_node_state']) == 2
+    assert [(f['code'], f['node']) for f in verdict['blocking']] == [
+        ('build_expired', '10.0.1.21:wa-core-0'), ('node_error', '10.0.1.22:wa-core-1'), ('shard_unowned', None),
+        ('upgrade_build_expired', '10.0.1.21:wa-core-0'), ('upgrade_node_state', '10.0.1.22:wa-core-1'),
+        ('upgrade_node_state', '10.0.1.25:wa-core-4')]
     # every finding in one message
     for finding in verdict['findings']:
         assert finding['message'] in verdict['message']
@@ -210,8 +218,11 @@ def test_failed_call_is_no_go_with_error():
 
 
 def test_codes_documented_with_severity():
-    assert all(spec['severity'] in ('critical', 'warning') for spec in UPGRADE_FINDING_CODES.values())
-    assert all(code.startswith('upgrade_') for code in UPGRADE_FINDING_CODES)
+    assert dict((code, spec['severity']) for code, spec in UPGRADE_FINDING_CODES.items()) == {
+        'upgrade_target_invalid': 'critical', 'upgrade_version_unknown': 'critical', 'upgrade_version_mixed': 'critical',
+        'upgrade_target_not_newer': 'critical', 'upgrade_build_expired': 'critical', 'upgrade_free_space_low': 'critical',
+        'upgrade_standby_missing': 'critical', 'upgrade_secondary_missing': 'critical', 'upgrade_node_state': 'critical',
+        'upgrade_topology_unknown': 'critical', 'upgrade_no_failover': 'warning'}
 
 
 # ------------------------------------------------------------------------------------------ gate verdict
@@ -242,15 +253,17 @@ def test_gate_every_finding_in_message():
         support[keys[2]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
     verdict = gate_verdict(report('mc4', mutate), cluster='mc', now=NOW)
     assert verdict['passed'] is False
-    assert len(verdict['findings']) >= 3
+    assert [(f['code'], f['node']) for f in verdict['findings']] == [
+        ('node_error', '10.0.1.23:wa-core-2'), ('shard_unowned', None), ('shard_unowned', None),  # shards 1 and 2
+        ('shard_count_inferred', None)]
     for finding in verdict['findings']:
         assert '%s (%s): %s' % (finding['code'], finding['node'] or 'cluster', finding['message']) in verdict['message']
 
 
 def test_support_report_rejects_garbage():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r'^expected support data \(a support_info result, the wabiz_support fact or a report\), got list$'):
         support_report(['x'], now=NOW)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='^expected support data with topology, nodes and cluster .*; got keys status$'):
         support_report({'status': 'ok'}, now=NOW)
     assert support_report({'failed': True, 'msg': 'boom'}, now=NOW)[1] == {'code': 'module_failed', 'message': 'boom'}
     # registered under failed_when: false, a module that failed on its arguments has failed == False
@@ -282,7 +295,8 @@ def test_stored_expiry_is_recomputed_at_evaluation_time():
     assert gate_verdict(stored, now=NOW)['passed'] is True
     later = gate_verdict(stored, now='2026-09-01T00:00:00Z')
     assert later['passed'] is False
-    assert codes(later['blocking']) == ['build_expired']
+    assert [(f['code'], f['message']) for f in later['blocking']] == [
+        ('build_expired', 'build expired 3.4 days ago (expire_timestamp 2026-08-28T14:26:07Z; expected a date in the future)')] * 7
     stored['nodes'][0]['expires_in_days'] = 100  # a stored days field is never trusted
     assert gate_verdict(stored, now='2026-09-01T00:00:00Z')['passed'] is False
     assert assess(stored, 'v2.59.0', now='2026-09-01T00:00:00Z')['go'] is False
@@ -295,7 +309,7 @@ def test_stored_cluster_summary_is_not_trusted():
     # the stored summary still says every shard is owned, the stored status and findings say ok
     verdict = gate_verdict(stored, now=NOW)
     assert verdict['passed'] is False
-    assert 'shard_unowned' in codes(verdict['blocking'])
+    assert [(f['code'], f['message']) for f in verdict['blocking']] == [('shard_unowned', 'shard 2 has no owner (expected exactly one coreapp)')]
     assert support_report(stored, now=NOW)[0]['cluster']['unowned_shards'] == [2]
 
 
@@ -304,6 +318,7 @@ def test_stored_api_shard_count_is_kept():
     assert stored['cluster']['shard_count_source'] == 'api'
     verdict = gate_verdict(stored, now=NOW)
     assert verdict['passed'] is False
+    assert [f['message'] for f in verdict['blocking']] == ['shard %d has no owner (expected exactly one coreapp)' % shard for shard in (4, 5, 6, 7)]
     assert support_report(stored, now=NOW)[0]['cluster']['unowned_shards'] == [4, 5, 6, 7]
 
 
@@ -314,18 +329,22 @@ def test_stored_invalid_fields_still_fail_closed():
     assert support_report(stored, now=NOW)[0]['status'] == 'critical'
 
 
-@pytest.mark.parametrize('nodes', [
-    [{'name': '10.0.0.1:a', 'shards': 'x', 'free_space': 7}],
-    [{'name': ['x'], 'role': {}}],
-    [None, 3, 'x'],
-    'nodes',
-    [{'name': '10.0.0.1:a'}, {'name': '10.0.0.1:a'}],
-])
-def test_unusable_stored_data_is_an_error_verdict(nodes):
+ROLE_UNREADABLE = "node '10.0.0.1:a'.role: expected one of primary_master, secondary_master, coreapp, single, unknown"
+
+
+@pytest.mark.parametrize('nodes, error', [
+    ([{'name': '10.0.0.1:a', 'shards': 'x', 'free_space': 7}], ROLE_UNREADABLE),
+    ([{'name': ['x'], 'role': {}}], 'nodes[0].name: expected a string'),
+    ([None, 3, 'x'], 'nodes[0]: expected a normalized node (an object)'),
+    ('nodes', 'nodes: expected a list of at most 1024 nodes'),
+    ([{'name': '10.0.0.1:a'}, {'name': '10.0.0.1:a'}], ROLE_UNREADABLE),
+], ids=['bad-fields', 'list-name', 'not-nodes', 'str', 'twice-without-role'])
+def test_unusable_stored_data_is_an_error_verdict(nodes, error):
     verdict = gate_verdict({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, cluster='eu-1', now=NOW)
-    assert verdict['passed'] is False and verdict['status'] in ('error', 'critical')
+    expected_error = {'code': 'bad_response', 'message': 'the stored support data cannot be checked again: stored support data: ' + error}
+    assert (verdict['passed'], verdict['status'], verdict['error'], verdict['blocking']) == (False, 'error', expected_error, [])
     upgrade = assess({'topology': 'multiconnect', 'nodes': nodes, 'cluster': {}}, 'v2.59.0', now=NOW)
-    assert upgrade['go'] is False
+    assert (upgrade['go'], upgrade['error']) == (False, expected_error)
 
 
 def test_stored_partly_unusable_shards_stay_unusable():
