@@ -358,3 +358,18 @@ def test_stored_policy_holds_unless_the_recheck_policy_overrides_it():
     assert 'free_space_low' in codes(stored['findings'])
     refined = gate_verdict(data, policy={'expected_shards': 4}, cluster='eu-1', now=NOW)
     assert refined['passed'] is True and 'free_space_low' in codes(refined['findings'])
+
+
+def test_ha_without_secondary_master_does_not_promise_one():
+    """HA with one master is a GO (coreapps keep serving while it restarts), but the plan must not say that a secondary
+    master takes over and upgrades the schema: there is none, the primary master does it itself once restarted."""
+    def mutate(support):
+        del support[by_role(support, 'secondary_master')[0]]
+    verdict = assess(report('ha', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is True
+    last = verdict['plan'][-1]
+    assert last['phase'] == 'primary_master'
+    assert 'secondary master' not in last['note'].replace('no secondary master', '')
+    assert 'no secondary master' in last['note']
+    assert 'secondary master' not in verdict['schema_upgrade']['note'].replace('no secondary master', '')
+    assert 'the primary master, restarted on v2.59.0, upgrades the database schema' in verdict['schema_upgrade']['note']
