@@ -978,7 +978,8 @@ def test_a_bare_flat_body_is_not_a_pass():
     report = run({'support': {'socket_conn': 'UP'}})
     assert report['status'] == 'critical'
     assert sorted(f['message'].split()[1] for f in report['findings']) == sorted(
-        ['expire_timestamp', 'free_space_data', 'free_space_logs', 'free_space_media_incoming', 'free_space_media_outgoing'])
+        ['debug_info', 'expire_timestamp', 'free_space_data', 'free_space_logs', 'free_space_media_incoming',
+         'free_space_media_outgoing'])
 
 
 def test_schema_missing_on_one_node_of_a_cluster_is_field_missing_not_a_pass():
@@ -1004,3 +1005,18 @@ def test_field_missing_can_be_ignored_or_downgraded():
     del body['support']['expire_timestamp']
     assert run(body, policy={'ignore': ['field_missing']})['status'] == 'ok'
     assert run(body, policy={'severity': {'field_missing': 'warning'}})['status'] == 'warning'
+
+
+@pytest.mark.parametrize('value', [None, '', '  '])
+def test_registration_that_cannot_be_told_is_not_a_pass(value):
+    """require_registered (the default) is a critical rule: an answer without debug_info (or an empty one) cannot
+    prove the node registered."""
+    body = load('single')
+    if value is None:
+        del body['support']['debug_info']
+    else:
+        body['support']['debug_info'] = value
+    report = run(body)
+    assert [(f['code'], f['severity'], f['node']) for f in report['findings']] == [('field_missing', 'critical', 'single')]
+    assert 'debug_info' in report['findings'][0]['message']
+    assert run(body, policy={'require_registered': False})['findings'] == []
