@@ -373,3 +373,13 @@ def test_ha_without_secondary_master_does_not_promise_one():
     assert 'no secondary master' in last['note']
     assert 'secondary master' not in verdict['schema_upgrade']['note'].replace('no secondary master', '')
     assert 'the primary master, restarted on v2.59.0, upgrades the database schema' in verdict['schema_upgrade']['note']
+
+
+def test_data_that_carries_an_error_never_passes_even_with_nodes():
+    """Fail closed: support data saying the read failed (error set) is an error verdict, whatever nodes ride along."""
+    data = report('ha')
+    assert gate_verdict(data, now=NOW)['passed'] is True
+    data['error'] = {'code': 'timeout', 'message': 'the second read timed out'}
+    verdict = gate_verdict(data, now=NOW)
+    assert (verdict['passed'], verdict['status'], verdict['error']['code']) == (False, 'error', 'timeout')
+    assert assess(data, 'v2.59.0', now=NOW)['go'] is False
