@@ -383,3 +383,13 @@ def test_data_that_carries_an_error_never_passes_even_with_nodes():
     verdict = gate_verdict(data, now=NOW)
     assert (verdict['passed'], verdict['status'], verdict['error']['code']) == (False, 'error', 'timeout')
     assert assess(data, 'v2.59.0', now=NOW)['go'] is False
+
+
+@pytest.mark.parametrize('count', [0, 2])
+def test_stored_single_instance_without_exactly_one_node_is_an_error_verdict(count):
+    """normalize() gives a single instance exactly one node: stored data claiming 'single' with none (a truncated cache,
+    a hand-made fact) passed the gate with no findings; with two, one node hid behind the other."""
+    nodes = [dict(report('single')['nodes'][0], name='wa%d' % index) for index in range(count)]
+    verdict = gate_verdict({'topology': 'single', 'nodes': nodes, 'cluster': {}}, cluster='eu-1', now=NOW)
+    assert (verdict['passed'], verdict['status'], verdict['error']['code']) == (False, 'error', 'bad_response')
+    assert assess({'topology': 'single', 'nodes': nodes, 'cluster': {}}, 'v2.59.0', now=NOW)['go'] is False
