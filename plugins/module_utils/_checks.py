@@ -103,6 +103,11 @@ FINDING_CODES = {
     'unregistered': {'severity': CRITICAL, 'description': 'debug_info is unregistered (when require_registered)'},
     'node_error': {'severity': CRITICAL, 'description': 'a node answered with an error envelope'},
     'field_invalid': {'severity': WARNING, 'description': 'a field is present but unusable'},
+    'field_missing': {
+        'severity': CRITICAL,
+        'description': 'a field the gate decides on (expire_timestamp, free_space_*; schema in HA/MC; debug_info when '
+                       'require_registered) is absent from a node',
+    },
 }
 
 DEFAULT_POLICY = {
@@ -424,6 +429,9 @@ def _check_nodes(add, topology, nodes, policy):
             else:
                 add('field_invalid', WARNING, name, 'field %s is present but unusable: %s' % (item['field'], item['reason']))
 
+        if not node['errors']:
+            _check_missing(add, keyed, node, require_registered)
+
         free_space = node['free_space']
         for directory, warn, crit in thresholds:
             value = free_space.get(directory)
@@ -452,6 +460,27 @@ def _check_nodes(add, topology, nodes, policy):
             add('multi_connect_mismatch', CRITICAL, name, 'multi_connect is false in an HA/multiconnect (keyed) body (expected true)')
         elif not keyed and node['multi_connect'] is True:
             add('multi_connect_mismatch', CRITICAL, name, 'multi_connect is true in a single instance (flat) body (expected false)')
+
+
+def _check_missing(add, keyed, node, require_registered):
+    """Fail closed on absent decisive fields: what is not there cannot prove the build or the disk (or, in a cluster,
+    the schema every node shares). Present but unusable fields are field_unreadable already."""
+    present_but_bad = set(item['field'] for item in node['invalid_fields'])
+    if 'node' in present_but_bad:  # not an object at all: field_unreadable says it once
+        return
+    missing = []
+    if node['expire_timestamp'] is None:
+        missing.append('expire_timestamp')
+    missing.extend('free_space_' + directory for directory in DIRECTORIES if node['free_space'].get(directory) is None)
+    if keyed and node['schema'] is None:
+        missing.append('schema')
+    for field in missing:
+        if field not in present_but_bad:
+            add('field_missing', CRITICAL, node['name'], 'field %s is missing, so the gate cannot prove what depends on it '
+                '(expected it in every support answer)' % field)
+    if require_registered and node['registered'] is None and 'debug_info' not in present_but_bad:
+        add('field_missing', CRITICAL, node['name'], 'field debug_info is missing or empty, so the gate cannot prove the node '
+            'registered (expected the business phone number; require_registered is on)')
 
 
 def _days(value):

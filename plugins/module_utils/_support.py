@@ -740,6 +740,7 @@ def refresh(normalized, now=None, expected_shards=None):
     _stored(topology in TOPOLOGIES, 'topology', 'one of ' + ', '.join(TOPOLOGIES))
     _stored(isinstance(nodes, list) and len(nodes) <= MAX_NODES, 'nodes', 'a list of at most %d nodes' % MAX_NODES)
     _stored(isinstance(cluster, dict), 'cluster', 'an object')
+    _stored(topology != 'single' or len(nodes) == 1, 'nodes', 'exactly one node for a single instance, got %d' % len(nodes))
     count, source = cluster.get('shard_count'), cluster.get('shard_count_source', 'unknown')
     _stored(count is None or (_is_int(count) and abs(count) < 10 ** 6), 'cluster.shard_count', 'an integer or null')
     _stored(source in SHARD_COUNT_SOURCES, 'cluster.shard_count_source', 'one of ' + ', '.join(SHARD_COUNT_SOURCES))

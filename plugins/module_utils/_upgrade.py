@@ -116,8 +116,12 @@ def restart_plan(report):
         shards = ', '.join(str(shard) for shard in node['shards'])
         steps.append(_step(node, 'shard_owners', 'owns shard(s) %s: restart alone, then wait until a standby coreapp owns '
                                                  'shard(s) %s and is UP before the next node' % (shards, shards)))
-    steps += [_step(node, 'primary_master', 'primary master: last; a secondary master takes over during its restart')
-              for node in nodes if node['role'] == 'primary_master']
+    if any(node['role'] == 'secondary_master' for node in nodes):
+        last_note = 'primary master: last; a secondary master takes over during its restart'
+    else:
+        last_note = ('primary master: last; no secondary master can take over: the cluster has no master while it restarts '
+                     '(coreapps keep serving the API; no registration, settings change or failover until it is back)')
+    steps += [_step(node, 'primary_master', last_note) for node in nodes if node['role'] == 'primary_master']
     for index, step in enumerate(steps):
         step['step'] = index + 1
     return steps
@@ -244,6 +248,12 @@ def _schema_upgrade(plan, topology, target_version):
         if not masters:
             return None
         step = masters[0]
+        if not [other for other in plan if other['phase'] == 'secondary_masters']:
+            note = ('DB schema upgrade (when %s changes the schema; the API does not say): there is no secondary master, so '
+                    'the primary master, restarted on %s, upgrades the database schema itself; /v1/health reports '
+                    'uninitialized until it is done: wait for connected before going on' % (target_version, target_version))
+            step['note'] = '%s; %s' % (step['note'], note)
+            return {'step': step['step'], 'node': step['node'], 'note': note}
         note = ('DB schema upgrade (when %s changes the schema; the API does not say): when the primary master restarts, a '
                 'secondary master already on %s takes the master lease and, as the primary master, upgrades the database '
                 'schema; /v1/health reports uninitialized until it is done: wait for connected before going on'

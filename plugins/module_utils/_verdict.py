@@ -122,7 +122,7 @@ def support_report(data, policy=None, now=None):
     if not isinstance(data, dict):
         raise ValueError('expected support data (a support_info result, the wabiz_support fact or a report), got %s'
                          % type(data).__name__)
-    if data.get('error') is not None and not data.get('nodes'):
+    if data.get('error') is not None:  # a failed read never passes, whatever nodes ride along
         return None, safe_error(data['error'])
     # a module that failed before it could answer (bad arguments...) under failed_when: false has failed == False
     if (data.get('failed') or 'failed_when_result' in data) and not data.get('nodes'):

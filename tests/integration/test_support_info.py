@@ -43,6 +43,7 @@ FINDING_CASES = {
     'node_error': ('node-error', {}),
     'field_invalid': ('garbage', {}),
     'field_unreadable': ('garbage', {}),
+    'field_missing': ('no-expiry', {}),
     # failures of the call
     'timeout': ('slow', {'timeout': 1}),
     'tls_error': ('mc-ok', {'ca_path': None}),
@@ -328,3 +329,10 @@ def test_check_mode_and_module_defaults_group(sim, tmp_path):
     result = run_playbook(tmp_path / 'play.yml', playbook, args=['--check'])
     assert result.rc == 0, result
     assert 'ok=2' in result.output and 'changed=0' in result.output
+
+
+def test_a_node_without_expire_timestamp_does_not_pass(results):
+    entry = results['field_missing']
+    assert entry['status'] == 'critical'
+    assert [(f['code'], f['node'].split(':')[0]) for f in entry['findings']] == [('field_missing', 'wacore2')]
+    assert 'expire_timestamp' in entry['findings'][0]['message']

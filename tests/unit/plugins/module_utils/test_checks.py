@@ -321,6 +321,10 @@ FINDING_CASES = [
      ['field_unreadable'],
      ('field_unreadable', 'critical', 'single', "field free_space_logs cannot be read, so the gate cannot prove what depends on it: "
       "expected an integer number of bytes, got 'lots'")),
+    ('field_missing', _single(expire_timestamp=None), {},
+     ['field_missing'],
+     ('field_missing', 'critical', 'single', 'field expire_timestamp is missing, so the gate cannot prove what depends on it '
+      '(expected it in every support answer)')),
     ('node_not_a_dict', _replace('mc4', CORE[4], 'oops'), {'policy': {'min_standby_coreapps': 0}},
      ['field_unreadable'],
      ('field_unreadable', 'critical', CORE[4], 'field node cannot be read, so the gate cannot prove what depends on it: '
@@ -948,3 +952,71 @@ def test_policy_error_message_of_a_deep_value_is_bounded():
     with pytest.raises(PolicyError) as exc:
         merge_policy({'role_counts': {'coreapp': deep}})
     assert len(str(exc.value)) < 200
+
+
+# --------------------------------------------------------------------------------------------- missing decisive fields
+
+
+@pytest.mark.parametrize('field', ['expire_timestamp', 'free_space_data', 'free_space_logs', 'free_space_media_incoming',
+                                   'free_space_media_outgoing'])
+def test_a_missing_decisive_field_is_never_a_pass(field):
+    """Fail closed: without expire_timestamp the gate cannot prove the build is not expired, without free_space_* that the
+    disk is not full; the answer that leaves them out must not pass as 'no findings'."""
+    body = load('single')
+    del body['support'][field]
+    report = run(body)
+    assert report['status'] == 'critical'
+    assert [(f['code'], f['node']) for f in report['findings']] == [('field_missing', 'single')]
+    assert field in report['findings'][0]['message']
+    body = load('mc4')
+    del body['support'][CORE[4]][field]  # a standby too: it takes a shard over with that build and that disk
+    report = run(body)
+    assert [(f['code'], f['severity'], f['node']) for f in report['findings']] == [('field_missing', 'critical', CORE[4])]
+
+
+def test_a_bare_flat_body_is_not_a_pass():
+    report = run({'support': {'socket_conn': 'UP'}})
+    assert report['status'] == 'critical'
+    assert sorted(f['message'].split()[1] for f in report['findings']) == sorted(
+        ['debug_info', 'expire_timestamp', 'free_space_data', 'free_space_logs', 'free_space_media_incoming',
+         'free_space_media_outgoing'])
+
+
+def test_schema_missing_on_one_node_of_a_cluster_is_field_missing_not_a_pass():
+    body = load('ha')
+    del body['support'][CORE[0]]['schema']
+    assert [(f['code'], f['node']) for f in run(body)['findings']] == [('field_missing', CORE[0])]
+    body = load('single')
+    del body['support']['schema']  # one node: nothing to compare it with
+    assert run(body)['findings'] == []
+
+
+def test_missing_fields_of_error_nodes_and_unreadable_fields_are_not_also_missing():
+    body = load('mc4')
+    body['support'][CORE[4]] = {'errors': [ERROR_1011]}
+    assert codes(run(body, policy={'min_standby_coreapps': 0})) == ['node_error']
+    body = load('single')
+    body['support']['expire_timestamp'] = 'soon'
+    assert codes(run(body)) == ['field_unreadable']
+
+
+def test_field_missing_can_be_ignored_or_downgraded():
+    body = load('single')
+    del body['support']['expire_timestamp']
+    assert run(body, policy={'ignore': ['field_missing']})['status'] == 'ok'
+    assert run(body, policy={'severity': {'field_missing': 'warning'}})['status'] == 'warning'
+
+
+@pytest.mark.parametrize('value', [None, '', '  '])
+def test_registration_that_cannot_be_told_is_not_a_pass(value):
+    """require_registered (the default) is a critical rule: an answer without debug_info (or an empty one) cannot
+    prove the node registered."""
+    body = load('single')
+    if value is None:
+        del body['support']['debug_info']
+    else:
+        body['support']['debug_info'] = value
+    report = run(body)
+    assert [(f['code'], f['severity'], f['node']) for f in report['findings']] == [('field_missing', 'critical', 'single')]
+    assert 'debug_info' in report['findings'][0]['message']
+    assert run(body, policy={'require_registered': False})['findings'] == []

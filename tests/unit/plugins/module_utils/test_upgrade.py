@@ -377,3 +377,38 @@ def test_stored_policy_holds_unless_the_recheck_policy_overrides_it():
     assert 'free_space_low' in codes(stored['findings'])
     refined = gate_verdict(data, policy={'expected_shards': 4}, cluster='eu-1', now=NOW)
     assert refined['passed'] is True and 'free_space_low' in codes(refined['findings'])
+
+
+def test_ha_without_secondary_master_does_not_promise_one():
+    """HA with one master is a GO (coreapps keep serving while it restarts), but the plan must not say that a secondary
+    master takes over and upgrades the schema: there is none, the primary master does it itself once restarted."""
+    def mutate(support):
+        del support[by_role(support, 'secondary_master')[0]]
+    verdict = assess(report('ha', mutate), 'v2.59.0', now=NOW)
+    assert verdict['go'] is True
+    last = verdict['plan'][-1]
+    assert last['phase'] == 'primary_master'
+    assert 'secondary master' not in last['note'].replace('no secondary master', '')
+    assert 'no secondary master' in last['note']
+    assert 'secondary master' not in verdict['schema_upgrade']['note'].replace('no secondary master', '')
+    assert 'the primary master, restarted on v2.59.0, upgrades the database schema' in verdict['schema_upgrade']['note']
+
+
+def test_data_that_carries_an_error_never_passes_even_with_nodes():
+    """Fail closed: support data saying the read failed (error set) is an error verdict, whatever nodes ride along."""
+    data = report('ha')
+    assert gate_verdict(data, now=NOW)['passed'] is True
+    data['error'] = {'code': 'timeout', 'message': 'the second read timed out'}
+    verdict = gate_verdict(data, now=NOW)
+    assert (verdict['passed'], verdict['status'], verdict['error']['code']) == (False, 'error', 'timeout')
+    assert assess(data, 'v2.59.0', now=NOW)['go'] is False
+
+
+@pytest.mark.parametrize('count', [0, 2])
+def test_stored_single_instance_without_exactly_one_node_is_an_error_verdict(count):
+    """normalize() gives a single instance exactly one node: stored data claiming 'single' with none (a truncated cache,
+    a hand-made fact) passed the gate with no findings; with two, one node hid behind the other."""
+    nodes = [dict(report('single')['nodes'][0], name='wa%d' % index) for index in range(count)]
+    verdict = gate_verdict({'topology': 'single', 'nodes': nodes, 'cluster': {}}, cluster='eu-1', now=NOW)
+    assert (verdict['passed'], verdict['status'], verdict['error']['code']) == (False, 'error', 'bad_response')
+    assert assess({'topology': 'single', 'nodes': nodes, 'cluster': {}}, 'v2.59.0', now=NOW)['go'] is False
