@@ -266,7 +266,10 @@ stage_galaxy() {  # role READMEs generated from the argument specs; tarball hold
   dev=$(tar -tzf "$tarball" | grep -E '^(\.ansible-lint|\.ci/|\.gitignore|pytest\.ini|Makefile|requirements-|benchmarks/|hacking/|tests/|extensions/molecule/|roles/[^/]+/molecule/|changelogs/fragments/)')
   if [ -n "$dev" ]; then echo "$dev"; return 1; fi
   echo "=== galaxy-importer $(python -c 'import importlib.metadata as m; print(m.version("galaxy-importer"))')"
-  (cd "$WORK/galaxy/dist" && python -m galaxy_importer.main "$(basename "$tarball")") 2>&1 | tee "$WORK/galaxy/importer.log"
+  # its own HOME: the importer's ansible-lint installs the collection under ~/.ansible/collections, where it would
+  # shadow the work tree for every later ansible-lint run on this machine
+  mkdir -p "$WORK/galaxy/home"
+  (cd "$WORK/galaxy/dist" && HOME=$WORK/galaxy/home python -m galaxy_importer.main "$(basename "$tarball")") 2>&1 | tee "$WORK/galaxy/importer.log"
   rc=${PIPESTATUS[0]}
   [ "$rc" = 0 ] && grep -q '^Importer processing completed successfully' "$WORK/galaxy/importer.log" \
     && ! grep -q '^ERROR' "$WORK/galaxy/importer.log"

@@ -423,7 +423,7 @@ def _check_nodes(add, topology, nodes, policy):
             add('node_error', CRITICAL, name, 'node answered with an error instead of its support data: %s'
                 % '; '.join(_describe_error(error) for error in node['errors']))
         for item in node['invalid_fields']:
-            if item['field'] in DECISIVE_FIELDS:
+            if item['field'] in DECISIVE_FIELDS or (item['field'] == 'debug_info' and require_registered):
                 add('field_unreadable', CRITICAL, name, 'field %s cannot be read, so the gate cannot prove what depends on it: %s'
                     % (item['field'], item['reason']))
             else:

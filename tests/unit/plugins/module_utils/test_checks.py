@@ -823,7 +823,7 @@ def test_unreadable_decisive_field_is_critical(field, value):
     assert report['status'] == 'critical'
 
 
-@pytest.mark.parametrize('field, value', [('os_name', {}), ('lc', []), ('multi_connect', 'maybe'), ('debug_info', ['x'])])
+@pytest.mark.parametrize('field, value', [('os_name', {}), ('lc', []), ('multi_connect', 'maybe')])
 def test_unreadable_informational_field_stays_a_warning(field, value):
     body = load('mc4')
     body['support'][CORE[4]][field] = value
@@ -1020,3 +1020,16 @@ def test_registration_that_cannot_be_told_is_not_a_pass(value):
     assert [(f['code'], f['severity'], f['node']) for f in report['findings']] == [('field_missing', 'critical', 'single')]
     assert 'debug_info' in report['findings'][0]['message']
     assert run(body, policy={'require_registered': False})['findings'] == []
+
+
+def test_unusable_debug_info_is_critical_while_registration_is_required():
+    """With require_registered (the default) the gate decides on debug_info: unusable is unprovable, not a warning."""
+    body = {'support': {'debug_info': {}, 'socket_conn': 'UP', 'expire_timestamp': '2099-01-01T00:00:00',
+                        'free_space_data': 10 ** 12, 'free_space_logs': 10 ** 12, 'free_space_media_incoming': 10 ** 12,
+                        'free_space_media_outgoing': 10 ** 12}}
+    strict = evaluate(body, now='2026-11-30T00:00:00Z')
+    assert [(f['code'], f['severity']) for f in strict['findings'] if f['code'].startswith('field_')] == [
+        ('field_unreadable', 'critical')]
+    relaxed = evaluate(body, policy={'require_registered': False}, now='2026-11-30T00:00:00Z')
+    assert [(f['code'], f['severity']) for f in relaxed['findings'] if f['code'].startswith('field_')] == [
+        ('field_invalid', 'warning')]
