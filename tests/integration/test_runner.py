@@ -218,6 +218,10 @@ def test_three_slices_merge_into_the_unsliced_report(sim, tmp_path):
     assert (runner.rc, runner.status) == (2, 'failed')   # a cluster failed: the merged run fails too
     assert hosts_with(events, 'runner_on_failed') == ['localhost']
     merged = read_json(tmp_path / 'merged' / 'wabiz-report.json')
+    # the same files as an unsliced run (the role's default formats: the HTML page too)
+    assert sorted(os.listdir(tmp_path / 'merged')) == sorted(name for name in os.listdir(tmp_path / 'unsliced')
+                                                             if name.startswith('wabiz-report.')) == [
+        'wabiz-report.html', 'wabiz-report.json', 'wabiz-report.md', 'wabiz-report.xml']
     assert verdicts(merged) == verdicts(unsliced)
     assert merged['summary'] == unsliced['summary']
     assert merged['fingerprint'] == unsliced['fingerprint']
