@@ -239,6 +239,23 @@ def test_credentials_from_the_environment(monkeypatch):
     assert watch_settings == {'interval': 60.0, 'workers': 8, 'max_backoff': 600.0, 'fail_on': 'critical'}
 
 
+def test_event_names_the_inventory_host_of_the_cluster():
+    """The rulebook runs the health gate playbook with wabiz_hosts = event.host: the pattern-safe inventory host name
+    the wabiz.onprem.support inventory plugin gives the cluster, not its name (``single,healthy`` would be read as
+    two host patterns and the gate would match no cluster)."""
+    from ansible_collections.wabiz.onprem.plugins.inventory import support as inventory
+    names = ['eu-1', 'single,healthy', 'single_healthy', 'all', 'wabiz_x', '-dash', 'a:b[1]', 'eu 1']
+    configs, dummy = plugin.options({'clusters': [{'name': name, 'url': 'https://x'} for name in names]})
+    hosts = [config['host'] for config in configs]
+    assert hosts == ['eu-1', 'single_healthy', 'single_healthy_2', 'cluster_all', 'cluster_wabiz_x', 'cluster_-dash',
+                     'a_b_1_', 'eu_1']
+    # the same rule as the inventory plugin's
+    assert hosts == list(inventory.InventoryModule()._cluster_host_names([{'name': name} for name in names]).values())
+    watch = plugin._Watch(configs[1], dummy)
+    event = watch.event({'status': 'ok', 'error': None, 'findings': [], 'cluster': 'single,healthy'}, 60)
+    assert (event['cluster'], event['host']) == ('single,healthy', 'single_healthy')
+
+
 def wait_for(path, text, proc, deadline):
     """Wait until the output file holds ``text`` (bounded); returns the output."""
     end = time.monotonic() + deadline

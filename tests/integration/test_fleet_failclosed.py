@@ -417,3 +417,26 @@ def test_the_inventory_policy_is_the_policy_the_gate_applies(sim, tmp_path, extr
     assert 'shard_count_invalid' in set(f['code'] for f in mc_ok['findings'])  # the API says 4, the policy 8
     assert ha_ok['outcome'] == 'passed'
     assert 'free_space_low' in set(f['code'] for f in ha_ok['findings'])
+
+
+def test_the_gather_playbook_applies_the_inventory_policy_too(sim, tmp_path):
+    """wabiz.onprem.gather records the same verdicts as the health gate: it read the clusters with the role's policy
+    only, so the inventory's (top level and per cluster) was lost and mc-ok passed where the health gate fails it."""
+    fleet = tmp_path / 'fleet.wabiz.yml'
+    fleet.write_text(
+        'plugin: wabiz.onprem.support\n'
+        'username: admin\n'
+        'ca_path: "%(ca)s"\n'
+        'policy:\n'
+        '  free_space_warning: 20GiB\n'
+        'clusters:\n'
+        '  - {name: mc-ok, url: "%(sim)s/mc-ok", policy: {expected_shards: 8}}\n'
+        '  - {name: ha-ok, url: "%(sim)s/ha-ok"}\n' % {'sim': sim.base_url, 'ca': sim.ca_path})
+    proc = playbook(tmp_path, 'gather', fleet)
+    assert proc.returncode == 0, proc.stdout[-4000:]   # gather records verdicts, it fails nobody
+    results, dummy = report_of(tmp_path)
+    mc_ok, ha_ok = results[('mc-ok', 'health_gate')], results[('ha-ok', 'health_gate')]
+    assert mc_ok['outcome'] == 'failed'
+    assert 'shard_count_invalid' in set(f['code'] for f in mc_ok['findings'])
+    assert ha_ok['outcome'] == 'passed'
+    assert 'free_space_low' in set(f['code'] for f in ha_ok['findings'])

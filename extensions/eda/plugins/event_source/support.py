@@ -20,10 +20,13 @@ Arguments (the options of the ``wabiz.onprem.support`` inventory plugin, plus th
 
 Event (a cluster that could not be read has ``status: error`` and ``error: {code, message}``)::
 
-    {"cluster": "eu-1", "url": "https://wa-eu-1:9090", "status": "critical", "passed": false, "fail_on": "critical",
+    {"cluster": "eu-1", "host": "eu-1", "url": "https://wa-eu-1:9090", "status": "critical", "passed": false, "fail_on": "critical",
      "codes": ["socket_conn_down"], "findings": [...], "blocking": [...], "topology": "multiconnect", "error": null,
      "message": "eu-1 FAILED the health gate ...", "previous_status": "ok", "previous_codes": [],
      "checked_at": "2026-11-30T06:00:00Z", "next_poll_in": 60}
+
+``host`` is the cluster's host in a ``wabiz.onprem.support`` inventory with the same ``clusters`` (its name made
+pattern-safe: ``eu,prod`` is ``eu_prod``): the host pattern to hand to a playbook.
 
 Passwords and tokens never appear in events or logs: an event carries the verdict of the gate (no raw support body,
 no ``env``) and the URL without user info or query.
@@ -38,6 +41,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 
 try:
@@ -58,7 +62,30 @@ CONNECTION_KEYS = ('username', 'password', 'token', 'validate_certs', 'ca_path',
 CLUSTER_KEYS = frozenset(('name', 'url', 'policy', 'ca_cert') + CONNECTION_KEYS)
 ENV_FALLBACK = {'username': 'WABIZ_USERNAME', 'password': 'WABIZ_PASSWORD', 'token': 'WABIZ_TOKEN', 'ca_path': 'WABIZ_CA_PATH'}
 DEFAULTS = {'validate_certs': True, 'timeout': 10.0, 'retries': 2}
-EVENT_KEYS = ('cluster', 'url', 'status', 'passed', 'fail_on', 'findings', 'blocking', 'topology', 'error', 'message', 'checked_at')
+EVENT_KEYS = ('cluster', 'host', 'url', 'status', 'passed', 'fail_on', 'findings', 'blocking', 'topology', 'error', 'message', 'checked_at')
+
+
+# The host name rules of the wabiz.onprem.support inventory plugin (its cluster_host_name and de-duplication)
+_HOST_CHARS_RE = re.compile(r'[^A-Za-z0-9._-]')
+_HOST_START_RE = re.compile(r'^[A-Za-z0-9_]')
+
+
+def host_names(names):
+    """The inventory host names the wabiz.onprem.support inventory plugin gives clusters of these names, in this
+    order: letters, digits, ``.``, ``_``, ``-`` only (never read as a host pattern), ``cluster_`` before a reserved
+    name, a ``wabiz_`` name or a bad first character, ``_2``, ``_3``... after a name already taken."""
+    taken, hosts = set(), []
+    for name in names:
+        base = _HOST_CHARS_RE.sub('_', name) or '_'
+        if base in ('all', 'ungrouped', 'localhost') or base.startswith('wabiz_') or not _HOST_START_RE.match(base):
+            base = 'cluster_' + base
+        host, index = base, 2
+        while host in taken:
+            host = '%s_%d' % (base, index)
+            index += 1
+        taken.add(host)
+        hosts.append(host)
+    return hosts
 
 
 class OptionError(ValueError):
@@ -140,6 +167,8 @@ def options(args):
         except PolicyError as exc:
             raise OptionError('cluster %s: [invalid_policy] %s' % (name, exc))
         configs.append(dict(_connection(entry, 'cluster %s' % name, top), name=name, url=str(entry['url']), policy=policy))
+    for config, host in zip(configs, host_names([config['name'] for config in configs])):
+        config['host'] = host
     fail_on = args.get('fail_on') or 'critical'
     if fail_on not in FAIL_ON:
         raise OptionError('fail_on must be one of %s, got %r' % (', '.join(FAIL_ON), fail_on))
@@ -211,7 +240,7 @@ class _Watch(object):
         if self.status is not None and (verdict['status'], codes) == (self.status, self.codes):
             return None
         event = dict((key, verdict.get(key)) for key in EVENT_KEYS)
-        event.update(url=safe_url(self.config['url']), codes=codes, previous_status=self.status, previous_codes=self.codes,
+        event.update(host=self.config['host'], url=safe_url(self.config['url']), codes=codes, previous_status=self.status, previous_codes=self.codes,
                      next_poll_in=delay)
         self.status, self.codes = verdict['status'], codes
         return event

@@ -289,3 +289,25 @@ def test_fleet_gate_one_bad_cluster_never_drops_the_fleet():
     assert [fleet['verdicts'][host]['passed'] for host in ('eu-1', 'odd', 'deep')] == [True, False, False]
     with pytest.raises(AnsibleFilterError, match='fail_on'):
         F['fleet_gate'](hostvars, ['eu-1'], fail_on='never')
+
+
+def test_shard_map_documented_examples_render():
+    """The EXAMPLES of shard_map.yml run as written (the first version used a Jinja test that does not exist)."""
+    import jinja2
+    import yaml
+    from ansible.plugins.filter.core import FilterModule as CoreFilters
+    from ansible.plugins.filter.mathstuff import FilterModule as MathFilters
+    with open(os.path.join(HERE, '..', '..', '..', '..', 'plugins', 'filter', 'shard_map.yml')) as handle:
+        examples = yaml.safe_load(yaml.safe_load(handle)['EXAMPLES'])
+    env = jinja2.Environment()
+    env.filters.update(CoreFilters().filters())
+    env.filters.update(MathFilters().filters())
+    env.filters['wabiz.onprem.shard_map'] = F['shard_map']
+    results = []
+    for task in examples:
+        variables = {'wabiz_support': report('mc4', faulty)}
+        for name, value in task.get('vars', {}).items():
+            variables[name] = env.compile_expression(value.strip()[2:-2])(**variables)
+        results.append(env.compile_expression(task['ansible.builtin.debug']['msg'].strip()[2:-2])(**variables))
+    assert len(results[0]) == 1
+    assert results[1] == [1]
