@@ -20,7 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import OUTCOMES, REPORT_VERSION, checked_report, fingerprint, report_text
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import utc_now
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, utc_now
 
 
 def _summary(results):
@@ -32,6 +32,14 @@ def _summary(results):
                 checks=sorted(set(result['check'] for result in results)), verdict=verdict)
 
 
+def _cannot_pass(result):
+    """True when the status or the findings of a result contradict a pass: status critical or error, a critical
+    finding, or (health gate) a finding at or above its fail_on."""
+    fail_on = result['fail_on'] if result['check'] == 'health_gate' and result['fail_on'] else 'critical'
+    return result['status'] in ('critical', 'error') or bool(blocking(result['findings'], fail_on)) or any(
+        finding['severity'] == 'critical' for finding in result['findings'])
+
+
 def _checked(index, report):
     try:
         report = checked_report(report)
@@ -40,8 +48,9 @@ def _checked(index, report):
     if report['fingerprint'] != fingerprint(report['results']):
         raise ValueError('report %d: its fingerprint does not match its results (changed after it was written?)' % (index + 1))
     for result in report['results']:
-        # fail closed: a pass with a blocking finding or an error was not made by build_report
-        if result['outcome'] == 'passed' and (result['blocking'] or result['error']):
+        # fail closed: a pass with a blocking finding or an error was not made by build_report, nor one whose findings
+        # or status say it cannot pass (an emptied blocking list)
+        if result['outcome'] == 'passed' and (result['blocking'] or result['error'] or _cannot_pass(result)):
             raise ValueError('report %d: %s (%s) is passed with a blocking finding or an error' % (index + 1, result['host'], result['check']))
     return report
 
