@@ -41,7 +41,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._report_html import r
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_prom import render_prometheus
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import PHASES, UPGRADE_FINDING_CODES
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import finding_line, safe_error, safe_url, utc_now
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, finding_line, safe_error, safe_url, utc_now
 
 REPORT_VERSION = 1
 CHECKS = (('health_gate', 'wabiz_gate'), ('pre_upgrade', 'wabiz_pre_upgrade'))
@@ -156,6 +156,14 @@ def _error(error):
     return result
 
 
+def contradicts_pass(result):
+    """True when the status or the findings of a result say it cannot pass, whatever its passed/go and blocking say:
+    status critical or error, a critical finding, or (health gate) a finding at or above its fail_on."""
+    fail_on = result['fail_on'] if result['check'] == 'health_gate' and result['fail_on'] else 'critical'
+    return result['status'] in ('critical', 'error') or bool(blocking(result['findings'], fail_on)) or any(
+        finding['severity'] == 'critical' for finding in result['findings'])
+
+
 def _result(host, check, verdict):
     result = {
         'host': _text(host), 'cluster': _text(host), 'check': check, 'outcome': 'not_run', 'status': None,
@@ -178,6 +186,8 @@ def _result(host, check, verdict):
         blocking=_findings(verdict.get('blocking')), error=error,
         outcome='error' if error is not None else ('passed' if passed else 'failed'),
     )
+    if result['outcome'] == 'passed' and contradicts_pass(result):
+        result['outcome'] = 'failed'
     if check == 'pre_upgrade':
         result.update(target_version=_text(verdict.get('target_version')), current_version=_text(verdict.get('current_version')),
                       plan=_plan(verdict.get('plan')), schema_upgrade=_schema_upgrade(verdict.get('schema_upgrade')))

@@ -19,8 +19,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import OUTCOMES, REPORT_VERSION, checked_report, fingerprint, report_text
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, utc_now
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
+    OUTCOMES, REPORT_VERSION, checked_report, contradicts_pass, fingerprint, report_text,
+)
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import utc_now
 
 
 def _summary(results):
@@ -30,14 +32,6 @@ def _summary(results):
         'failed' if counts['failed'] or counts['error'] else ('not_run' if not counts['passed'] else 'incomplete'))
     return dict(counts, results=len(results), clusters=len(set(result['host'] for result in results)),
                 checks=sorted(set(result['check'] for result in results)), verdict=verdict)
-
-
-def _cannot_pass(result):
-    """True when the status or the findings of a result contradict a pass: status critical or error, a critical
-    finding, or (health gate) a finding at or above its fail_on."""
-    fail_on = result['fail_on'] if result['check'] == 'health_gate' and result['fail_on'] else 'critical'
-    return result['status'] in ('critical', 'error') or bool(blocking(result['findings'], fail_on)) or any(
-        finding['severity'] == 'critical' for finding in result['findings'])
 
 
 def _checked(index, report):
@@ -50,7 +44,7 @@ def _checked(index, report):
     for result in report['results']:
         # fail closed: a pass with a blocking finding or an error was not made by build_report, nor one whose findings
         # or status say it cannot pass (an emptied blocking list)
-        if result['outcome'] == 'passed' and (result['blocking'] or result['error'] or _cannot_pass(result)):
+        if result['outcome'] == 'passed' and (result['blocking'] or result['error'] or contradicts_pass(result)):
             raise ValueError('report %d: %s (%s) is passed with a blocking finding or an error' % (index + 1, result['host'], result['check']))
     return report
 

@@ -129,6 +129,18 @@ def test_a_verdict_never_passes_on_a_non_boolean_or_with_blocking_findings():
     assert [r['outcome'] for r in build_report(entries, generated_at=NOW)['results']] == ['failed', 'failed', 'failed']
 
 
+def test_a_verdict_whose_findings_or_status_contradict_its_pass_fails():
+    # passed=True with the blocking list emptied: the critical finding, the error status, a warning under
+    # fail_on=warning still say the cluster cannot pass (it was reported passed)
+    entries = [{'host': 'a', 'wabiz_gate': gate(passed=True, blocking=[])},
+               {'host': 'b', 'wabiz_gate': gate(passed=True, blocking=[], findings=[], status='error')},
+               {'host': 'c', 'wabiz_gate': gate(passed=True, blocking=[], status='warning', fail_on='warning', findings=[
+                   {'code': 'free_space_low', 'severity': 'warning', 'node': None, 'message': 'low'}])},
+               {'host': 'd', 'wabiz_gate': gate(passed=True, blocking=[], status='warning', findings=[
+                   {'code': 'free_space_low', 'severity': 'warning', 'node': None, 'message': 'low'}])}]
+    assert [r['outcome'] for r in build_report(entries, generated_at=NOW)['results']] == ['failed', 'failed', 'failed', 'passed']
+
+
 @pytest.mark.parametrize('field, value', [
     ('plan', [{'step': 'x', 'shards': ['a', float('inf'), True, 10 ** 400, [1]], 'node': None, 'phase': 'reboot'}]),
     ('plan', 'nope'), ('findings', [{'code': 'Not A Code', 'severity': 'fatal', 'message': None}, 'junk']),
