@@ -17,7 +17,9 @@ Public API:
     schema): every text goes through ``report_text`` (URLs through ``_client.public_url``, no
     character XML 1.0 forbids, no lone surrogate), a value of the wrong type or outside its enum
     becomes null (a finding of unknown severity is critical), and a verdict passes only when its
-    ``passed`` / ``go`` is the boolean true with no blocking finding and no error.
+    ``passed`` / ``go`` is the boolean true with no blocking finding and no error, and its status and findings
+    agree (``contradicts_pass``: never with status critical or error, a critical finding, or a finding at or above
+    the health gate's ``fail_on``).
 
 ``render_json(report)``, ``render_markdown(report)``, ``render_junit(report)`` -> str (``RENDERERS`` by format name,
 ``EXTENSIONS`` the file extension of each format)
