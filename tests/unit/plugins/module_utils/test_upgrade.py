@@ -85,11 +85,20 @@ def test_single_warns_no_failover_but_goes():
 
 
 @pytest.mark.parametrize('target, code', [('v2.57.2', 'upgrade_target_not_newer'), ('v2.50.0', 'upgrade_target_not_newer'),
-                                          ('next', 'upgrade_target_invalid')])
+                                          ('next', 'upgrade_target_invalid'),
+                                          # a typo or trailing text was read as its leading digits (v2.59.0x went ahead)
+                                          ('v2.59.0x', 'upgrade_target_invalid'), ('v2.59.0"; rm -rf /', 'upgrade_target_invalid'),
+                                          ('v2..59', 'upgrade_target_invalid'), ('v' + '9' * 5000, 'upgrade_target_invalid')])
 def test_target(target, code):
     verdict = assess(report('mc4'), target, now=NOW)
     assert verdict['go'] is False
     assert code in codes(verdict['blocking'])
+
+
+@pytest.mark.parametrize('target', ['v2.59.0', '2.59', ' v2.59.0 ', 'V2.59.0-rc1', 'v2.59.0+build.7'])
+def test_target_spellings_that_go(target):
+    assert assess(report('mc4'), target, now=NOW)['target_version'] == target
+    assert 'upgrade_target_invalid' not in codes(assess(report('mc4'), target, now=NOW)['findings'])
 
 
 def test_mixed_versions_block():
