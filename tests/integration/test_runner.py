@@ -131,7 +131,7 @@ def test_health_gate_mixed_fleet(sim, tmp_path):
                                            'checks': ['health_gate'], 'verdict': 'failed'}
     assert data['wabiz_fleet_not_passed'] == ['core-down', 'gone', 'shard-gap']
     assert sorted(os.path.basename(path) for path in data['wabiz_fleet_report_files']) == [
-        'wabiz-report.json', 'wabiz-report.md', 'wabiz-report.xml']
+        'wabiz-report.html', 'wabiz-report.json', 'wabiz-report.md', 'wabiz-report.xml']
     with open(str(tmp_path / 'report' / 'wabiz-report.json')) as handle:
         assert json.load(handle)['fingerprint'] == data['wabiz_fleet_report_fingerprint']
     assert_no_secret(runner, events)
