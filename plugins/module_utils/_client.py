@@ -720,7 +720,7 @@ class Client(object):
 
     def _unexpected(self, response, where, expected):
         text = response.text
-        if response.data is None and text.strip():
+        if response.data is None and text.strip() and text.strip() != 'null':
             if _looks_like_html(text):
                 title = _html_title(text)
                 return self._error('bad_response', '%s: got an HTML page (HTTP %s%s) instead of JSON: a proxy or load balancer '

@@ -702,3 +702,12 @@ def test_a_timeout_that_cannot_bound_an_attempt_is_refused_before_any_request(ti
         Client('https://127.0.0.1:1/x', token='t', timeout=timeout)
     assert info.value.code == 'invalid_option'
     assert 'timeout must be a number of seconds above 0 and at most 86400' in info.value.message
+
+
+def test_a_json_null_answer_is_called_json_not_non_json(server):
+    # "the answer (HTTP 200) is not JSON: 'null'" sent the operator looking for a proxy page
+    server.on('GET', '/v1/support', (200, 'null', {'type': 'application/json'}))
+    with pytest.raises(WabizError) as info:
+        make_client(server, token='given.tok.en').get_support()
+    assert info.value.code == 'bad_response'
+    assert info.value.message.endswith('/v1/support: unexpected answer (HTTP 200), expected a JSON object')
