@@ -61,7 +61,11 @@ class ActionModule(ActionBase):
         try:
             mode = int(str(args['mode']), 8)
         except ValueError:
-            return dict(result, failed=True, msg='mode must be an octal string such as 0644, got %r' % (args['mode'],))
+            mode = None
+        if mode is None or mode & ~0o777:  # no setuid, setgid or sticky report file
+            return dict(result, failed=True, msg='mode must be an octal string such as 0644 (permission bits only), got %r' % (args['mode'],))
+        if args['basename'] in ('', '.', '..') or '/' in args['basename'] or (os.sep != '/' and os.sep in args['basename']):
+            return dict(result, failed=True, msg='basename must be a plain file name (no /, not empty, . or ..), got %r' % (args['basename'],))
         paths = [os.path.join(args['dir'], '%s.%s' % (args['basename'], EXTENSIONS[name])) for name in args['formats']]
         # what changed since the previous report in the same directory: in the files written now and in the result
         report = dict(report, changes=report_changes(_previous_report(os.path.join(args['dir'], args['basename'] + '.json')), report))

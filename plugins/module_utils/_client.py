@@ -71,8 +71,9 @@ MAX_DETAIL_CHARS = 1000
 # the top level of its "support" object (a broken node can hide behind a healthy twin of the same name).
 ERROR_CODES = (
     'unreachable', 'timeout', 'tls_error', 'auth_failed', 'password_change_required',
-    'rate_limited', 'app_expired', 'api_error', 'bad_response', 'invalid_policy',
+    'rate_limited', 'app_expired', 'api_error', 'bad_response', 'invalid_policy', 'invalid_option',
 )
+MAX_TIMEOUT = 86400  # a day: beyond it the deadline timer overflows or the run never ends
 
 
 class WabizError(Exception):
@@ -208,6 +209,21 @@ def _check_ca_path(ca_path):
             ssl.create_default_context(cafile=ca_path)
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise WabizError('tls_error', 'ca_path %s holds no usable PEM CA certificate (%s)' % (ca_path, _short(exc)))
+
+
+def _check_timeout(timeout):
+    """The timeout in seconds (0 or None: the default); a value that cannot bound an attempt (negative, NaN,
+    infinite, over MAX_TIMEOUT) is refused before any request."""
+    if not timeout:
+        return float(DEFAULT_TIMEOUT)
+    try:
+        seconds = float(timeout)
+    except (TypeError, ValueError, OverflowError):
+        seconds = None
+    if isinstance(timeout, bool) or seconds is None or not 0 < seconds <= MAX_TIMEOUT:
+        raise WabizError('invalid_option', 'timeout must be a number of seconds above 0 and at most %d, got %r'
+                         % (MAX_TIMEOUT, timeout))
+    return seconds
 
 
 class _JSONRefused(ValueError):
@@ -427,7 +443,7 @@ class Client(object):
         self.url = public_url(url).rstrip('/')
         self.username = username
         self.password = password
-        self.timeout = float(timeout) if timeout else DEFAULT_TIMEOUT
+        self.timeout = _check_timeout(timeout)
         self.retries = max(0, int(retries or 0))
         self.backoff = backoff
         self.max_body_bytes = max_body_bytes
@@ -704,7 +720,7 @@ class Client(object):
 
     def _unexpected(self, response, where, expected):
         text = response.text
-        if response.data is None and text.strip():
+        if response.data is None and text.strip() and text.strip() != 'null':
             if _looks_like_html(text):
                 title = _html_title(text)
                 return self._error('bad_response', '%s: got an HTML page (HTTP %s%s) instead of JSON: a proxy or load balancer '

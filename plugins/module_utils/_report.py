@@ -17,7 +17,9 @@ Public API:
     schema): every text goes through ``report_text`` (URLs through ``_client.public_url``, no
     character XML 1.0 forbids, no lone surrogate), a value of the wrong type or outside its enum
     becomes null (a finding of unknown severity is critical), and a verdict passes only when its
-    ``passed`` / ``go`` is the boolean true with no blocking finding and no error.
+    ``passed`` / ``go`` is the boolean true with no blocking finding and no error, and its status and findings
+    agree (``contradicts_pass``: never with status critical or error, a critical finding, or a finding at or above
+    the health gate's ``fail_on``).
 
 ``render_json(report)``, ``render_markdown(report)``, ``render_junit(report)`` -> str (``RENDERERS`` by format name,
 ``EXTENSIONS`` the file extension of each format)
@@ -41,7 +43,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._report_html import r
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_prom import render_prometheus
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import PHASES, UPGRADE_FINDING_CODES
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import finding_line, safe_error, safe_url, utc_now
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, finding_line, safe_error, safe_url, utc_now
 
 REPORT_VERSION = 1
 CHECKS = (('health_gate', 'wabiz_gate'), ('pre_upgrade', 'wabiz_pre_upgrade'))
@@ -156,6 +158,14 @@ def _error(error):
     return result
 
 
+def contradicts_pass(result):
+    """True when the status or the findings of a result say it cannot pass, whatever its passed/go and blocking say:
+    status critical or error, a critical finding, or (health gate) a finding at or above its fail_on."""
+    fail_on = result['fail_on'] if result['check'] == 'health_gate' and result['fail_on'] else 'critical'
+    return result['status'] in ('critical', 'error') or bool(blocking(result['findings'], fail_on)) or any(
+        finding['severity'] == 'critical' for finding in result['findings'])
+
+
 def _result(host, check, verdict):
     result = {
         'host': _text(host), 'cluster': _text(host), 'check': check, 'outcome': 'not_run', 'status': None,
@@ -178,6 +188,8 @@ def _result(host, check, verdict):
         blocking=_findings(verdict.get('blocking')), error=error,
         outcome='error' if error is not None else ('passed' if passed else 'failed'),
     )
+    if result['outcome'] == 'passed' and contradicts_pass(result):
+        result['outcome'] = 'failed'
     if check == 'pre_upgrade':
         result.update(target_version=_text(verdict.get('target_version')), current_version=_text(verdict.get('current_version')),
                       plan=_plan(verdict.get('plan')), schema_upgrade=_schema_upgrade(verdict.get('schema_upgrade')))

@@ -58,7 +58,8 @@ def _results(report):
         if not isinstance(result, dict) or not _text(result.get('cluster')) or not _text(result.get('check')):
             continue
         findings = [dict((key, _text(finding.get(key))) for key in ('code', 'severity', 'node', 'message'))
-                    for finding in result.get('findings') or [] if isinstance(finding, dict)]
+                    for finding in (result.get('findings') if isinstance(result.get('findings'), list) else [])
+                    if isinstance(finding, dict)]
         results.setdefault((result['cluster'], result['check']), (_text(result.get('outcome')), findings))
     return results
 

@@ -19,7 +19,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import OUTCOMES, REPORT_VERSION, checked_report, fingerprint, report_text
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
+    OUTCOMES, REPORT_VERSION, checked_report, contradicts_pass, fingerprint, report_text,
+)
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import utc_now
 
 
@@ -40,8 +42,9 @@ def _checked(index, report):
     if report['fingerprint'] != fingerprint(report['results']):
         raise ValueError('report %d: its fingerprint does not match its results (changed after it was written?)' % (index + 1))
     for result in report['results']:
-        # fail closed: a pass with a blocking finding or an error was not made by build_report
-        if result['outcome'] == 'passed' and (result['blocking'] or result['error']):
+        # fail closed: a pass with a blocking finding or an error was not made by build_report, nor one whose findings
+        # or status say it cannot pass (an emptied blocking list)
+        if result['outcome'] == 'passed' and (result['blocking'] or result['error'] or contradicts_pass(result)):
             raise ValueError('report %d: %s (%s) is passed with a blocking finding or an error' % (index + 1, result['host'], result['check']))
     return report
 

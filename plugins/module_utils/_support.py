@@ -98,7 +98,7 @@ _SOCKET_CANONICAL = dict((' '.join(value.upper().split()), value) for value in S
 _UTC = timezone.utc
 _EPOCH_DAY = 86400.0
 _URL_USERINFO_RE = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]+@')
-_ENV_LINE_RE = re.compile(r'^(\s*)([^=:\s]+)(\s*[=:]\s*)(.*)$')
+_ENV_LINE_RE = re.compile(r'^(\s*(?:export\s+)?)([^=:\s]+)(\s*[=:]\s*)(.*)$')
 _ENV_NAME_RE = re.compile(r'^[^=:\s]+$')
 _TOO_DEEP = '(nested deeper than %d levels, left out)' % MAX_DEPTH
 _REPR = reprlib.Repr()

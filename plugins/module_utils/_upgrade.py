@@ -65,7 +65,11 @@ UPGRADE_FINDING_CODES = {
 }
 
 PHASES = ('standby_coreapps', 'secondary_masters', 'shard_owners', 'primary_master', 'single')
-_VERSION_RE = re.compile(r'^\s*[vV]?(\d+(?:\.\d+)*)')
+# a number of more than 9 digits is not a version part (and int() refuses 4300 digits and more)
+_VERSION_RE = re.compile(r'^\s*[vV]?(\d{1,9}(?:\.\d{1,9})*)(?!\d)')
+# the operator's target_version: the whole text is the version, a pre-release or build suffix at most (a typo never
+# counts as its leading digits)
+_TARGET_RE = re.compile(r'^\s*[vV]?\d{1,9}(?:\.\d{1,9})*(?:[-+][0-9A-Za-z.+-]+)?\s*$')
 _SEVERITY_ORDER = {'critical': 0, 'warning': 1}
 
 
@@ -129,7 +133,7 @@ def restart_plan(report):
 
 def _version_findings(nodes, target_version):
     findings = []
-    target = parse_version(target_version)
+    target = parse_version(target_version) if isinstance(target_version, str) and _TARGET_RE.match(target_version) else None
     if target is None:
         findings.append(_finding('upgrade_target_invalid', None, 'target_version %r is not a version (expected for example v2.47.0)'
                                  % (target_version,)))

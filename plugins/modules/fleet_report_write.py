@@ -36,7 +36,7 @@ options:
     type: path
     required: true
   basename:
-    description: File name without the extension (C(.json), C(.md), C(.xml), C(.html), C(.prom)).
+    description: File name without the extension (C(.json), C(.md), C(.xml), C(.html), C(.prom)); a plain name (no C(/)).
     type: str
     default: wabiz-report
   formats:
@@ -46,7 +46,7 @@ options:
     choices: [json, markdown, junit, html, prometheus]
     default: [json, markdown, junit]
   mode:
-    description: File mode of the files, an octal string.
+    description: File mode of the files, an octal string of permission bits (no setuid, setgid or sticky bit).
     type: raw
     default: '0644'
 attributes:

@@ -171,7 +171,7 @@ error:
     code:
       description: >-
         One of V(unreachable), V(timeout), V(tls_error), V(auth_failed), V(password_change_required),
-        V(rate_limited), V(app_expired), V(api_error), V(bad_response), V(invalid_policy).
+        V(rate_limited), V(app_expired), V(api_error), V(bad_response), V(invalid_policy), V(invalid_option).
       type: str
     message:
       description: What happened, for people.

@@ -221,6 +221,10 @@ def test_concurrency_is_bounded():
     ({'clusters': [{'name': 'a', 'url': 'https://x', 'policy': {'expected_shards': 3}}]}, 'cluster a: [invalid_policy]'),
     ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'interval': 'soon'}, 'interval must be a number'),
     ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'workers': 0}, 'workers must be a number >= 1'),
+    # NaN slipped past "< minimum" and infinity crashed the deadline timer at the first poll
+    ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'interval': 'nan'}, "interval must be a number >= 0.1, got 'nan'"),
+    ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'max_backoff': float('inf')}, 'max_backoff must be a number >= 0.1, got inf'),
+    ({'clusters': [{'name': 'a', 'url': 'https://x', 'timeout': 'inf'}]}, "cluster a timeout must be a number >= 0.001, got 'inf'"),
     ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'fail_on': 'info'}, 'fail_on must be one of critical, warning'),
     ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'validate_certs': 'maybe'}, 'validate_certs must be a boolean'),
 ])

@@ -79,3 +79,18 @@ def test_a_report_not_made_by_fleet_report_is_one_clear_error(tmp_path):
         assert result.rc == 2, result
         assert 'cannot write the fleet report to %s' % out in result.output, result
         assert 'Traceback' not in result.output and 'Unexpected Exception' not in result.output
+
+
+def test_a_basename_or_mode_that_escapes_the_directory_is_refused(tmp_path):
+    """basename ../x wrote next to dir, an empty one hidden .json files; mode 4777 made setuid report files."""
+    out = tmp_path / 'reports'
+    cases = (({'basename': '../escaped'}, "basename must be a plain file name (no /, not empty, . or ..), got '../escaped'"),
+             ({'basename': ''}, "basename must be a plain file name (no /, not empty, . or ..), got ''"),
+             ({'basename': 'sub/x'}, "basename must be a plain file name (no /, not empty, . or ..), got 'sub/x'"),
+             ({'mode': '4777'}, "mode must be an octal string such as 0644 (permission bits only), got '4777'"))
+    for extra, message in cases:
+        result = run_playbook(tmp_path / 'play.yml', play(out, tmp_path / 'status.json', extra))
+        assert result.rc != 0, result
+        assert message in result.output, result
+        assert 'Traceback' not in result.output
+    assert not out.exists() and not (tmp_path / 'escaped.json').exists()

@@ -40,6 +40,7 @@ __metaclass__ = type
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -100,7 +101,7 @@ def _number(value, what, cast, minimum):
         number = cast(value)
     except (TypeError, ValueError):
         raise OptionError('%s must be a number, got %r' % (what, value))
-    if isinstance(value, bool) or number < minimum:
+    if isinstance(value, bool) or not number >= minimum or not math.isfinite(number):
         raise OptionError('%s must be a number >= %s, got %r' % (what, minimum, value))
     return number
 

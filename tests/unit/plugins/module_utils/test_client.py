@@ -692,3 +692,22 @@ def test_stalled_body_seen_by_the_read_timeout_is_a_timeout_too(server):
     error, _elapsed = timed(client.get_support)
     assert error.code == 'timeout'
     assert 'no complete answer within 0.5 s (the answer stalled)' in error.message
+
+
+@pytest.mark.parametrize('timeout', [float('inf'), 1e300, float('nan'), -1, '-0.5'])
+def test_a_timeout_that_cannot_bound_an_attempt_is_refused_before_any_request(timeout):
+    # inf and 1e300 crashed the deadline timer (OverflowError, a MODULE FAILURE without code),
+    # nan and negative values gave "no complete answer within nan s" after useless attempts
+    with pytest.raises(WabizError) as info:
+        Client('https://127.0.0.1:1/x', token='t', timeout=timeout)
+    assert info.value.code == 'invalid_option'
+    assert 'timeout must be a number of seconds above 0 and at most 86400' in info.value.message
+
+
+def test_a_json_null_answer_is_called_json_not_non_json(server):
+    # "the answer (HTTP 200) is not JSON: 'null'" sent the operator looking for a proxy page
+    server.on('GET', '/v1/support', (200, 'null', {'type': 'application/json'}))
+    with pytest.raises(WabizError) as info:
+        make_client(server, token='given.tok.en').get_support()
+    assert info.value.code == 'bad_response'
+    assert info.value.message.endswith('/v1/support: unexpected answer (HTTP 200), expected a JSON object')

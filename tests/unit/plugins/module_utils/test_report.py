@@ -129,6 +129,18 @@ def test_a_verdict_never_passes_on_a_non_boolean_or_with_blocking_findings():
     assert [r['outcome'] for r in build_report(entries, generated_at=NOW)['results']] == ['failed', 'failed', 'failed']
 
 
+def test_a_verdict_whose_findings_or_status_contradict_its_pass_fails():
+    # passed=True with the blocking list emptied: the critical finding, the error status, a warning under
+    # fail_on=warning still say the cluster cannot pass (it was reported passed)
+    entries = [{'host': 'a', 'wabiz_gate': gate(passed=True, blocking=[])},
+               {'host': 'b', 'wabiz_gate': gate(passed=True, blocking=[], findings=[], status='error')},
+               {'host': 'c', 'wabiz_gate': gate(passed=True, blocking=[], status='warning', fail_on='warning', findings=[
+                   {'code': 'free_space_low', 'severity': 'warning', 'node': None, 'message': 'low'}])},
+               {'host': 'd', 'wabiz_gate': gate(passed=True, blocking=[], status='warning', findings=[
+                   {'code': 'free_space_low', 'severity': 'warning', 'node': None, 'message': 'low'}])}]
+    assert [r['outcome'] for r in build_report(entries, generated_at=NOW)['results']] == ['failed', 'failed', 'failed', 'passed']
+
+
 UNKNOWN_CODE = [{'code': 'invalid_code', 'severity': 'critical', 'node': None, 'message': ''}]
 EMPTY_STEP = [{'node': None, 'hostname': None, 'container_id': None, 'role': None, 'version': None, 'note': None, 'step': 1,
                'phase': None, 'shards': []}]
@@ -138,8 +150,8 @@ EMPTY_STEP = [{'node': None, 'hostname': None, 'container_id': None, 'role': Non
     ('plan', [{'step': 'x', 'shards': ['a', float('inf'), True, 10 ** 400, [1]], 'node': None, 'phase': 'reboot'}],
      ('passed', EMPTY_STEP), ('failed', None)),
     ('plan', 'nope', ('passed', []), ('failed', None)),
-    # findings never decide the outcome (blocking does), an unknown code or severity is a critical finding
-    ('findings', [{'code': 'Not A Code', 'severity': 'fatal', 'message': None}, 'junk'], ('passed', UNKNOWN_CODE), ('failed', UNKNOWN_CODE)),
+    # an unknown code or severity is a critical finding, and a critical finding contradicts a pass
+    ('findings', [{'code': 'Not A Code', 'severity': 'fatal', 'message': None}, 'junk'], ('failed', UNKNOWN_CODE), ('failed', UNKNOWN_CODE)),
     ('error', {'code': 7, 'message': {'deep': [[[1]]]}, 'status': '500', 'api_code': float('nan'), 'retry_after': float('inf')},
      ('error', {'code': '7', 'message': 'a value of type object'}), ('error', {'code': '7', 'message': 'a value of type object'})),
     ('error', 'just a string', ('error', {'code': 'module_failed', 'message': 'just a string'}),

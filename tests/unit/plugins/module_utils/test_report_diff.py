@@ -74,6 +74,15 @@ def test_hand_edited_previous_report_does_not_crash():
                                     'cleared': [{'code': None, 'severity': None, 'node': None, 'message': None}]}]
 
 
+def test_previous_report_whose_findings_are_not_a_list_does_not_crash():
+    # findings: 5 in the previous file raised TypeError out of the fleet_report_write action (a traceback)
+    previous = {'results': [{'cluster': 'eu', 'check': 'health_gate', 'outcome': 'passed', 'findings': 5},
+                            {'cluster': 'us', 'check': 'health_gate', 'outcome': 'passed', 'findings': True}]}
+    changes = report_changes(previous, report(eu=verdict()))
+    assert changes['clusters'] == [{'cluster': 'us', 'check': 'health_gate', 'previous_outcome': 'passed', 'outcome': None,
+                                    'new': [], 'cleared': []}]
+
+
 def test_report_with_changes_validates_and_renders():
     current = report(eu=verdict(DOWN))
     current['changes'] = report_changes(report(eu=verdict()), current)

@@ -114,7 +114,22 @@ def shard_gap_passes(report):
     report['fingerprint'] = fingerprint(report['results'])
 
 
+def gap_passes_without_blocking(report):
+    # the blocking list emptied too: the critical finding and the status still say it cannot pass
+    result = [result for result in report['results'] if result['host'] == 'b-gap'][0]
+    result.update(outcome='passed', blocking=[])
+    report['fingerprint'] = fingerprint(report['results'])
+
+
+def error_status_passes(report):
+    result = [result for result in report['results'] if result['host'] == 'b-gap'][0]
+    result.update(outcome='passed', blocking=[], findings=[], status='error')
+    report['fingerprint'] = fingerprint(report['results'])
+
+
 @pytest.mark.parametrize('reports, message', [
+    ([tampered(gap_passes_without_blocking)], 'report 1: b-gap (health_gate) is passed with a blocking finding or an error'),
+    ([tampered(error_status_passes)], 'report 1: b-gap (health_gate) is passed with a blocking finding or an error'),
     ([], 'expected a non-empty list of fleet reports, got an empty list'),
     ('report.json', 'expected a non-empty list of fleet reports, got a value of type str'),
     ([{'results': []}], 'report 1: not a report made by build_report: report: report_version is missing'),

@@ -842,6 +842,9 @@ def test_stored_data_of_the_wrong_shape_is_a_shape_error(mutate):
     (['DB_URL=mysql://wauser:s3cr3t-f@db:3306/wa'], 's3cr3t-f'),
     (['WA_DB_PASSWORD=s3cr3t-g', 'WA_DB_ENGINE=MYSQL'], 's3cr3t-g'),
     ('MY_PASSPHRASE : s3cr3t-h', 's3cr3t-h'),
+    # a shell-style env file (.env sourced by a wrapper): the export prefix hid the name, the value stayed
+    ('WA_DB_ENGINE=MYSQL\nexport WA_DB_PASSWORD=s3cr3t-k\n', 's3cr3t-k'),
+    (['export  WA_API_KEY = s3cr3t-l'], 's3cr3t-l'),
 ])
 def test_redact_env_in_any_shape(env, secret):
     body = flat_with(env=env)

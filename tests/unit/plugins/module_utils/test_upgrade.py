@@ -95,6 +95,20 @@ def test_target(target, code, message):
     assert [(f['code'], f['node'], f['message']) for f in verdict['blocking']] == [(code, None, message)]
 
 
+@pytest.mark.parametrize('target', ['v2.59.0x', 'v2.59.0"; rm -rf /', 'v2..59', 'v' + '9' * 5000])
+def test_target_that_is_not_exactly_a_version(target):
+    """A typo or trailing text was read as its leading digits (v2.59.0x went ahead)."""
+    verdict = assess(report('mc4'), target, now=NOW)
+    assert verdict['go'] is False
+    assert [f['code'] for f in verdict['blocking']] == ['upgrade_target_invalid']
+
+
+@pytest.mark.parametrize('target', ['v2.59.0', '2.59', ' v2.59.0 ', 'V2.59.0-rc1', 'v2.59.0+build.7'])
+def test_target_spellings_that_go(target):
+    assert assess(report('mc4'), target, now=NOW)['target_version'] == target
+    assert 'upgrade_target_invalid' not in codes(assess(report('mc4'), target, now=NOW)['findings'])
+
+
 def test_mixed_versions_block():
     def mutate(support):
         support[by_role(support, 'coreapp')[0]]['version'] = 'v2.59.0'
