@@ -304,8 +304,8 @@ def main():
         rc = 0
     else:
         make_stage(stage, config, files)
-        print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs,
-                                                               'console' if sys.stdout.isatty() else log_path), flush=True)
+        where = 'console' if sys.stdout.isatty() else log_path
+        print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs, where), flush=True)
         rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path)
     results = collect(stage, config, files)
     seconds = int(time.monotonic() - started)
@@ -319,8 +319,8 @@ def main():
         print('mutate: mutmut %s; counts above are partial; see %s' % (
             'was stopped' if rc is None else 'failed (exit code %s)' % rc, log_path), file=sys.stderr)
         return 1
-    print('details: %s; one mutant: cd %s && %s show NAME' % (stage / 'results.json', stage,
-                                                                Path(sys.executable).parent / 'mutmut'))
+    mutmut = Path(sys.executable).parent / 'mutmut'
+    print('details: %s; one mutant: cd %s && %s show NAME' % (stage / 'results.json', stage, mutmut))
     return 0
 
 

@@ -171,8 +171,8 @@ def test_arbitrary_verdict_fields_give_a_valid_report(field, value, upgrade_resu
     render_all(report)
     assert [(result['outcome'], result.get(field)) for result in report['results']] == [upgrade_result, gate_result]
     marks = {'passed': 'PASS', 'failed': 'FAIL', 'error': 'ERROR'}
-    assert [line.split()[:3] for line in summary_lines(report)[1:3]] == [['eu-1', 'pre_upgrade', marks[upgrade_result[0]]],
-                                                                          ['eu-1', 'health_gate', marks[gate_result[0]]]]
+    expected = [['eu-1', 'pre_upgrade', marks[upgrade_result[0]]], ['eu-1', 'health_gate', marks[gate_result[0]]]]
+    assert [line.split()[:3] for line in summary_lines(report)[1:3]] == expected
 
 
 def test_deep_nesting_in_a_verdict():
