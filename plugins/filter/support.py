@@ -18,6 +18,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._support import ROLES
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import assess
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import stored_age
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 
 
@@ -102,11 +103,12 @@ def stored_support(host_vars):
     return data if isinstance(data, Mapping) else None
 
 
-def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None):
+def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None, max_age=None):
     """Gate many cluster hosts in one pass from the support data they already carry.
 
     Returns ``{verdicts: {host: wabiz_gate}, failed: [hosts], pending: [hosts]}``: ``pending`` are the hosts with no
-    stored data (or all of them when ``use_stored`` is false), to be gated over the API one by one."""
+    stored data (or all of them when ``use_stored`` is false), or whose data was read more than ``max_age`` seconds
+    ago (or does not say when), to be gated over the API one by one."""
     verdicts = {}
     pending = []
     if not isinstance(hostvars, Mapping):
@@ -115,6 +117,8 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
         raise AnsibleFilterError('wabiz.onprem.fleet_gate: hosts must be a list of inventory host names, got %s' % type(hosts).__name__)
     try:
         policy = plain(policy)
+        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0):
+            raise ValueError('max_age: expected a number of seconds >= 0, got %r' % (max_age,))
         # the options hold for every host: a bad one is one error, not one per host
         _gate_verdict({'error': {'code': 'none', 'message': 'none'}}, fail_on=fail_on, now=now)
     except ValueError as exc:
@@ -125,6 +129,10 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
                                      % (repr(host) if isinstance(host, str) else 'a value of type %s' % type(host).__name__))
         host_vars = hostvars[host]
         data = stored_support(host_vars) if use_stored and isinstance(host_vars, Mapping) else None
+        if data is not None and max_age is not None:
+            age = stored_age(data, now)
+            if age is None or age > max_age:
+                data = None  # too old (or undated) to prove the cluster is healthy now: read it again
         if data is None:
             pending.append(host)
             continue

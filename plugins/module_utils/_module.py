@@ -8,6 +8,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from datetime import datetime, timezone
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
@@ -80,6 +82,7 @@ def report_from_fetched(fetched, url, policy):
         report['cluster']['shard_count_error'] = fetched['shard_count_error']
     report['reachable'] = True
     report['msg'] = summary(report)
+    report['fetched_at'] = datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
     return report
 
 

@@ -28,6 +28,8 @@ source=None, attempts=None, wait_timeout=None, now=None)`` -> the ``wabiz_gate``
 (``api`` or ``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did
 not pass the message says the deadline ran out) only annotate the verdict.
 
+``stored_age(data, now=None)``: seconds since the data was read (``fetched_at``), None when unknown.
+
 ``layered_policy(stored, policy)``: the stored policy of the data refined key by key by ``policy``.
 
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
@@ -103,6 +105,19 @@ def layered_policy(stored, policy):
     layered = dict(stored)
     layered.update(policy or {})
     return layered
+
+
+def stored_age(data, now=None):
+    """Seconds since stored support data was read from the API (its ``fetched_at``), or None when it does not say."""
+    fetched_at = data.get('fetched_at') if isinstance(data, dict) else None
+    if not isinstance(fetched_at, str):
+        return None
+    try:
+        then = parse_timestamp(fetched_at)
+    except ValueError:
+        return None
+    now = _evaluation_time(now) or datetime.now(timezone.utc)
+    return (now - then).total_seconds()
 
 
 def _evaluation_time(now):

@@ -440,3 +440,23 @@ def test_the_gather_playbook_applies_the_inventory_policy_too(sim, tmp_path):
     assert 'shard_count_invalid' in set(f['code'] for f in mc_ok['findings'])
     assert ha_ok['outcome'] == 'passed'
     assert 'free_space_low' in set(f['code'] for f in ha_ok['findings'])
+
+
+def test_cached_inventory_data_older_than_max_age_is_read_again(sim, tmp_path):
+    """A cached inventory can be older than the cluster's last change: past health_gate_max_age the gate asks the API."""
+    fleet = tmp_path / 'cached.wabiz.yml'
+    fleet.write_text(
+        'plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\n'
+        'cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: "%s"\ncache_timeout: 0\n'
+        'clusters:\n  - {name: cached-ha, url: "%s"}\n' % (sim.ca_path, tmp_path / 'cache', sim.url('ha-ok')))
+    proc = playbook(tmp_path, 'health_gate', fleet)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    sim.patch_cluster('ha-ok', {'nodes': {'wacore1': {'socket_conn': 'DN'}, 'wacore2': {'socket_conn': 'DN'}}})
+    try:
+        stale = playbook(tmp_path, 'health_gate', fleet, '-e', 'health_gate_max_age=0')
+        assert stale.returncode != 0, stale.stdout[-3000:]
+        results, dummy = report_of(tmp_path)
+        assert results[('cached-ha', 'health_gate')]['outcome'] == 'failed'
+        assert 'socket_conn_down' in set(f['code'] for f in results[('cached-ha', 'health_gate')]['findings'])
+    finally:
+        sim.patch_cluster('ha-ok', {'nodes': {'wacore1': {'socket_conn': 'UP'}, 'wacore2': {'socket_conn': 'UP'}}})

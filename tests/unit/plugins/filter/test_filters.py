@@ -311,3 +311,17 @@ def test_shard_map_documented_examples_render():
         results.append(env.compile_expression(task['ansible.builtin.debug']['msg'].strip()[2:-2])(**variables))
     assert len(results[0]) == 1
     assert results[1] == [1]
+
+
+def test_fleet_gate_sends_stale_or_undated_stored_data_to_the_api():
+    """A cached inventory can be hours old: it cannot prove a cluster is healthy now (max_age)."""
+    fresh = dict(report('ha'), fetched_at='2026-03-01T11:50:00Z')
+    stale = dict(report('ha'), fetched_at='2026-03-01T09:00:00Z')
+    undated = report('ha')
+    hostvars = {'fresh': {'wabiz_support': fresh}, 'stale': {'wabiz_support': stale}, 'undated': {'wabiz_support': undated}}
+    hosts = ['fresh', 'stale', 'undated']
+    fleet = F['fleet_gate'](hostvars, hosts, max_age=900, now='2026-03-01T12:00:00Z')
+    assert (sorted(fleet['verdicts']), fleet['pending']) == (['fresh'], ['stale', 'undated'])
+    assert sorted(F['fleet_gate'](hostvars, hosts, now='2026-03-01T12:00:00Z')['verdicts']) == hosts
+    with pytest.raises(AnsibleFilterError, match='max_age'):
+        F['fleet_gate'](hostvars, hosts, max_age='soon')
