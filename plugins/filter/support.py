@@ -116,7 +116,7 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     try:
         policy = plain(policy)
         # the options hold for every host: a bad one is one error, not one per host
-        _gate_verdict({'error': {'code': 'none', 'message': 'none'}}, fail_on=fail_on, now=now)
+        _gate_verdict({'error': {'code': 'module_failed', 'message': 'none'}}, fail_on=fail_on, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s' % exc)
     for host in hosts:
