@@ -21,6 +21,8 @@ import yaml
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
+from ansible.inventory.manager import _InventoryDataWrapper
+from ansible._internal._datatag._tags import Origin
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
@@ -253,6 +255,28 @@ def test_groups_and_host_names(fake_client):
     assert 'wabiz_shard_4' not in inventory.groups
     # cluster hosts and node hosts never mix
     assert not set(hosts_of(inventory, 'wabiz_clusters')) & set(hosts_of(inventory, 'wabiz_nodes'))
+
+
+class _RecordingWrapper(_InventoryDataWrapper):
+    """ansible-core's own proxy around the InventoryData of a source (what ansible-inventory hands the plugin; a
+    private class of core, used here only to prove the plugin never goes around it), recording set_variable."""
+    _seen = None
+
+    def set_variable(self, entity, varname, value):
+        self._seen.append((entity, varname))
+        super(_RecordingWrapper, self).set_variable(entity, varname, value)
+
+
+def test_every_host_variable_goes_through_cores_public_inventory_api(fake_client):
+    plugin = make_plugin()
+    data = plugin.inventory
+    wrapper = _RecordingWrapper(data, target_plugin=plugin, origin=Origin(description='<test>'))
+    wrapper._seen = []
+    plugin.parse(wrapper, plugin.loader, '/tmp/fleet.wabiz.yml')
+    stored = set((host.name, name) for host in data.hosts.values() for name in host.vars
+                 if name != 'inventory_file' and name != 'inventory_dir')
+    assert ('mc-1', 'wabiz_support') in stored and ('mc-1.master1', 'wabiz_node') in stored
+    assert stored == set(wrapper._seen)
 
 
 def test_cluster_host_vars(fake_client):
