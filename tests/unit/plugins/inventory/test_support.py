@@ -128,11 +128,7 @@ DEFAULT_CLUSTERS = [
 ]
 
 
-try:
-    from ansible.template import trust_as_template as trusted
-except ImportError:  # ansible-core < 2.19 templates every string
-    def trusted(value):
-        return value
+from ansible.template import trust_as_template as trusted
 
 _COUNTER = itertools.count()
 _TMP_DIR = None
@@ -161,17 +157,14 @@ class MemoryCache(dict):
 
 def load_config(loader, values, tmp_dir, clusters_yaml=None):
     """The options as _read_config_data sees them: YAML loaded from a file, strings trusted as
-    templates (ansible-core >= 2.19 tags them), !vault values as encrypted strings."""
+    templates (tagged), !vault values as encrypted strings."""
     if clusters_yaml is not None:
         values = dict((key, value) for key, value in values.items() if key != 'clusters')
     text = yaml.safe_dump(values, default_flow_style=False) + (clusters_yaml or '')
     path = os.path.join(tmp_dir, 'options-%d.wabiz.yml' % next(_COUNTER))
     with open(path, 'w') as handle:
         handle.write(text)
-    try:
-        return loader.load_from_file(path, cache='none', trusted_as_template=True)
-    except TypeError:  # ansible-core < 2.19: no trust tags, everything is templated
-        return loader.load_from_file(path, cache='none')
+    return loader.load_from_file(path, cache='none', trusted_as_template=True)
 
 
 def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None, environment=None):
@@ -350,14 +343,9 @@ def test_templated_options(fake_client, monkeypatch):
 
 
 def test_vault_encrypted_password(fake_client, monkeypatch):
-    from ansible.parsing.vault import VaultLib, VaultSecret
+    from ansible.parsing.vault import VaultLib, VaultSecret, VaultSecretsContext
     secret = VaultSecret(b'vault-pass')
-    try:
-        from ansible.parsing.vault import VaultSecretsContext
-    except ImportError:  # ansible-core < 2.19
-        pass
-    else:
-        monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))
+    monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))
     loader = DataLoader()
     loader.set_vault_secrets([('default', secret)])
     ciphertext = VaultLib([('default', secret)]).encrypt('vaulted-pw').decode()
@@ -447,14 +435,14 @@ def test_api_strings_are_never_templated(fake_client, tmp_path):
 
 def test_make_unsafe_wraps_only_braces():
     from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
-    # strings trusted as templates on the way in (ansible-core >= 2.19 tags them; older cores template every string)
+    # strings trusted as templates on the way in (tagged, as the configuration system hands them over)
     data = {'a': trusted('{{ 7 * 6 }}'), 'b': [trusted('x{{ 7 * 6 }}'), 1, None], trusted('{{ 1 }}'): {'c': trusted('{{ 2 }}')}}
     result = make_unsafe(data)
     assert result == data and result is not data and result['b'] is not data['b'] and result['{{ 1 }}'] is not data['{{ 1 }}']
     templar = Templar(loader=DataLoader(), variables={'before': data, 'after': result})
     # control: the input as it came in is rendered, so the check below tells "not templated" from "never a template"
     assert templar.template(trusted('{{ before.a }}|{{ before.b[0] }}')) == '42|x42'
-    # what make_unsafe returns is never rendered: ansible-core >= 2.19 by dropping the trust, older cores by wrapping
+    # what make_unsafe returns is never rendered: it drops the trust
     assert templar.template(result['a']) == '{{ 7 * 6 }}'
     assert templar.template(result['b']) == ['x{{ 7 * 6 }}', 1, None]
     assert templar.template(result['{{ 1 }}']['c']) == '{{ 2 }}'
@@ -698,7 +686,7 @@ def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings,
 
 
 def test_secret_from_the_environment_is_used_verbatim(fake_client):
-    # the configuration system hands environment values over trusted as templates (ansible-core 2.19+)
+    # the configuration system hands environment values over trusted as templates
     inventory = run(make_plugin(environment={'password': trusted('p{{w{%d{#x'), 'token': trusted('{{ 7 * 6 }}')}))
     kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
     assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x' and kwargs['https://sim/mc-1']['token'] == '{{ 7 * 6 }}'
