@@ -106,17 +106,11 @@ readmes: venv-tools ## regenerate roles/*/README.md from roles/*/meta/argument_s
 	@$(VENVTOOLS)/bin/python hacking/role_readmes.py
 
 demo: venv-main collection ## run hacking/demo.sh with the venv and collection path
-	@if [ -f hacking/demo.sh ]; then \
-	  echo ">>> running hacking/demo.sh"; \
-	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" bash hacking/demo.sh; \
-	else echo ">>> make demo: hacking/demo.sh does not exist yet (another engineer is writing it); nothing to run"; fi
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" bash hacking/demo.sh
 
-bench: venv-main collection ## run benchmarks/bench.py if present
-	@if [ -f benchmarks/bench.py ]; then \
-	  echo ">>> running benchmarks/bench.py"; \
-	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHONPATH="$(CURDIR)/$(COLLECTIONS_DIR):$(CURDIR)/tests/simulator" \
-	    $(VENV)/bin/python benchmarks/bench.py; \
-	else echo ">>> make bench: benchmarks/bench.py does not exist yet; nothing to run"; fi
+bench: venv-main collection ## run benchmarks/bench.py
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHONPATH="$(CURDIR)/$(COLLECTIONS_DIR):$(CURDIR)/tests/simulator" \
+	  $(VENV)/bin/python benchmarks/bench.py
 
 fuzz: venv-main collection ## property tests (tests/**/test_prop_*.py) under the hypothesis profile fuzz; WABIZ_FUZZ_EXAMPLES per property (100000)
 	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python hacking/fuzz.py

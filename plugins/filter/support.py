@@ -120,7 +120,7 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0):
             raise ValueError('max_age: expected a number of seconds >= 0, got %r' % (max_age,))
         # the options hold for every host: a bad one is one error, not one per host
-        _gate_verdict({'error': {'code': 'none', 'message': 'none'}}, fail_on=fail_on, now=now)
+        _gate_verdict({'error': {'code': 'module_failed', 'message': 'none'}}, fail_on=fail_on, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s' % exc)
     for host in hosts:

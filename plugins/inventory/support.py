@@ -162,10 +162,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlsplit
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
     Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES, public_url,
@@ -347,7 +344,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _render(self, value, what, secret=False, verbatim=False):
         """Template a string option (lookups, vault): the result is a plain str.
 
-        Only the literal strings of the configuration file are templated (ansible-core 2.19+ trusts them as
+        Only the literal strings of the configuration file are templated (ansible-core trusts them as
         templates); a value from the environment (``verbatim``), a lookup, vault or ``!unsafe`` is used as it
         is. The error of a secret never repeats its value."""
         if value is None:
@@ -363,7 +360,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 raise AnsibleParserError('%s: cannot template the value (a literal value holding {{, {%% or {# must be '
                                          'tagged !unsafe, or come from a lookup, the environment or vault)' % what)
             raise AnsibleParserError('%s: cannot template the value: %s' % (what, to_native(exc)))
-        # str(): a plain str, without trust tags (2.19+) or vault wrappers (decrypted)
+        # str(): a plain str, without trust tags or vault wrappers (decrypted)
         return None if rendered is None else str(rendered)
 
     def _typed(self, key, value, what, verbatim=False):
@@ -594,19 +591,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.inventory.add_child(parent, group)
         return group
 
-    def _raw_inventory(self):
-        """The InventoryData to store our host variables in.
-
-        ansible-core 2.19+ hands inventory plugins a proxy whose set_variable deep-copies every value,
-        checks its types and tags it (origin; template trust only for plugins that declare
-        trusted_by_default, which this one does not). For a fleet that is about 3 s per 1000 clusters
-        on a small controller. The values stored here are already fresh JSON-native copies (dict, list,
-        str, int, float, bool, None) built by this plugin on every run and carry no template trust, so
-        the proxy's work is a no-op for them and the plugin skips it. Everything else (groups,
-        compose, keyed_groups) still goes through the proxy.
-        """
-        return getattr(self.inventory, '__wrapped__', self.inventory)
-
     def _cluster_host_names(self, configs):
         """{cluster name: inventory host name}, unique, in configuration order (see cluster_host_name)."""
         taken = set()
@@ -620,7 +604,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return names
 
     def _populate(self, configs, data):
-        inventory = self._raw_inventory()
+        inventory = self.inventory
         strict = self.get_option('strict')
         with_nodes = self.get_option('nodes')
         self._constructed = (self.get_option('compose'), self.get_option('groups'), self.get_option('keyed_groups'))
@@ -662,7 +646,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return failed
 
     def _populate_nodes(self, cluster_host, cluster, group, report, strict, taken_hosts):
-        inventory = self._raw_inventory()
+        inventory = self.inventory
         nodes = report['nodes']
         cluster_group = self._add_group(group)
         cluster_var = make_unsafe(cluster)
@@ -724,7 +708,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not cache_dir or not os.path.isdir(cache_dir):
             return
         keys = list(self._cache.keys())
-        # ansible-core 2.19+ prefixes the key with a schema id in the file name: match on the end of the name
+        # ansible-core prefixes the key with a schema id in the file name: match on the end of the name
         for name in os.listdir(cache_dir):
             if any(name.endswith(key) for key in keys):
                 path = os.path.join(cache_dir, name)

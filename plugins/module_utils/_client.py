@@ -28,11 +28,7 @@ from html import escape as html_escape
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, json_object_pairs, to_int, REDACTED
 
-try:
-    from urllib.parse import quote, urlsplit, urlunsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
-    from urllib import quote  # type: ignore
-    from urlparse import urlsplit, urlunsplit  # type: ignore
+from urllib.parse import quote, urlsplit, urlunsplit
 
 try:
     import requests
@@ -67,11 +63,13 @@ MAX_JSON_DEPTH = 64
 # Messages and text details quote what a server sent: kept readable whatever it sent.
 MAX_MESSAGE_CHARS = 2000
 MAX_DETAIL_CHARS = 1000
-# Reserved key set at the root of a parsed /v1/support body: the keys that appeared more than once at
-# the top level of its "support" object (a broken node can hide behind a healthy twin of the same name).
+# The one list of error codes of the collection, documented in docs/data-model.md "Error codes" (a unit test
+# holds the two together): the client's, then the modules' and roles' (missing_library, module_failed) and
+# the inventory's (invalid_config, internal_error).
 ERROR_CODES = (
     'unreachable', 'timeout', 'tls_error', 'auth_failed', 'password_change_required',
     'rate_limited', 'app_expired', 'api_error', 'bad_response', 'invalid_policy', 'invalid_option',
+    'missing_library', 'module_failed', 'invalid_config', 'internal_error',
 )
 MAX_TIMEOUT = 86400  # a day: beyond it the deadline timer overflows or the run never ends
 
@@ -80,6 +78,8 @@ class WabizError(Exception):
     """A failure with a stable ``code`` (see ERROR_CODES) and a message fit for an operator."""
 
     def __init__(self, code, message, **details):
+        if code not in ERROR_CODES:
+            raise ValueError('WabizError: %r is not one of ERROR_CODES' % (code,))
         super(WabizError, self).__init__('[%s] %s' % (code, message))
         self.code = code
         self.message = message

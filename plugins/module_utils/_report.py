@@ -435,7 +435,7 @@ def render_junit(report):
             ET.SubElement(props, 'property', {'name': 'schema_upgrade', 'value': _describe_schema_upgrade(result['schema_upgrade'])})
         counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
         if result['outcome'] == 'error':
-            error = result['error'] or {'code': 'error', 'message': ''}
+            error = result['error'] or {'code': 'module_failed', 'message': ''}
             case = ET.SubElement(suite, 'testcase', {'classname': classname, 'name': 'reachable', 'time': '0'})
             element = ET.SubElement(case, 'error', {'type': error['code'], 'message': error.get('message') or ''})
             element.text = result['message'] or error.get('message')

@@ -32,7 +32,6 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
     FINDING_CODES,
     socket_state,
     check,
-    human_size,
     parse_size,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import DIRECTORIES
@@ -334,10 +333,3 @@ def assess(data, target_version, policy=None, fail_on='critical', min_free_space
             name, current, target_version, report['topology'], order, schema, extra)
     return verdict
 
-
-def describe_levels(levels):
-    """``10.0 GiB (logs 2.0 GiB)`` for the ``upgrade_levels`` of a verdict."""
-    text = human_size(levels['min_free_space'])
-    if levels.get('free_space'):
-        text += ' (%s)' % ', '.join('%s %s' % (key, human_size(value)) for key, value in sorted(levels['free_space'].items()))
-    return text

@@ -7,8 +7,7 @@
 
 Only strings that could hold a template (they contain ``{`` or ``}``) are wrapped: wrapping every
 string is slower and trips display bugs in some controllers (community.hrobot#102). ansible-core
-2.19 and later never trust API data as a template in the first place; the wrapping keeps older
-releases (2.17, 2.18) just as safe.
+never trusts API data as a template in the first place; the wrapping is a second guard.
 """
 
 from __future__ import absolute_import, division, print_function

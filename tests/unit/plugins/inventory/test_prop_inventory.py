@@ -26,7 +26,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._client import ERROR_
 EXAMPLES = int(os.environ.get('WABIZ_FUZZ_EXAMPLES', '40'))
 SAFE_HOST = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._-]*$')
 SAFE_GROUP = re.compile(r'^[A-Za-z0-9_]+$')
-CLUSTER_ERROR_CODES = frozenset(ERROR_CODES) | frozenset(('invalid_config', 'internal_error'))
+CLUSTER_ERROR_CODES = frozenset(ERROR_CODES)
 NODE_FIELDS = ('role', 'shards', 'socket_conn', 'version', 'expire_timestamp', 'free_space_data', 'free_space_logs',
                'schema', 'db_engine', 'multi_connect', 'debug_info', 'env', 'errors', 'os_name')
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 100,

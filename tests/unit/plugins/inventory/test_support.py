@@ -21,6 +21,8 @@ import yaml
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
+from ansible.inventory.manager import _InventoryDataWrapper
+from ansible._internal._datatag._tags import Origin
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
@@ -126,11 +128,7 @@ DEFAULT_CLUSTERS = [
 ]
 
 
-try:
-    from ansible.template import trust_as_template as trusted
-except ImportError:  # ansible-core < 2.19 templates every string
-    def trusted(value):
-        return value
+from ansible.template import trust_as_template as trusted
 
 _COUNTER = itertools.count()
 _TMP_DIR = None
@@ -159,17 +157,14 @@ class MemoryCache(dict):
 
 def load_config(loader, values, tmp_dir, clusters_yaml=None):
     """The options as _read_config_data sees them: YAML loaded from a file, strings trusted as
-    templates (ansible-core >= 2.19 tags them), !vault values as encrypted strings."""
+    templates (tagged), !vault values as encrypted strings."""
     if clusters_yaml is not None:
         values = dict((key, value) for key, value in values.items() if key != 'clusters')
     text = yaml.safe_dump(values, default_flow_style=False) + (clusters_yaml or '')
     path = os.path.join(tmp_dir, 'options-%d.wabiz.yml' % next(_COUNTER))
     with open(path, 'w') as handle:
         handle.write(text)
-    try:
-        return loader.load_from_file(path, cache='none', trusted_as_template=True)
-    except TypeError:  # ansible-core < 2.19: no trust tags, everything is templated
-        return loader.load_from_file(path, cache='none')
+    return loader.load_from_file(path, cache='none', trusted_as_template=True)
 
 
 def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None, environment=None):
@@ -255,6 +250,28 @@ def test_groups_and_host_names(fake_client):
     assert not set(hosts_of(inventory, 'wabiz_clusters')) & set(hosts_of(inventory, 'wabiz_nodes'))
 
 
+class _RecordingWrapper(_InventoryDataWrapper):
+    """ansible-core's own proxy around the InventoryData of a source (what ansible-inventory hands the plugin; a
+    private class of core, used here only to prove the plugin never goes around it), recording set_variable."""
+    _seen = None
+
+    def set_variable(self, entity, varname, value):
+        self._seen.append((entity, varname))
+        super(_RecordingWrapper, self).set_variable(entity, varname, value)
+
+
+def test_every_host_variable_goes_through_cores_public_inventory_api(fake_client):
+    plugin = make_plugin()
+    data = plugin.inventory
+    wrapper = _RecordingWrapper(data, target_plugin=plugin, origin=Origin(description='<test>'))
+    wrapper._seen = []
+    plugin.parse(wrapper, plugin.loader, '/tmp/fleet.wabiz.yml')
+    stored = set((host.name, name) for host in data.hosts.values() for name in host.vars
+                 if name != 'inventory_file' and name != 'inventory_dir')
+    assert ('mc-1', 'wabiz_support') in stored and ('mc-1.master1', 'wabiz_node') in stored
+    assert stored == set(wrapper._seen)
+
+
 def test_cluster_host_vars(fake_client):
     inventory = run(make_plugin())
     mc = host_vars(inventory, 'mc-1')
@@ -326,14 +343,9 @@ def test_templated_options(fake_client, monkeypatch):
 
 
 def test_vault_encrypted_password(fake_client, monkeypatch):
-    from ansible.parsing.vault import VaultLib, VaultSecret
+    from ansible.parsing.vault import VaultLib, VaultSecret, VaultSecretsContext
     secret = VaultSecret(b'vault-pass')
-    try:
-        from ansible.parsing.vault import VaultSecretsContext
-    except ImportError:  # ansible-core < 2.19
-        pass
-    else:
-        monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))
+    monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))
     loader = DataLoader()
     loader.set_vault_secrets([('default', secret)])
     ciphertext = VaultLib([('default', secret)]).encrypt('vaulted-pw').decode()
@@ -423,14 +435,14 @@ def test_api_strings_are_never_templated(fake_client, tmp_path):
 
 def test_make_unsafe_wraps_only_braces():
     from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
-    # strings trusted as templates on the way in (ansible-core >= 2.19 tags them; older cores template every string)
+    # strings trusted as templates on the way in (tagged, as the configuration system hands them over)
     data = {'a': trusted('{{ 7 * 6 }}'), 'b': [trusted('x{{ 7 * 6 }}'), 1, None], trusted('{{ 1 }}'): {'c': trusted('{{ 2 }}')}}
     result = make_unsafe(data)
     assert result == data and result is not data and result['b'] is not data['b'] and result['{{ 1 }}'] is not data['{{ 1 }}']
     templar = Templar(loader=DataLoader(), variables={'before': data, 'after': result})
     # control: the input as it came in is rendered, so the check below tells "not templated" from "never a template"
     assert templar.template(trusted('{{ before.a }}|{{ before.b[0] }}')) == '42|x42'
-    # what make_unsafe returns is never rendered: ansible-core >= 2.19 by dropping the trust, older cores by wrapping
+    # what make_unsafe returns is never rendered: it drops the trust
     assert templar.template(result['a']) == '{{ 7 * 6 }}'
     assert templar.template(result['b']) == ['x{{ 7 * 6 }}', 1, None]
     assert templar.template(result['{{ 1 }}']['c']) == '{{ 2 }}'
@@ -674,7 +686,7 @@ def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings,
 
 
 def test_secret_from_the_environment_is_used_verbatim(fake_client):
-    # the configuration system hands environment values over trusted as templates (ansible-core 2.19+)
+    # the configuration system hands environment values over trusted as templates
     inventory = run(make_plugin(environment={'password': trusted('p{{w{%d{#x'), 'token': trusted('{{ 7 * 6 }}')}))
     kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
     assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x' and kwargs['https://sim/mc-1']['token'] == '{{ 7 * 6 }}'
