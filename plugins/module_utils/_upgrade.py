@@ -332,4 +332,3 @@ def assess(data, target_version, policy=None, fail_on='critical', min_free_space
         verdict['message'] = '%s: GO for the upgrade %s -> %s (%s); restart order:%s%s%s' % (
             name, current, target_version, report['topology'], order, schema, extra)
     return verdict
-
