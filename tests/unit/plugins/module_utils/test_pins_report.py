@@ -9,7 +9,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import ReportError, build_report, report_text
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
+    ReportError, build_report, fingerprint, render_json, report_text)
 
 AT = '2026-03-01T00:00:00Z'
 
@@ -107,3 +108,49 @@ def test_bad_input_messages():
     with pytest.raises(ReportError) as info:
         build_report(['a'])
     assert str(info.value) == 'every entry needs a host, got a'
+
+
+def test_fingerprint_leaves_out_times_and_nodes():
+    # sha256 of '[{"a":[1,2],"b":1}]': sorted keys, no spaces
+    assert fingerprint([{'b': 1, 'a': [1, 2], 'checked_at': 'x', 'nodes': [1]}]) == (
+        '70293a3d1809df02ce7ae05ea2d1285f9d7be3edcddfadcb6e490c5d49d17656')
+
+
+def test_render_json_text():
+    assert render_json(results({'host': 'a'}, title='t')) == '\n'.join([
+        '{',
+        '  "fingerprint": "a2ba16cef67ee69ce65ccb5454bedf3f5e4d24c63e7a65ae03ac639bd8f6f308",',
+        '  "generated_at": "2026-03-01T00:00:00Z",',
+        '  "report_version": 1,',
+        '  "results": [',
+        '    {',
+        '      "blocking": [],',
+        '      "check": "health_gate",',
+        '      "checked_at": null,',
+        '      "cluster": "a",',
+        '      "error": null,',
+        '      "fail_on": null,',
+        '      "findings": [],',
+        '      "host": "a",',
+        '      "message": "no verdict: the health gate did not run for this host",',
+        '      "outcome": "not_run",',
+        '      "status": null,',
+        '      "topology": null,',
+        '      "url": null',
+        '    }',
+        '  ],',
+        '  "summary": {',
+        '    "checks": [',
+        '      "health_gate"',
+        '    ],',
+        '    "clusters": 1,',
+        '    "error": 0,',
+        '    "failed": 0,',
+        '    "not_run": 1,',
+        '    "passed": 0,',
+        '    "results": 1,',
+        '    "verdict": "not_run"',
+        '  },',
+        '  "title": "t"',
+        '}',
+        ''])
