@@ -9,6 +9,8 @@ __metaclass__ = type
 import json
 import os
 import re
+import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -213,3 +215,35 @@ def test_largest_numbers_of_polls_and_seconds_are_accepted():
     verdict = gate_verdict(DOWN, attempts=2 ** 63 - 1, wait_timeout=0.0, checked_at='t')
     assert verdict['attempts'] == 9223372036854775807
     assert gate_verdict(DOWN, attempts=0, checked_at='t')['attempts'] == 0
+
+
+def test_utc_now_is_utc_whatever_the_local_zone(monkeypatch):
+    monkeypatch.setenv('TZ', 'Asia/Kolkata')  # UTC+05:30
+    time.tzset()
+    try:
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        stamp = datetime.strptime(utc_now(), '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc)
+        after = datetime.now(timezone.utc)
+    finally:
+        monkeypatch.delenv('TZ')
+        time.tzset()
+    assert before <= stamp <= after
+
+
+def test_data_with_nodes_is_checked_even_with_an_error_or_failed():
+    data = report('single')
+    data.update(error={'code': 'unreachable', 'message': 'refused'}, failed=True)
+    result, error = support_report(data, now=NOW)
+    assert (result['topology'], error) == ('single', None)
+
+
+def test_invalid_policy_message():
+    assert support_report(report('single'), policy={'min_standby_coreapps': 'many'}, now=NOW) == (None, {
+        'code': 'invalid_policy', 'message': "policy min_standby_coreapps: expected an integer from 0 to 1000000, got 'many'"})
+
+
+def test_every_finding_on_its_own_line():
+    verdict = gate_verdict(report('ha'), fail_on='warning', policy={'expected_shards': 2}, checked_at='t', now=NOW)
+    lines = verdict['message'].split('\n')
+    assert len(verdict['findings']) >= 2
+    assert lines[1:] == ['- ' + finding_line(finding) for finding in verdict['findings']]
