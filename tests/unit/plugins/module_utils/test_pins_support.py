@@ -81,3 +81,11 @@ def test_split_key():
     assert split_key('10.0.0.1:wa-core-0') == ('10.0.0.1', 'wa-core-0')
     assert split_key('fd00::1:wa-core-0') == ('fd00::1', 'wa-core-0')
     assert split_key('node') == ('node', None)
+
+
+def test_redact_a_flat_env_given_as_one_string_and_env_objects():
+    assert _support.redact({'support': {'env': 'WA_DB_PASSWORD=hunter2', 'version': 'v2'}}) == {
+        'support': {'env': 'WA_DB_PASSWORD=********', 'version': 'v2'}}
+    assert _support.redact({'support': {'env': [{'name': 'WA_DB_PASSWORD'}, {'name': 'X_TOKEN', 'value': 't'}, 'A=1'],
+                                        'version': 'v2'}}) == {
+        'support': {'env': [{'name': 'WA_DB_PASSWORD'}, {'name': 'X_TOKEN', 'value': '********'}, 'A=1'], 'version': 'v2'}}
