@@ -225,7 +225,7 @@ def test_utc_now_is_utc_whatever_the_local_zone(monkeypatch):
         stamp = datetime.strptime(utc_now(), '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc)
         after = datetime.now(timezone.utc)
     finally:
-        monkeypatch.delenv('TZ')
+        monkeypatch.undo()  # the TZ of the session back, then read again
         time.tzset()
     assert before <= stamp <= after
 
