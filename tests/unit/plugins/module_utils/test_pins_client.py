@@ -161,3 +161,26 @@ def test_unexpected_answers():
 def test_module_constants():
     assert _client.RETRIABLE_STATUS == frozenset((429, 503))
     assert _client.RATE_LIMIT_API_CODES == frozenset((1015, 1016))
+
+
+@pytest.mark.parametrize('phrase', ['Name or service not known', 'Temporary failure in name resolution', 'Connection refused',
+                                    'Connection reset by peer', 'hostname mismatch', 'certificate verify failed',
+                                    'Connection broken'])
+def test_short_each_known_phrase(phrase):
+    text = "HTTPSConnectionPool(host='h', port=1): Max retries exceeded (Caused by X(\"<obj at 0x1>: %s, h\"))" % phrase
+    assert _short(Exception(text)) == phrase + ', h'
+
+
+def test_short_first_known_phrase_and_first_caused_by():
+    assert _short(Exception('Connection refused by h; then Connection refused again')) == (
+        'Connection refused by h; then Connection refused again')
+    assert _short(Exception('a (Caused by(Foo: b Caused by c))')) == 'Foo: b Caused by c))'
+
+
+def test_status_300_is_a_redirect():
+    assert error_of(lambda: client()._raise_common(response(300), 'w'))['message'].startswith(
+        'w: the answer is a redirect (HTTP 300) to an unknown place;')
+
+
+def test_html_title_of_a_page_with_two_titles_is_the_first():
+    assert _html_title('<title>a</title><title>b</title>') == 'a'
