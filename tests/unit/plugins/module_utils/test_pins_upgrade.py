@@ -214,3 +214,25 @@ def test_a_none_override_before_another_directory_keeps_the_other():
     assert sorted(set((f['code'], f['severity']) for f in result['blocking'])) == [('upgrade_free_space_low', 'critical')]
     assert result['upgrade_levels']['free_space'] == {'logs': 1099511627776000}
     assert all('the upgrade level' in f['message'] for f in result['blocking'])
+
+
+def test_state_findings_in_full():
+    def states(support):
+        keys = sorted(support)
+        support[keys[0]] = {'errors': [{'code': 1011, 'title': 'Service unavailable'}, {'code': 1006, 'title': 'Not found'}]}
+        support[keys[1]]['role'] = 'wizard'
+        support[keys[2]]['socket_conn'] = 'SC'
+        support[keys[3]]['expire_timestamp'] = '2026-03-01T00:00:00'   # expires right now: not expired yet
+        support[keys[4]]['expire_timestamp'] = '2026-02-28T23:59:00'
+    result = verdict('mc4', states)
+    assert [(f['code'], f['severity'], f['node'], f['message']) for f in result['findings']
+            if f['code'] in ('upgrade_node_state', 'upgrade_build_expired')] == [
+        ('upgrade_build_expired', 'critical', '10.0.1.23:wa-core-2',
+         'node runs an expired build (expire_timestamp 2026-02-28T23:59:00Z)'),
+        ('upgrade_node_state', 'critical', '10.0.0.11:wa-master-0',
+         'node is in error (1011 Service unavailable; 1006 Not found); restart or repair it before the upgrade'),
+        ('upgrade_node_state', 'critical', '10.0.0.12:wa-master-1',
+         'node has an unknown role; it cannot be placed in the restart order'),
+        ('upgrade_node_state', 'critical', '10.0.1.21:wa-core-0',
+         'node is in a transient state (socket_conn SC); wait until it settles'),
+    ]
