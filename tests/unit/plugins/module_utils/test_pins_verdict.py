@@ -230,11 +230,12 @@ def test_utc_now_is_utc_whatever_the_local_zone(monkeypatch):
     assert before <= stamp <= after
 
 
-def test_data_with_nodes_is_checked_even_with_an_error_or_failed():
+def test_data_that_records_a_failed_read_is_an_error_even_with_nodes():
+    """Stored data with an error says the last read failed: its nodes cannot prove the cluster healthy now."""
     data = report('single')
     data.update(error={'code': 'unreachable', 'message': 'refused'}, failed=True)
     result, error = support_report(data, now=NOW)
-    assert (result['topology'], error) == ('single', None)
+    assert (result, error['code'], error['message']) == (None, 'unreachable', 'refused')
 
 
 def test_invalid_policy_message():
