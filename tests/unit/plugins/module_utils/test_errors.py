@@ -50,7 +50,7 @@ def test_every_code_made_in_the_plugins_is_in_the_list():
 
 def test_an_unknown_code_is_a_bug_of_the_caller():
     with pytest.raises(ValueError, match='not_a_code'):
-        WabizError('not_a_code', 'message')
+        raise WabizError('not_a_code', 'message')
     assert WabizError('timeout', 'too slow').to_dict() == {'code': 'timeout', 'message': 'too slow'}
 
 
