@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.wabiz.onprem.plugins.module_utils import _verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
     blocking, finding_line, gate_verdict, layered_policy, safe_error, safe_url, support_report, utc_now)
