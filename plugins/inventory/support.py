@@ -167,7 +167,7 @@ from urllib.parse import urlsplit
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
     Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES, public_url,
 )
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import merge_policy, PolicyError
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact
 from ansible_collections.wabiz.onprem.plugins.module_utils._module import report_from_fetched
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe

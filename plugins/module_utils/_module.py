@@ -15,7 +15,8 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
     Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES,
 )
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate, merge_policy, PolicyError
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact, SupportShapeError
 
 CONNECTION_ARGSPEC = dict(

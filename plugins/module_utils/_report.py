@@ -37,7 +37,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_diff import CHANGES_SCHEMA
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_html import render_html
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_nodes import NODES_SCHEMA, add_nodes

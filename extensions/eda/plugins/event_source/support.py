@@ -53,7 +53,7 @@ except ImportError:
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), *(['..'] * 7))))
     from ansible_collections.wabiz.onprem.plugins.module_utils._client import Client, WabizError
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, merge_policy
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import PolicyError, merge_policy
 from ansible_collections.wabiz.onprem.plugins.module_utils._module import report_from_fetched
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import FAIL_ON, gate_verdict, safe_url
 

@@ -17,7 +17,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wabiz.onprem.plugins.filter import report as report_filters
 from ansible_collections.wabiz.onprem.plugins.filter import support as support_filters
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import FINDING_CODES, evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import UPGRADE_FINDING_CODES
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import REPORT_SCHEMA, fingerprint
 

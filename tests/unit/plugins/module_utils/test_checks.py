@@ -13,18 +13,19 @@ from datetime import datetime, timezone
 import pytest
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
+    check,
+    evaluate,
+    report_from_normalized,
+)
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import (
     DEFAULT_POLICY,
     FINDING_CODES,
     PolicyError,
-    SupportShapeError,
-    check,
-    evaluate,
     human_size,
     merge_policy,
     parse_size,
-    report_from_normalized,
 )
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import json_object_pairs, normalize
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import SupportShapeError, json_object_pairs, normalize
 
 HERE = os.path.dirname(__file__)
 FIXTURES = os.path.join(HERE, 'fixtures')

@@ -11,7 +11,8 @@ import os
 
 import pytest
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate, human_size, parse_size
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import human_size, parse_size
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 NOW = '2026-03-01T00:00:00Z'

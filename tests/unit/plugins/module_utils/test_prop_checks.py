@@ -16,12 +16,11 @@ import json
 from hypothesis import given, note, strategies as st
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
-    PolicyError,
     check,
     evaluate,
-    merge_policy,
     report_from_normalized,
 )
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import PolicyError, merge_policy
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import REDACTED, SupportShapeError, redact
 from ansible_collections.wabiz.onprem.tests.unit.strategies import (
     DECISIVE_NODE_FIELDS,
