@@ -28,19 +28,13 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import (
-    FINDING_CODES,
-    socket_state,
-    check,
-    parse_size,
-)
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import DIRECTORIES
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import human_size, parse_size
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import DIRECTORIES, UNBOUNDED, socket_state
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
     blocking,
     check_text_options,
     finding_line,
-    gate_verdict,
-    support_report,
+    gate_with_report,
 )
 
 UPGRADE_FINDING_CODES = {
@@ -163,23 +157,23 @@ def _version_findings(nodes, target_version):
     return current, findings
 
 
-def _free_space_findings(report, min_free_space, free_space):
-    """Reuse the free space check of ``_checks`` with the upgrade levels as its critical level."""
-    overrides = {}
-    for directory, size in (free_space or {}).items():
+def _check_levels(free_space):
+    for directory in free_space:
         if directory not in DIRECTORIES:
             raise ValueError('free_space: unknown directory %r (known directories: %s)' % (directory, ', '.join(DIRECTORIES)))
-        if size is not None:
-            overrides[directory] = {'warning': size, 'critical': size}
-    policy = {
-        'free_space_warning': min_free_space, 'free_space_critical': min_free_space, 'free_space': overrides,
-        'ignore': sorted(code for code in FINDING_CODES if code != 'free_space_low'), 'severity': {},
-        'min_secondary_masters': 0, 'min_standby_coreapps': 0, 'require_registered': False,
-    }
+
+
+def _free_space_findings(report, min_free_space, free_space):
+    """Every directory of a node below its upgrade level (``free_space[directory]``, else ``min_free_space``); a
+    directory that says it is unbounded (2^62 bytes and more) is never low, as in the checks of ``_checks``."""
     findings = []
-    for finding in check(report, policy):
-        message = finding['message'].replace('the critical level', 'the upgrade level')
-        findings.append(_finding('upgrade_free_space_low', finding['node'], message))
+    for node in report['nodes']:
+        for directory in DIRECTORIES:
+            value = node['free_space'].get(directory)
+            level = free_space.get(directory, min_free_space)
+            if value is not None and value < UNBOUNDED and value < level:
+                findings.append(_finding('upgrade_free_space_low', node['name'], '%s free space %s is below the upgrade level %s'
+                                         % (directory, human_size(value), human_size(level))))
     return findings
 
 
@@ -269,18 +263,54 @@ def _sort_key(finding):
     return (_SEVERITY_ORDER.get(finding['severity'], 0), finding['code'], finding['node'] or '', finding['message'])
 
 
-def assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
-           cluster=None, checked_at=None, url=None, now=None):
-    """The ``wabiz_pre_upgrade`` verdict; see the module docstring and docs/data-model.md."""
-    check_text_options(target_version=target_version)
+def _upgrade_levels(min_free_space, free_space):
+    """The upgrade free space levels in bytes: ``(min_free_space, {directory: bytes})``."""
     if free_space is not None and not isinstance(free_space, dict):
         raise ValueError('upgrade free space levels: expected a mapping of directory -> size, got %s' % type(free_space).__name__)
     try:
-        min_free_space = parse_size(min_free_space)
-        free_space = dict((key, parse_size(value)) for key, value in (free_space or {}).items() if value is not None)
+        return parse_size(min_free_space), dict((key, parse_size(value)) for key, value in (free_space or {}).items() if value is not None)
     except ValueError as exc:
         raise ValueError('upgrade free space level: %s' % exc)
-    gate = gate_verdict(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url, now=now)
+
+
+def _upgrade_findings(report, plan, target_version, min_free_space, free_space):
+    """``(current version, sorted upgrade findings)`` of a fresh report."""
+    current, findings = _version_findings(report['nodes'], target_version)
+    findings += _state_findings(report)
+    findings += _topology_findings(report)
+    findings += _takeover_findings(report, plan)
+    findings += _free_space_findings(report, min_free_space, free_space)
+    findings.sort(key=_sort_key)
+    return current, findings
+
+
+def _lines(findings):
+    return ''.join('\n- %s' % finding_line(finding) for finding in findings)
+
+
+def _message(name, verdict, report):
+    """The people's text of a checked verdict: NO-GO with every finding, or GO with the restart order."""
+    current, target_version, findings, plan = verdict['current_version'], verdict['target_version'], verdict['findings'], verdict['plan']
+    if verdict['blocking']:
+        return '%s: NO-GO for the upgrade %s -> %s: %d blocking of %d finding(s):%s' % (
+            name, current or '?', target_version, len(verdict['blocking']), len(findings), _lines(findings))
+    order = ''.join('\n  %d. %s (%s%s)' % (step['step'], step['node'], step['role'],
+                                           ', shards %s' % ', '.join(str(s) for s in step['shards']) if step['shards'] else '')
+                    for step in plan)
+    schema_upgrade = verdict['schema_upgrade']
+    schema = '\nschema upgrade at step %d: %s' % (schema_upgrade['step'], schema_upgrade['note']) if schema_upgrade else ''
+    extra = '\nfinding(s) below the threshold:%s' % _lines(findings) if findings else ''
+    return '%s: GO for the upgrade %s -> %s (%s); restart order:%s%s%s' % (
+        name, current, target_version, report['topology'], order, schema, extra)
+
+
+def assess(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
+           cluster=None, checked_at=None, url=None, now=None):
+    """The ``wabiz_pre_upgrade`` verdict; see the module docstring and docs/data-model.md. The data is checked once:
+    the gate and the upgrade checks read the same fresh report."""
+    check_text_options(target_version=target_version)
+    min_free_space, free_space = _upgrade_levels(min_free_space, free_space)
+    report, gate = gate_with_report(data, policy=policy, fail_on=fail_on, cluster=cluster, checked_at=checked_at, url=url, now=now)
     verdict = {
         'cluster': cluster,
         'url': gate['url'],
@@ -298,37 +328,17 @@ def assess(data, target_version, policy=None, fail_on='critical', min_free_space
         'upgrade_levels': {'min_free_space': min_free_space, 'free_space': free_space},
         'schema_upgrade': None,
     }
-    name = cluster or 'cluster'
     if gate['error'] is not None:
         verdict['message'] = '%s: NO-GO for the upgrade to %s: the cluster could not be checked: [%s] %s' % (
-            name, target_version, gate['error']['code'], gate['error']['message'])
+            cluster or 'cluster', target_version, gate['error']['code'], gate['error']['message'])
         return verdict
-    report, dummy = support_report(data, policy, now)
+    _check_levels(free_space)
     plan = restart_plan(report)
-    current, findings = _version_findings(report['nodes'], target_version)
-    findings += _state_findings(report)
-    findings += _topology_findings(report)
-    findings += _takeover_findings(report, plan)
-    findings += _free_space_findings(report, min_free_space, free_space)
-    findings.sort(key=_sort_key)
+    current, findings = _upgrade_findings(report, plan, target_version, min_free_space, free_space)
     all_findings = gate['findings'] + findings
     stopping = gate['blocking'] + blocking(findings, 'critical')
-    schema_upgrade = _schema_upgrade(plan, report['topology'], target_version)
     status = 'critical' if any(f['severity'] == 'critical' for f in all_findings) else ('warning' if all_findings else 'ok')
     verdict.update(go=not stopping, status=status, current_version=current, findings=all_findings, blocking=stopping, plan=plan,
-                   schema_upgrade=schema_upgrade)
-    order = ''.join('\n  %d. %s (%s%s)' % (step['step'], step['node'], step['role'],
-                                           ', shards %s' % ', '.join(str(s) for s in step['shards']) if step['shards'] else '')
-                    for step in plan)
-    if stopping:
-        verdict['message'] = '%s: NO-GO for the upgrade %s -> %s: %d blocking of %d finding(s):%s' % (
-            name, current or '?', target_version, len(stopping), len(all_findings),
-            ''.join('\n- %s' % finding_line(finding) for finding in all_findings))
-    else:
-        extra = ''
-        if all_findings:
-            extra = '\nfinding(s) below the threshold:%s' % ''.join('\n- %s' % finding_line(finding) for finding in all_findings)
-        schema = '\nschema upgrade at step %d: %s' % (schema_upgrade['step'], schema_upgrade['note']) if schema_upgrade else ''
-        verdict['message'] = '%s: GO for the upgrade %s -> %s (%s); restart order:%s%s%s' % (
-            name, current, target_version, report['topology'], order, schema, extra)
+                   schema_upgrade=_schema_upgrade(plan, report['topology'], target_version))
+    verdict['message'] = _message(cluster or 'cluster', verdict, report)
     return verdict

@@ -28,6 +28,10 @@ source=None, attempts=None, wait_timeout=None, now=None)`` -> the ``wabiz_gate``
 (``api`` or ``stored``), ``attempts`` (polls made) and ``wait_timeout`` (seconds; when the gate did
 not pass the message says the deadline ran out) only annotate the verdict.
 
+``gate_with_report(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None, now=None)``
+-> ``(report, verdict)``: the same verdict (not annotated) and the report it was decided on, from one evaluation
+(``report`` is ``None`` when ``verdict['error']`` is set); for callers that go on from the report (``_upgrade``).
+
 ``stored_age(data, now=None)``: seconds since the data was read (``fetched_at``), None when unknown.
 
 ``layered_policy(stored, policy)``: the stored policy of the data refined key by key by ``policy``.
@@ -42,7 +46,8 @@ __metaclass__ = type
 from datetime import datetime, timezone
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import public_url
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, report_from_normalized
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import report_from_normalized
+from ansible_collections.wabiz.onprem.plugins.module_utils._policy import PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import SupportShapeError, parse_timestamp
 
 FAIL_ON = ('critical', 'warning')
@@ -164,7 +169,7 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at
     for name, value in (('attempts', attempts), ('wait_timeout', wait_timeout)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 2 ** 63):
             raise ValueError('%s: expected a number of %s, got %s' % (name, 'polls' if name == 'attempts' else 'seconds', type(value).__name__))
-    verdict = _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now)
+    dummy, verdict = gate_with_report(data, policy, fail_on, cluster, checked_at, url, now)
     verdict['source'] = source
     verdict['attempts'] = attempts
     if wait_timeout and not verdict['passed']:
@@ -180,11 +185,12 @@ def check_text_options(**options):
             raise ValueError('%s: expected a string, got %s' % (name, type(options[name]).__name__))
 
 
-def _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now):
+def gate_with_report(data, policy=None, fail_on='critical', cluster=None, checked_at=None, url=None, now=None):
+    """``(report, verdict)``: the ``wabiz_gate`` verdict (without the ``source`` and ``attempts`` annotations) and the
+    fresh report it was decided on (``None`` when the data could not be checked), from one evaluation of ``data``."""
     _check_fail_on(fail_on)
     check_text_options(cluster=cluster, checked_at=checked_at)
     report, error = support_report(data, policy, now)
-    name = cluster or 'cluster'
     verdict = {
         'cluster': cluster,
         'url': safe_url(url),
@@ -198,20 +204,22 @@ def _gate_verdict(data, policy, fail_on, cluster, checked_at, url, now):
         'checked_at': checked_at or utc_now(),
     }
     if error is not None:
-        verdict['message'] = '%s could not be checked: [%s] %s' % (name, error['code'], error['message'])
-        return verdict
-    findings = report['findings']
-    stopping = blocking(findings, fail_on)
-    verdict.update(passed=not stopping, status=report['status'], findings=findings, blocking=stopping,
+        verdict['message'] = '%s could not be checked: [%s] %s' % (cluster or 'cluster', error['code'], error['message'])
+        return None, verdict
+    stopping = blocking(report['findings'], fail_on)
+    verdict.update(passed=not stopping, status=report['status'], findings=report['findings'], blocking=stopping,
                    topology=report['topology'])
+    verdict['message'] = _gate_message(cluster or 'cluster', fail_on, report, stopping)
+    return report, verdict
+
+
+def _gate_message(name, fail_on, report, stopping):
+    findings = report['findings']
     nodes = report['cluster'].get('node_count', len(report['nodes']))
     if stopping:
-        verdict['message'] = '%s FAILED the health gate (fail_on %s, %s, %d node(s)): %d blocking of %d finding(s):%s' % (
+        return '%s FAILED the health gate (fail_on %s, %s, %d node(s)): %d blocking of %d finding(s):%s' % (
             name, fail_on, report['topology'], nodes, len(stopping), len(findings), _lines(findings))
-    elif findings:
-        verdict['message'] = '%s passed the health gate (fail_on %s, %s, %d node(s)) with %d finding(s) below the threshold:%s' % (
+    if findings:
+        return '%s passed the health gate (fail_on %s, %s, %d node(s)) with %d finding(s) below the threshold:%s' % (
             name, fail_on, report['topology'], nodes, len(findings), _lines(findings))
-    else:
-        verdict['message'] = '%s passed the health gate (fail_on %s, %s, %d node(s)): no findings' % (
-            name, fail_on, report['topology'], nodes)
-    return verdict
+    return '%s passed the health gate (fail_on %s, %s, %d node(s)): no findings' % (name, fail_on, report['topology'], nodes)
