@@ -373,119 +373,138 @@ def _role(value):
     return text if text in KEYED_ROLES else None
 
 
+def _mark_invalid(node, field, reason):
+    """Record an unusable field of a node; the first reason given for a field is kept."""
+    if not any(item['field'] == field for item in node['invalid_fields']):
+        node['invalid_fields'].append({'field': field, 'reason': reason})
+
+
+# Field parsers: value (never None) -> (parsed value, None) or (None, reason).
+
+def _field_role(value):
+    role = _role(value)
+    return (role, None) if role is not None else (None, 'unrecognised role %s' % short_repr(value))
+
+
+def _field_shards(value):
+    owned, reasons = _parse_shards(value)
+    return (None, 'shard map unprovable: %s' % '; '.join(reasons)) if reasons else (owned, None)
+
+
+def _field_socket_conn(value):
+    if isinstance(value, str):
+        return canonical_socket_conn(value), None
+    return None, 'expected a string such as UP or DN, got %s' % type_name(value)
+
+
+def _field_timestamp(value):
+    try:
+        return parse_timestamp(value), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _field_db_engine(value):
+    if isinstance(value, str) and value.strip():
+        return value.strip().upper(), None
+    return None, 'expected MYSQL or PGSQL, got %s' % short_repr(value)
+
+
+def _field_schema(value):
+    schema, reasons = _parse_schema(value)
+    return (None, '; '.join(reasons)) if reasons else (schema, None)
+
+
+# Stores: put a parsed value into the node.
+
+def _store(key):
+    def store(node, value, dummy_now):
+        node[key] = value
+    return store
+
+
+def _store_free_space(directory):
+    def store(node, value, dummy_now):
+        node['free_space'][directory] = value
+    return store
+
+
+def _store_registration(node, text, dummy_now):
+    text = text.strip()
+    if text.lower() == 'unregistered':
+        node['registered'] = False
+    elif text:
+        node['registered'] = True
+        node['phone_number'] = text
+
+
+def _store_expiry(node, stamp, now):
+    node['expire_timestamp'] = format_timestamp(stamp)
+    node['expires_in_days'] = days_until(stamp, now)
+
+
+# The fields of a node entry, parsed in this order: (field, parser, store, reason when it is absent or None).
+# The order is the order of invalid_fields. A keyed (HA / multiconnect) node starts with its role and shards; a flat
+# (single instance) node has the role single, whatever it says.
+_KEYED_NODE_FIELDS = (
+    ('role', _field_role, _store('role'), 'missing: a node of an HA/multiconnect body must say its role'),
+    ('shards', _field_shards, _store('shards'), None),
+)
+_NODE_FIELDS = (
+    (('socket_conn', _field_socket_conn, _store('socket_conn'), None),)
+    + tuple((field, _to_str, _store('build' if field == 'description' else field), None) for field in _STRING_FIELDS)
+    + (('debug_info', _to_str, _store_registration, None),
+       ('expire_timestamp', _field_timestamp, _store_expiry, None))
+    + tuple(('free_space_' + directory, _free_space, _store_free_space(directory), None) for directory in DIRECTORIES)
+    + (('db_engine', _field_db_engine, _store('db_engine'), None),
+       ('schema', _field_schema, _store('schema'), None),
+       ('multi_connect', to_bool, _store('multi_connect'), None))
+)
+_NODE_FIELDS_BY_SHAPE = {True: _KEYED_NODE_FIELDS + _NODE_FIELDS, False: _NODE_FIELDS}
+
+
+def _in_error(node, errors):
+    """True when the entry's ``errors`` is a non-empty error list (the node answered with an error: nothing else is
+    read); an ``errors`` that is no list of errors is an unusable field."""
+    if errors is None:
+        return False
+    parsed = _parse_errors(errors)
+    if parsed:
+        node['errors'] = parsed
+        return True
+    if not isinstance(errors, (list, tuple, dict)):
+        _mark_invalid(node, 'errors', 'expected a list of error objects, got %s' % type_name(errors))
+    return False
+
+
 def _normalize_node(name, hostname, container_id, entry, keyed, now):
     """Return (node, expiry datetime or None)."""
     node = _empty_node(name, hostname, container_id)
-    invalid = node['invalid_fields']
-
-    def bad(field, reason):
-        if not any(item['field'] == field for item in invalid):
-            invalid.append({'field': field, 'reason': reason})
-
     if not isinstance(entry, dict):
-        bad('node', 'expected an object, got %s' % type_name(entry))
+        _mark_invalid(node, 'node', 'expected an object, got %s' % type_name(entry))
         return node, None
-
-    errors = entry.get('errors')
-    if errors is not None:
-        parsed = _parse_errors(errors)
-        if parsed:
-            node['errors'] = parsed
-            return node, None
-        if not isinstance(errors, (list, tuple, dict)):
-            bad('errors', 'expected a list of error objects, got %s' % type_name(errors))
-
+    if _in_error(node, entry.get('errors')):
+        return node, None
     repeated = entry.get(DUPLICATE_KEYS)
     if repeated is not None:
         for field in (repeated if isinstance(repeated, list) else ['node']):
-            bad(str(field), 'the key appears more than once, so the value cannot be trusted')
-
-    if keyed:
-        role = entry.get('role')
-        if role is None:
-            bad('role', 'missing: a node of an HA/multiconnect body must say its role')
-        elif _role(role) is None:
-            bad('role', 'unrecognised role %s' % short_repr(role))
-        else:
-            node['role'] = _role(role)
-        shards = entry.get('shards')
-        if shards is not None:
-            owned, reasons = _parse_shards(shards)
-            if reasons:
-                bad('shards', 'shard map unprovable: %s' % '; '.join(reasons))
-            else:
-                node['shards'] = owned
-    else:
+            _mark_invalid(node, str(field), 'the key appears more than once, so the value cannot be trusted')
+    if not keyed:
         node['role'] = 'single'
-
-    socket_conn = entry.get('socket_conn')
-    if socket_conn is not None:
-        if isinstance(socket_conn, str):
-            node['socket_conn'] = canonical_socket_conn(socket_conn)
-        else:
-            bad('socket_conn', 'expected a string such as UP or DN, got %s' % type_name(socket_conn))
-
-    for field in _STRING_FIELDS:
-        value = entry.get(field)
-        if value is not None:
-            text, reason = _to_str(value)
-            if reason:
-                bad(field, reason)
-            else:
-                node['build' if field == 'description' else field] = text
-
-    debug_info = entry.get('debug_info')
-    if debug_info is not None:
-        text, reason = _to_str(debug_info)
-        if reason:
-            bad('debug_info', reason)
-        elif text.strip().lower() == 'unregistered':
-            node['registered'] = False
-        elif text.strip():
-            node['registered'] = True
-            node['phone_number'] = text.strip()
-
     expiry = None
-    expire = entry.get('expire_timestamp')
-    if expire is not None:
-        try:
-            expiry = parse_timestamp(expire)
-        except ValueError as exc:
-            bad('expire_timestamp', str(exc))
-        else:
-            node['expire_timestamp'] = format_timestamp(expiry)
-            node['expires_in_days'] = days_until(expiry, now)
-
-    free_space = node['free_space']
-    for directory in DIRECTORIES:
-        field = 'free_space_' + directory
+    for field, parse, store, absent in _NODE_FIELDS_BY_SHAPE[keyed]:
         value = entry.get(field)
-        if value is not None:
-            free_space[directory], reason = _free_space(value)
-            if reason:
-                bad(field, reason)
-
-    db_engine = entry.get('db_engine')
-    if db_engine is not None:
-        if isinstance(db_engine, str) and db_engine.strip():
-            node['db_engine'] = db_engine.strip().upper()
-        else:
-            bad('db_engine', 'expected MYSQL or PGSQL, got %s' % short_repr(db_engine))
-
-    schema = entry.get('schema')
-    if schema is not None:
-        parsed, reasons = _parse_schema(schema)
-        if reasons:
-            bad('schema', '; '.join(reasons))
-        else:
-            node['schema'] = parsed
-
-    multi_connect = entry.get('multi_connect')
-    if multi_connect is not None:
-        node['multi_connect'], reason = to_bool(multi_connect)
+        if value is None:
+            if absent is not None:
+                _mark_invalid(node, field, absent)
+            continue
+        parsed, reason = parse(value)
         if reason:
-            bad('multi_connect', reason)
-
+            _mark_invalid(node, field, reason)
+            continue
+        store(node, parsed, now)
+        if store is _store_expiry:
+            expiry = parsed
     return node, expiry
 
 
@@ -529,8 +548,8 @@ def _check_bounds(value):
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
 
 
-def normalize(body, shard_count=None, now=None, single_name='single', expected_shards=None):
-    """Normalize a ``/v1/support`` body; see the module docstring and docs/data-model.md."""
+def _support_of(body):
+    """The ``support`` object of a body, checked against the work bounds; raises SupportShapeError."""
     if not isinstance(body, dict):
         raise SupportShapeError('expected a JSON object with a "support" object, got %s' % type_name(body))
     repeated = body.get(DUPLICATE_KEYS)
@@ -542,39 +561,52 @@ def normalize(body, shard_count=None, now=None, single_name='single', expected_s
     if len(support) > MAX_NODES + 1:
         raise SupportShapeError('"support" has %d entries (at most %d nodes accepted)' % (len(support), MAX_NODES))
     _check_bounds(support)
-    now = coerce_now(now)
+    return support
 
-    duplicate_keys = []
-    keyed = is_keyed(support)
-    expiries = []
+
+def _duplicate_node_keys(support):
+    repeated = support.get(DUPLICATE_KEYS)
+    if repeated is None:
+        return []
+    return sorted(set(short_repr(key) if not isinstance(key, str) else key
+                      for key in (repeated if isinstance(repeated, list) else [repeated])))
+
+
+def _keyed_nodes(support, now):
+    """(nodes sorted by name, their expiries) of a keyed body."""
     nodes = []
-    if keyed:
-        repeated = support.get(DUPLICATE_KEYS)
-        if repeated is not None:
-            duplicate_keys = sorted(set(short_repr(key) if not isinstance(key, str) else key
-                                        for key in (repeated if isinstance(repeated, list) else [repeated])))
-        for key in support:
-            if key == DUPLICATE_KEYS:
-                continue
-            name = str(key)
-            hostname, container_id = split_key(name)
-            node, expiry = _normalize_node(name, hostname, container_id, support[key], True, now)
-            nodes.append(node)
-            expiries.append(expiry)
-        if len(nodes) > MAX_NODES:
-            raise SupportShapeError('"support" has %d nodes (at most %d accepted)' % (len(nodes), MAX_NODES))
-        if len(nodes) > 1:
-            order = sorted(range(len(nodes)), key=lambda index: nodes[index]['name'])
-            nodes = [nodes[index] for index in order]
-            expiries = [expiries[index] for index in order]
-    else:
-        node, expiry = _normalize_node(str(single_name), None, None, support, False, now)
+    expiries = []
+    for key in support:
+        if key == DUPLICATE_KEYS:
+            continue
+        name = str(key)
+        hostname, container_id = split_key(name)
+        node, expiry = _normalize_node(name, hostname, container_id, support[key], True, now)
         nodes.append(node)
         expiries.append(expiry)
+    if len(nodes) > MAX_NODES:
+        raise SupportShapeError('"support" has %d nodes (at most %d accepted)' % (len(nodes), MAX_NODES))
+    if len(nodes) > 1:
+        order = sorted(range(len(nodes)), key=lambda index: nodes[index]['name'])
+        nodes = [nodes[index] for index in order]
+        expiries = [expiries[index] for index in order]
+    return nodes, expiries
 
+
+def normalize(body, shard_count=None, now=None, single_name='single', expected_shards=None):
+    """Normalize a ``/v1/support`` body; see the module docstring and docs/data-model.md."""
+    support = _support_of(body)
+    now = coerce_now(now)
     count, source, rejected = None, 'unknown', None
+    duplicate_keys = []
+    keyed = is_keyed(support)
     if keyed:
+        duplicate_keys = _duplicate_node_keys(support)
+        nodes, expiries = _keyed_nodes(support, now)
         count, source, rejected = _shard_count(nodes, shard_count, expected_shards)
+    else:
+        node, expiry = _normalize_node(str(single_name), None, None, support, False, now)
+        nodes, expiries = [node], [expiry]
     cluster = _summarize(nodes, expiries, keyed, count, source, now)
     cluster['shard_count_rejected'] = rejected
     cluster['duplicate_node_keys'] = duplicate_keys
@@ -605,43 +637,41 @@ def _shard_count(nodes, shard_count, expected_shards):
     return count, 'inferred', rejected
 
 
-def _summarize(nodes, expiries, keyed, count, source, now):
+def _shard_summary(nodes, keyed, count, source):
+    """(topology, count, source, owned shard -> [names], unowned shards) of the nodes."""
     owned = {}
     for node in nodes:
         for shard in node['shards']:
             owned.setdefault(shard, []).append(node['name'])
+    if not keyed:
+        return 'single', None, 'unknown', owned, []
+    # shards -1 and 0 exist whatever the count; the others only when the count is known and sane
+    last = count - 1 if count is not None and 1 <= count <= 32 else 0
+    return _topology_for(count), count, source, owned, [shard for shard in range(-1, last + 1) if shard not in owned]
 
-    unowned = []
-    if keyed:
-        topology = _topology_for(count)
-        # shards -1 and 0 exist whatever the count; the others only when the count is known and sane
-        last = count - 1 if count is not None and 1 <= count <= 32 else 0
-        unowned = [shard for shard in range(-1, last + 1) if shard not in owned]
-    else:
-        topology, count, source = 'single', None, 'unknown'
 
-    role_counts = dict.fromkeys(ROLES, 0)
-    versions = set()
-    engines = set()
-    standby = []
-    connected = []
+def _is_standby(node):
+    """A coreapp owning no shard (and whose shard map is not merely unreadable)."""
+    return node['role'] == 'coreapp' and not node['shards'] and not any(item['field'] == 'shards' for item in node['invalid_fields'])
+
+
+def _min_free_space(nodes):
+    """Directory -> the lowest bounded free space of the nodes (None when no node tells)."""
     min_free = dict.fromkeys(DIRECTORIES)
     for node in nodes:
-        role_counts[node['role']] += 1
-        if node['version'] is not None:
-            versions.add(node['version'])
-        if node['db_engine'] is not None:
-            engines.add(node['db_engine'])
-        if node['role'] == 'coreapp' and not node['shards'] and not any(item['field'] == 'shards' for item in node['invalid_fields']):
-            standby.append(node['name'])
-        if socket_state(node['socket_conn']) == 'ok':
-            connected.append(node['name'])
         for directory, value in node['free_space'].items():
             if value is not None and value < UNBOUNDED:
                 current = min_free[directory]
                 if current is None or value < current:
                     min_free[directory] = value
+    return min_free
 
+
+def _summarize(nodes, expiries, keyed, count, source, now):
+    topology, count, source, owned, unowned = _shard_summary(nodes, keyed, count, source)
+    role_counts = dict.fromkeys(ROLES, 0)
+    for node in nodes:
+        role_counts[node['role']] += 1
     known = [stamp for stamp in expiries if stamp is not None]
     earliest = min(known) if known else None
     return {
@@ -651,12 +681,12 @@ def _summarize(nodes, expiries, keyed, count, source, now):
         'shard_count_source': source,
         'owned_shards': dict((str(shard), owned[shard]) for shard in sorted(owned)),
         'unowned_shards': unowned,
-        'versions': sorted(versions),
-        'db_engines': sorted(engines),
+        'versions': sorted(set(node['version'] for node in nodes if node['version'] is not None)),
+        'db_engines': sorted(set(node['db_engine'] for node in nodes if node['db_engine'] is not None)),
         'role_counts': role_counts,
-        'standby_coreapps': standby,
-        'connected_nodes': connected,
-        'min_free_space': min_free,
+        'standby_coreapps': [node['name'] for node in nodes if _is_standby(node)],
+        'connected_nodes': [node['name'] for node in nodes if socket_state(node['socket_conn']) == 'ok'],
+        'min_free_space': _min_free_space(nodes),
         'earliest_expiry': format_timestamp(earliest) if earliest else None,
         'expires_in_days': days_until(earliest, now) if earliest else None,
     }
@@ -679,12 +709,7 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _refresh_node(node, index, now):
-    where = 'nodes[%d]' % index
-    _stored(isinstance(node, dict), where, 'a normalized node (an object)')
-    _stored(isinstance(node.get('name'), str), where + '.name', 'a string')
-    where = 'node %s' % short_repr(node['name'])
-    fresh = _empty_node(node['name'], None, None)
+def _refresh_scalars(node, where, fresh):
     for field in _OPTIONAL_STRINGS:
         value = node.get(field)
         _stored(value is None or isinstance(value, str), '%s.%s' % (where, field), 'a string or null')
@@ -700,6 +725,9 @@ def _refresh_node(node, index, now):
         value = node.get(field)
         _stored(value is None or isinstance(value, bool), '%s.%s' % (where, field), 'a boolean or null')
         fresh[field] = value
+
+
+def _refresh_objects(node, where, fresh):
     free_space = node.get('free_space') or {}
     _stored(isinstance(free_space, dict), where + '.free_space', 'an object')
     for directory in DIRECTORIES:
@@ -710,6 +738,10 @@ def _refresh_node(node, index, now):
     _stored(schema is None or (isinstance(schema, dict) and all(_is_int(value) for value in schema.values())),
             where + '.schema', 'an object of name -> integer or null')
     fresh['schema'] = None if schema is None else dict((str(key), value) for key, value in schema.items())
+
+
+def _refresh_entries(node, where, fresh):
+    """The ``errors`` and ``invalid_fields`` lists: only their documented keys, scalars kept, anything else a short repr."""
     for field, keys in (('errors', ('code', 'title', 'details')), ('invalid_fields', ('field', 'reason'))):
         entries = node.get(field) or []
         _stored(isinstance(entries, list) and len(entries) <= MAX_ITEMS and all(isinstance(entry, dict) for entry in entries),
@@ -717,15 +749,55 @@ def _refresh_node(node, index, now):
         fresh[field] = [dict((key, entry.get(key) if entry.get(key) is None or isinstance(entry.get(key), (str, int))
                               else short_repr(entry.get(key)))
                              for key in keys) for entry in entries]
-    expiry = None
-    if node.get('expire_timestamp') is not None:
-        try:
-            expiry = parse_timestamp(node['expire_timestamp'])
-        except ValueError as exc:
-            raise SupportShapeError('stored support data: %s.expire_timestamp: %s' % (where, exc))
-        fresh['expire_timestamp'] = format_timestamp(expiry)
-        fresh['expires_in_days'] = days_until(expiry, now)
-    return fresh, expiry
+
+
+def _refresh_expiry(node, where, fresh, now):
+    """The expiry datetime (None when the node does not say), and the days to it recomputed at ``now``."""
+    if node.get('expire_timestamp') is None:
+        return None
+    try:
+        expiry = parse_timestamp(node['expire_timestamp'])
+    except ValueError as exc:
+        raise SupportShapeError('stored support data: %s.expire_timestamp: %s' % (where, exc))
+    fresh['expire_timestamp'] = format_timestamp(expiry)
+    fresh['expires_in_days'] = days_until(expiry, now)
+    return expiry
+
+
+def _refresh_node(node, index, now):
+    where = 'nodes[%d]' % index
+    _stored(isinstance(node, dict), where, 'a normalized node (an object)')
+    _stored(isinstance(node.get('name'), str), where + '.name', 'a string')
+    where = 'node %s' % short_repr(node['name'])
+    fresh = _empty_node(node['name'], None, None)
+    _refresh_scalars(node, where, fresh)
+    _refresh_objects(node, where, fresh)
+    _refresh_entries(node, where, fresh)
+    return fresh, _refresh_expiry(node, where, fresh, now)
+
+
+def _stored_shard_count(topology, cluster, expected_shards):
+    """(count, source) of stored data: the stored ones, re-validated, unless the policy pins a count not read from the API."""
+    count, source = cluster.get('shard_count'), cluster.get('shard_count_source', 'unknown')
+    _stored(count is None or (_is_int(count) and abs(count) < 10 ** 6), 'cluster.shard_count', 'an integer or null')
+    _stored(source in SHARD_COUNT_SOURCES, 'cluster.shard_count_source', 'one of ' + ', '.join(SHARD_COUNT_SOURCES))
+    if topology != 'single' and source != 'api' and expected_shards is not None:
+        number, reason = to_int(expected_shards)
+        if reason is None:
+            return number, 'policy'
+    return count, source
+
+
+def _stored_duplicates(cluster, nodes):
+    """The stored duplicate node keys, and any name the stored nodes repeat, sorted."""
+    duplicates = cluster.get('duplicate_node_keys') or []
+    _stored(isinstance(duplicates, list) and all(isinstance(key, str) for key in duplicates), 'cluster.duplicate_node_keys',
+            'a list of strings')
+    seen = set()
+    repeated = set()
+    for node in nodes:
+        (repeated if node['name'] in seen else seen).add(node['name'])
+    return sorted(set(duplicates) | repeated)
 
 
 def refresh(normalized, now=None, expected_shards=None):
@@ -741,27 +813,14 @@ def refresh(normalized, now=None, expected_shards=None):
     _stored(isinstance(nodes, list) and len(nodes) <= MAX_NODES, 'nodes', 'a list of at most %d nodes' % MAX_NODES)
     _stored(isinstance(cluster, dict), 'cluster', 'an object')
     _stored(topology != 'single' or len(nodes) == 1, 'nodes', 'exactly one node for a single instance, got %d' % len(nodes))
-    count, source = cluster.get('shard_count'), cluster.get('shard_count_source', 'unknown')
-    _stored(count is None or (_is_int(count) and abs(count) < 10 ** 6), 'cluster.shard_count', 'an integer or null')
-    _stored(source in SHARD_COUNT_SOURCES, 'cluster.shard_count_source', 'one of ' + ', '.join(SHARD_COUNT_SOURCES))
-    if topology != 'single' and source != 'api' and expected_shards is not None:
-        number, reason = to_int(expected_shards)
-        if reason is None:
-            count, source = number, 'policy'
+    count, source = _stored_shard_count(topology, cluster, expected_shards)
     fresh_nodes, expiries = [], []
     for index, node in enumerate(nodes):
         fresh, expiry = _refresh_node(node, index, now)
         fresh_nodes.append(fresh)
         expiries.append(expiry)
-    keyed = topology != 'single'
-    names = [node['name'] for node in fresh_nodes]
-    duplicates = cluster.get('duplicate_node_keys') or []
-    _stored(isinstance(duplicates, list) and all(isinstance(key, str) for key in duplicates), 'cluster.duplicate_node_keys',
-            'a list of strings')
-    duplicates = sorted(set(duplicates) | set(name for name in names if names.count(name) > 1))
-    summary = _summarize(fresh_nodes, expiries, keyed, count, source, now)
-    if not keyed and topology != summary['topology']:  # pragma: no cover - single is single
-        raise SupportShapeError('stored support data: topology does not match the nodes')
+    duplicates = _stored_duplicates(cluster, fresh_nodes)
+    summary = _summarize(fresh_nodes, expiries, topology != 'single', count, source, now)
     summary['shard_count_rejected'] = None
     for key in ('shard_count_rejected', 'shard_count_error'):
         if key in cluster:
