@@ -16,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import ROLES
 from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import assess
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import check_gate_options
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import stored_age
@@ -103,14 +104,8 @@ def stored_support(host_vars):
     return data if isinstance(data, Mapping) else None
 
 
-def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None, max_age=None):
-    """Gate many cluster hosts in one pass from the support data they already carry.
-
-    Returns ``{verdicts: {host: wabiz_gate}, failed: [hosts], pending: [hosts]}``: ``pending`` are the hosts with no
-    stored data (or all of them when ``use_stored`` is false), or whose data was read more than ``max_age`` seconds
-    ago (or does not say when), to be gated over the API one by one."""
-    verdicts = {}
-    pending = []
+def _fleet_options(hostvars, hosts, policy, fail_on, max_age, now):
+    """The policy as plain data; AnsibleFilterError for options that hold for every host (one error, not one per host)."""
     if not isinstance(hostvars, Mapping):
         raise AnsibleFilterError('wabiz.onprem.fleet_gate: the input must be hostvars, got %s' % type(hostvars).__name__)
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
@@ -119,20 +114,37 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
         policy = plain(policy)
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0):
             raise ValueError('max_age: expected a number of seconds >= 0, got %r' % (max_age,))
-        # the options hold for every host: a bad one is one error, not one per host
-        _gate_verdict({'error': {'code': 'module_failed', 'message': 'none'}}, fail_on=fail_on, now=now)
+        check_gate_options(fail_on=fail_on, now=now)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s' % exc)
+    return policy
+
+
+def _fleet_data(hostvars, host, use_stored, max_age, now):
+    """(host vars, the stored support data to gate, or None when the host must be read over the API)."""
+    if not isinstance(host, str) or host not in hostvars:
+        raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s is not an inventory host'
+                                 % (repr(host) if isinstance(host, str) else 'a value of type %s' % type(host).__name__))
+    host_vars = hostvars[host]
+    data = stored_support(host_vars) if use_stored and isinstance(host_vars, Mapping) else None
+    if data is not None and max_age is not None:
+        age = stored_age(data, now)
+        if age is None or age > max_age:
+            return host_vars, None  # too old (or undated) to prove the cluster is healthy now: read it again
+    return host_vars, data
+
+
+def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None, max_age=None):
+    """Gate many cluster hosts in one pass from the support data they already carry.
+
+    Returns ``{verdicts: {host: wabiz_gate}, failed: [hosts], pending: [hosts]}``: ``pending`` are the hosts with no
+    stored data (or all of them when ``use_stored`` is false), or whose data was read more than ``max_age`` seconds
+    ago (or does not say when), to be gated over the API one by one. Each host's data is checked once."""
+    policy = _fleet_options(hostvars, hosts, policy, fail_on, max_age, now)
+    verdicts = {}
+    pending = []
     for host in hosts:
-        if not isinstance(host, str) or host not in hostvars:
-            raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s is not an inventory host'
-                                     % (repr(host) if isinstance(host, str) else 'a value of type %s' % type(host).__name__))
-        host_vars = hostvars[host]
-        data = stored_support(host_vars) if use_stored and isinstance(host_vars, Mapping) else None
-        if data is not None and max_age is not None:
-            age = stored_age(data, now)
-            if age is None or age > max_age:
-                data = None  # too old (or undated) to prove the cluster is healthy now: read it again
+        host_vars, data = _fleet_data(hostvars, host, use_stored, max_age, now)
         if data is None:
             pending.append(host)
             continue

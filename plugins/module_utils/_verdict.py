@@ -37,7 +37,7 @@ not pass the message says the deadline ran out) only annotate the verdict.
 ``layered_policy(stored, policy)``: the stored policy of the data refined key by key by ``policy``.
 
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
-``safe_error(error)``, ``check_text_options(**options)``. Options of the wrong type raise ``ValueError``.
+``safe_error(error)``, ``check_text_options(**options)``, ``check_gate_options(fail_on, now)``. Options of the wrong type raise ``ValueError``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -123,6 +123,13 @@ def stored_age(data, now=None):
         return None
     now = _evaluation_time(now) or datetime.now(timezone.utc)
     return (now - then).total_seconds()
+
+
+def check_gate_options(fail_on='critical', now=None):
+    """Raise ValueError for a ``fail_on`` or ``now`` that no gate accepts (what every ``gate_verdict`` call checks first):
+    for callers that gate many clusters with the same options and say so once."""
+    _check_fail_on(fail_on)
+    _evaluation_time(now)
 
 
 def _evaluation_time(now):
