@@ -44,6 +44,7 @@ __metaclass__ = type
 import re
 import reprlib
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 REDACTED = '********'
 SECRET_NAME_RE = re.compile(r'PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL|JWT', re.IGNORECASE)
@@ -415,21 +416,17 @@ def _field_schema(value):
     return (None, '; '.join(reasons)) if reasons else (schema, None)
 
 
-# Stores: put a parsed value into the node.
+# Stores: put a parsed value into the node (module-level functions, bound to their key in the table with partial).
 
-def _store(key):
-    def store(node, value, dummy_now):
-        node[key] = value
-    return store
+def _put(key, node, value, dummy_now):
+    node[key] = value
 
 
-def _store_free_space(directory):
-    def store(node, value, dummy_now):
-        node['free_space'][directory] = value
-    return store
+def _put_free_space(directory, node, value, dummy_now):
+    node['free_space'][directory] = value
 
 
-def _store_registration(node, text, dummy_now):
+def _put_registration(node, text, dummy_now):
     text = text.strip()
     if text.lower() == 'unregistered':
         node['registered'] = False
@@ -438,7 +435,7 @@ def _store_registration(node, text, dummy_now):
         node['phone_number'] = text
 
 
-def _store_expiry(node, stamp, now):
+def _put_expiry(node, stamp, now):
     node['expire_timestamp'] = format_timestamp(stamp)
     node['expires_in_days'] = days_until(stamp, now)
 
@@ -447,18 +444,18 @@ def _store_expiry(node, stamp, now):
 # The order is the order of invalid_fields. A keyed (HA / multiconnect) node starts with its role and shards; a flat
 # (single instance) node has the role single, whatever it says.
 _KEYED_NODE_FIELDS = (
-    ('role', _field_role, _store('role'), 'missing: a node of an HA/multiconnect body must say its role'),
-    ('shards', _field_shards, _store('shards'), None),
+    ('role', _field_role, partial(_put, 'role'), 'missing: a node of an HA/multiconnect body must say its role'),
+    ('shards', _field_shards, partial(_put, 'shards'), None),
 )
 _NODE_FIELDS = (
-    (('socket_conn', _field_socket_conn, _store('socket_conn'), None),)
-    + tuple((field, _to_str, _store('build' if field == 'description' else field), None) for field in _STRING_FIELDS)
-    + (('debug_info', _to_str, _store_registration, None),
-       ('expire_timestamp', _field_timestamp, _store_expiry, None))
-    + tuple(('free_space_' + directory, _free_space, _store_free_space(directory), None) for directory in DIRECTORIES)
-    + (('db_engine', _field_db_engine, _store('db_engine'), None),
-       ('schema', _field_schema, _store('schema'), None),
-       ('multi_connect', to_bool, _store('multi_connect'), None))
+    (('socket_conn', _field_socket_conn, partial(_put, 'socket_conn'), None),)
+    + tuple((field, _to_str, partial(_put, 'build' if field == 'description' else field), None) for field in _STRING_FIELDS)
+    + (('debug_info', _to_str, _put_registration, None),
+       ('expire_timestamp', _field_timestamp, _put_expiry, None))
+    + tuple(('free_space_' + directory, _free_space, partial(_put_free_space, directory), None) for directory in DIRECTORIES)
+    + (('db_engine', _field_db_engine, partial(_put, 'db_engine'), None),
+       ('schema', _field_schema, partial(_put, 'schema'), None),
+       ('multi_connect', to_bool, partial(_put, 'multi_connect'), None))
 )
 _NODE_FIELDS_BY_SHAPE = {True: _KEYED_NODE_FIELDS + _NODE_FIELDS, False: _NODE_FIELDS}
 
@@ -503,7 +500,7 @@ def _normalize_node(name, hostname, container_id, entry, keyed, now):
             _mark_invalid(node, field, reason)
             continue
         store(node, parsed, now)
-        if store is _store_expiry:
+        if store is _put_expiry:
             expiry = parsed
     return node, expiry
 

@@ -326,3 +326,38 @@ def test_fleet_gate_sends_stale_or_undated_stored_data_to_the_api():
     assert sorted(F['fleet_gate'](hostvars, hosts, now='2026-03-01T12:00:00Z')['verdicts']) == hosts
     with pytest.raises(AnsibleFilterError, match='max_age'):
         F['fleet_gate'](hostvars, hosts, max_age='soon')
+
+
+@pytest.fixture
+def evaluations(monkeypatch):
+    """Count the evaluations of stored data (each one is a _support.refresh + the checks)."""
+    from ansible_collections.wabiz.onprem.plugins.module_utils import _checks
+    calls = []
+    real = _checks.refresh
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(_checks, 'refresh', counting)
+    return calls
+
+
+def test_each_filter_checks_the_data_it_was_given_once(evaluations):
+    data = report('mc4')
+    F['gate_verdict'](data, now=NOW)
+    assert len(evaluations) == 1
+    F['upgrade_check'](data, 'v2.59.0', now=NOW)  # the gate and the upgrade checks read one fresh report
+    assert len(evaluations) == 2
+    hostvars = dict(('c%d' % index, {'wabiz_support': data}) for index in range(5))
+    hostvars['new'] = {}
+    fleet = F['fleet_gate'](hostvars, sorted(hostvars), now=NOW)
+    assert fleet['pending'] == ['new'] and len(fleet['verdicts']) == 5
+    assert len(evaluations) == 7
+
+
+def test_fleet_gate_checks_its_options_once_before_any_host():
+    hostvars = {'eu-1': {'wabiz_support': report('ha')}}
+    with pytest.raises(AnsibleFilterError, match='fleet_gate: fail_on must be one of'):
+        F['fleet_gate'](hostvars, ['eu-1'], fail_on='sometimes', now=NOW)
+    with pytest.raises(AnsibleFilterError, match='fleet_gate: now: '):
+        F['fleet_gate'](hostvars, ['nope'], now='yesterday')

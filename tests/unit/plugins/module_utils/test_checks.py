@@ -1034,3 +1034,50 @@ def test_unusable_debug_info_is_critical_while_registration_is_required():
     relaxed = evaluate(body, policy={'require_registered': False}, now='2026-11-30T00:00:00Z')
     assert [(f['code'], f['severity']) for f in relaxed['findings'] if f['code'].startswith('field_')] == [
         ('field_invalid', 'warning')]
+
+
+# --------------------------------------------------------------------------------------------- the table of checks
+
+def test_checks_table_is_pinned():
+    """_CHECKS is a module-level table (not mutated by make mutate): each check, in its order, and the topologies
+    it runs for. Every finding code is produced by one of them (test_every_code_is_produced_by_a_case)."""
+    from ansible_collections.wabiz.onprem.plugins.module_utils import _checks
+    cluster = ['ha', 'multiconnect', 'unknown']
+    every = ['ha', 'multiconnect', 'single', 'unknown']
+    assert [(run.__name__, sorted(topologies)) for run, topologies in _checks._CHECKS] == [
+        ('_check_node_errors', every), ('_check_unusable_fields', every), ('_check_missing_fields', every),
+        ('_check_free_space', every), ('_check_expiry', every), ('_check_registered', every),
+        ('_check_multi_connect', every), ('_check_version', every), ('_check_db_engine', every), ('_check_schema', every),
+        ('_check_primary_master', cluster), ('_check_secondary_masters', cluster), ('_check_role_counts', cluster),
+        ('_check_standby_coreapps', cluster), ('_check_unowned_shards', cluster), ('_check_shared_shards', cluster),
+        ('_check_shard_owner_role', cluster), ('_check_duplicate_keys', cluster), ('_check_coreapp_shards', ['multiconnect']),
+        ('_check_control_shard_multiconnect', ['multiconnect']), ('_check_control_shard_ha', ['ha']),
+        ('_check_shard_count_answer', cluster), ('_check_shard_count_source', cluster), ('_check_shard_count_value', cluster),
+        ('_check_shards_beyond_count', cluster), ('_check_sockets', every),
+    ]
+
+
+def test_policy_names_are_imported_from_policy_only():
+    """One place for each piece of logic: nothing imports a policy name through _checks (no re-export)."""
+    import ast
+    root = os.path.join(HERE, '..', '..', '..', '..')
+    with open(os.path.join(root, 'plugins', 'module_utils', '_policy.py')) as handle:
+        defined = ast.parse(handle.read()).body
+    policy_names = set(node.name for node in defined if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+    policy_names.update(target.id for node in defined if isinstance(node, ast.Assign) for target in node.targets
+                        if isinstance(target, ast.Name))
+    assert {'merge_policy', 'PolicyError', 'parse_size', 'human_size', 'DEFAULT_POLICY', 'FINDING_CODES'} <= policy_names
+    offenders = []
+    for top in ('plugins', 'extensions', 'tests'):
+        for folder, dummy, files in os.walk(os.path.join(root, top)):
+            for name in files:
+                if not name.endswith('.py'):
+                    continue
+                path = os.path.join(folder, name)
+                with open(path) as handle:
+                    tree = ast.parse(handle.read())
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ImportFrom) and (node.module or '').endswith('module_utils._checks'):
+                        offenders.extend('%s: %s' % (os.path.relpath(path, root), alias.name) for alias in node.names
+                                         if alias.name in policy_names)
+    assert offenders == []

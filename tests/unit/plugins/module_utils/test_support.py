@@ -860,3 +860,58 @@ def test_redact_masks_url_user_info_anywhere_and_secret_named_fields():
     text = json.dumps(redact(body))
     assert 's3cr3t-i' not in text and 's3cr3t-j' not in text
     assert 'jdbc://********@db/wa' in text
+
+
+# --------------------------------------------------------------------------------------------- the table of node fields
+
+def test_node_fields_table_order_is_the_order_of_invalid_fields():
+    """_KEYED_NODE_FIELDS / _NODE_FIELDS are module-level tables (not mutated by make mutate): their order is
+    pinned here through the behaviour that depends on it, the order of invalid_fields, and the first reason kept."""
+    every_field_bad = {
+        'role': 7, 'shards': 'x', 'socket_conn': 1, 'version': [], 'description': {}, 'os_name': [], 'os_version': [],
+        'lc': [], 'lg': [], 'debug_info': [], 'expire_timestamp': 'soon', 'free_space_data': -1, 'free_space_logs': 'x',
+        'free_space_media_incoming': 1.5, 'free_space_media_outgoing': [], 'db_engine': '', 'schema': 'x', 'multi_connect': 'x',
+    }
+    order = ['role', 'shards', 'socket_conn', 'version', 'description', 'os_name', 'os_version', 'lc', 'lg', 'debug_info',
+             'expire_timestamp', 'free_space_data', 'free_space_logs', 'free_space_media_incoming', 'free_space_media_outgoing',
+             'db_engine', 'schema', 'multi_connect']
+    node = normalize({'support': {'h:c': dict(reversed(list(every_field_bad.items())))}}, now=NOW)['nodes'][0]
+    assert [item['field'] for item in node['invalid_fields']] == order
+    assert node['invalid_fields'][0]['reason'] == 'unrecognised role 7'
+    flat = dict(every_field_bad, role=None, shards=None)
+    node = normalize({'support': flat}, now=NOW)['nodes'][0]
+    assert [item['field'] for item in node['invalid_fields']] == order[2:]
+    # a repeated key is recorded first, and its reason stays when the value is also unusable
+    repeated = json.loads('{"support": {"h:c": {"role": "coreapp", "schema": 1, "schema": "x"}}}', object_pairs_hook=json_object_pairs)
+    node = normalize(repeated, now=NOW)['nodes'][0]
+    assert [(item['field'], item['reason']) for item in node['invalid_fields']] == [
+        ('schema', 'the key appears more than once, so the value cannot be trusted')]
+
+
+def test_every_node_field_is_stored_where_documented():
+    entry = {
+        'role': 'Primary Master', 'shards': [[-1, -1]], 'socket_conn': 'up', 'version': 'v2.57.2', 'description': 'build 7',
+        'os_name': 'Linux', 'os_version': 6, 'lc': 'en', 'lg': 'US', 'debug_info': ' +15550001111 ',
+        'expire_timestamp': '2026-03-11T12:00:00', 'free_space_data': '100', 'free_space_logs': 2.0,
+        'free_space_media_incoming': 3, 'free_space_media_outgoing': 4, 'db_engine': ' pgsql ', 'schema': {'a': '1'},
+        'multi_connect': 'yes',
+    }
+    node = normalize({'support': {'h:c': entry}}, now=NOW)['nodes'][0]
+    assert node['invalid_fields'] == []
+    assert dict((key, node[key]) for key in ('role', 'shards', 'socket_conn', 'version', 'build', 'os_name', 'os_version', 'lc',
+                                             'lg', 'registered', 'phone_number', 'expire_timestamp', 'expires_in_days',
+                                             'free_space', 'db_engine', 'schema', 'multi_connect')) == {
+        'role': 'primary_master', 'shards': [-1], 'socket_conn': 'UP', 'version': 'v2.57.2', 'build': 'build 7',
+        'os_name': 'Linux', 'os_version': '6', 'lc': 'en', 'lg': 'US', 'registered': True, 'phone_number': '+15550001111',
+        'expire_timestamp': '2026-03-11T12:00:00Z', 'expires_in_days': 10.0,
+        'free_space': {'data': 100, 'logs': 2, 'media_incoming': 3, 'media_outgoing': 4}, 'db_engine': 'PGSQL',
+        'schema': {'a': 1}, 'multi_connect': True,
+    }
+    assert normalize({'support': {'h:c': dict(entry, debug_info='Unregistered')}}, now=NOW)['nodes'][0]['registered'] is False
+
+
+def test_refresh_finds_repeated_node_names():
+    data = normalize(load('mc4'), shard_count=4, now=NOW)
+    twin = copy.deepcopy(data['nodes'][2])
+    data['nodes'].insert(0, twin)
+    assert refresh(data, now=NOW)['cluster']['duplicate_node_keys'] == [twin['name']]
