@@ -8,7 +8,10 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     """Connection options of every plugin that talks to a webapp: DOCUMENTATION (the url, modules),
-    CREDENTIALS (modules and the inventory), PLUGINS (the env sources of CREDENTIALS for the inventory), POLICY."""
+    CREDENTIALS (modules and the inventory), PLUGINS (the env sources of CREDENTIALS for the inventory), POLICY.
+
+    The options are declared once, in plugins/module_utils/_connection.py (OPTIONS); a unit test
+    (tests/unit/plugins/module_utils/test_connection.py) holds this documentation to that declaration."""
 
     DOCUMENTATION = r'''
 options:
@@ -46,6 +49,7 @@ options:
     description:
       - A bearer token to use instead of logging in. When O(username) and O(password) are given too, a refused token
         is replaced by a fresh login.
+      - Never logged nor returned, and masked wherever an answer of the webapp or of a proxy echoes it.
       - Falls back to E(WABIZ_TOKEN).
     type: str
   validate_certs:

@@ -336,3 +336,46 @@ def test_a_node_without_expire_timestamp_does_not_pass(results):
     assert entry['status'] == 'critical'
     assert [(f['code'], f['node'].split(':')[0]) for f in entry['findings']] == [('field_missing', 'wacore2')]
     assert 'expire_timestamp' in entry['findings'][0]['message']
+
+
+def _restarting_cluster(sim, name, failures):
+    """An HA cluster whose support endpoint fails ``failures`` times (HTTP 500, not retriable), then answers."""
+    sim.put_cluster(name, {'mode': 'ha', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}},
+                           'faults': [{'kind': 'status', 'status': 500, 'count': failures, 'path': '/v1/support'}]})
+
+
+def test_a_wait_logs_in_once_and_out_once_however_many_times_it_polls(sim):
+    _restarting_cluster(sim, 'restarting', 3)
+    result = run_module('wabiz.onprem.support_info', connection(sim, 'restarting', wait_timeout=10, wait_delay=0.2))
+    assert result.rc == 0, result
+    assert (result.data['status'], result.data['attempts']) == ('ok', 4)
+    hits = sim.state('restarting')['hits']
+    assert hits['GET /v1/support'] == 4
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_a_wait_that_runs_out_fails_with_the_last_error_after_one_login(sim):
+    _restarting_cluster(sim, 'still-down', 100)
+    result = run_module('wabiz.onprem.support_info', connection(sim, 'still-down', wait_timeout=1, wait_delay=0.25))
+    assert result.rc != 0
+    assert (result.data['error']['code'], result.data['attempts']) == ('api_error', 5)
+    hits = sim.state('still-down')['hits']
+    assert hits['GET /v1/support'] == 5
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_the_health_gate_role_waits_in_one_session_with_the_password_from_the_environment(sim, tmp_path):
+    _restarting_cluster(sim, 'gate-restarting', 2)
+    gate = {'health_gate_url': sim.url('gate-restarting'), 'health_gate_username': 'admin', 'health_gate_ca_path': sim.ca_path,
+            'health_gate_retries': 0, 'health_gate_wait_timeout': 10, 'health_gate_wait_delay': 1}
+    playbook = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'Gate', 'ansible.builtin.include_role': {'name': 'wabiz.onprem.health_gate'}, 'vars': gate},
+        {'name': 'Check the verdict', 'ansible.builtin.assert': {
+            'that': ['wabiz_gate.passed', 'wabiz_gate.attempts == 3', "wabiz_gate.source == 'api'"]}},
+    ]}]
+    result = run_playbook(tmp_path / 'play.yml', playbook, env={'WABIZ_PASSWORD': ADMIN_PASSWORD})
+    assert result.rc == 0, result
+    assert 'RETRYING' not in result.output and ADMIN_PASSWORD not in result.output
+    hits = sim.state('gate-restarting')['hits']
+    assert hits['GET /v1/support'] == 3
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
