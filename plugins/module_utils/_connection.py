@@ -27,7 +27,10 @@ optional wait (polls of one session: one login, one logout).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
 import math
+import os
+import stat
 import time
 
 from datetime import datetime, timezone
@@ -58,6 +61,13 @@ OPTIONS = {
 NAMES = tuple(OPTIONS)
 MAX_ERROR_TEXT = 500
 SECRETS = tuple(name for name in NAMES if OPTIONS[name].get('no_log'))
+SESSIONS = ('off', 'keep', 'close')
+DEFAULT_SESSION_DIR = '~/.ansible/tmp/wabiz_sessions'
+# The options of a session kept across tasks (modules only; documented by the doc fragment's SESSION).
+SESSION_OPTIONS = {
+    'session': dict(type='str', choices=list(SESSIONS), default='off'),
+    'session_dir': dict(type='path', default=DEFAULT_SESSION_DIR),
+}
 # Error codes that a wait never retries: the options themselves are wrong, another poll cannot fix them.
 PERMANENT_ERRORS = frozenset(('invalid_policy', 'invalid_option', 'password_change_required', 'missing_library'))
 
@@ -153,8 +163,9 @@ class ConnectionOptions(object):
         return dict((name, self.get(name)) for name in NAMES)
 
 
-def open_client(options, client_class=Client, warn=None, on_secret=None):
-    """The client of ``options`` (a ConnectionOptions or a dict): the one place a client is made from options."""
+def open_client(options, client_class=Client, warn=None, on_secret=None, **session):
+    """The client of ``options`` (a ConnectionOptions or a dict): the one place a client is made from options.
+    ``session``: the ``session_token`` and ``keep_session`` of a kept session (see SessionStore)."""
     if isinstance(options, dict):
         options = ConnectionOptions.from_dict(options)
     values = options.as_dict()
@@ -163,7 +174,53 @@ def open_client(options, client_class=Client, warn=None, on_secret=None):
         raise WabizError('invalid_option', '; '.join(problems))
     return client_class(values['url'], username=values['username'], password=values['password'], token=values['token'],
                         validate_certs=values['validate_certs'], ca_path=values['ca_path'], timeout=values['timeout'],
-                        retries=values['retries'], warn=warn, on_secret=on_secret)
+                        retries=values['retries'], warn=warn, on_secret=on_secret, **session)
+
+
+class SessionStore(object):
+    """The token of a kept session (``session: keep``), in a private file: ``<directory>/<sha256 of url and user>``,
+    mode 0600 in a directory of mode 0700. A file that is not a regular file of the current user with mode 0600 is
+    never read (another user could have planted or read it)."""
+
+    def __init__(self, directory, url, username):
+        self.directory = os.path.abspath(os.path.expanduser(directory or DEFAULT_SESSION_DIR))
+        key = hashlib.sha256(('%s\0%s' % (url.rstrip('/'), username)).encode('utf-8')).hexdigest()
+        self.path = os.path.join(self.directory, key)
+
+    def load(self):
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+                return None
+            token = os.read(fd, 65536).decode('utf-8', 'replace').strip()
+        finally:
+            os.close(fd)
+        return token or None
+
+    def save(self, token):
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            os.chmod(self.directory, 0o700)
+            temporary = '%s.%d.tmp' % (self.path, os.getpid())
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+            try:
+                os.write(fd, token.encode('utf-8'))
+            finally:
+                os.close(fd)
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            raise WabizError('invalid_option', 'session_dir %s: cannot keep the session there (%s)' % (
+                self.directory, exc.strerror or type(exc).__name__))
+
+    def forget(self):
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
 
 
 def fetch(client):
@@ -214,13 +271,16 @@ def polls(wait_timeout, wait_delay):
 
 
 def check(options, policy=None, client_class=Client, warn=None, on_secret=None, wait_timeout=0, wait_delay=10,
-          fail_on='critical', sleep=time.sleep):
+          fail_on='critical', sleep=time.sleep, session='off', session_dir=None):
     """Options -> checked, redacted report (the raw body, redacted, under ``support``; ``attempts``: the reads made).
 
     With ``wait_timeout``, reads again every ``wait_delay`` seconds until no finding is at or above ``fail_on``,
     at most ``polls(wait_timeout, wait_delay)`` times, all in one client session: one login, one logout. A
     failed read is read again too, unless the options themselves are wrong (PERMANENT_ERRORS). Raises WabizError
-    with a stable code (and ``attempts``) when the last read failed."""
+    with a stable code (and ``attempts``) when the last read failed.
+
+    ``session``: ``off`` (log in and out here), ``keep`` (reuse the token kept by an earlier call for the same url and
+    username, or log in and keep it; no logout) or ``close`` (reuse it, log out and forget it)."""
     try:
         policy = merge_policy(policy or {})
     except PolicyError as exc:
@@ -232,21 +292,50 @@ def check(options, policy=None, client_class=Client, warn=None, on_secret=None, 
     if wait_timeout is None or wait_timeout < 0:
         raise WabizError('invalid_option', 'wait_timeout must be a number of seconds >= 0, got %r' % (wait_timeout,))
     total = polls(wait_timeout, wait_delay)
-    client = open_client(options, client_class=client_class, warn=warn, on_secret=on_secret)
+    store = _session_store(options, session, session_dir)
+    client = open_client(options, client_class=client_class, warn=warn, on_secret=on_secret,
+                         **({'session_token': store.load(), 'keep_session': session == 'keep'} if store else {}))
     with client:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                fetched = fetch(client)
-                report = report_from_fetched(fetched, client.url, policy)
-            except WabizError as error:
-                if attempt >= total or error.code in PERMANENT_ERRORS:
-                    error.attempts = attempt
-                    raise
-            else:
-                report['support'] = fetched['support']
-                if attempt >= total or not blocking(report['findings'], fail_on):
-                    report['attempts'] = attempt
-                    return report
-            sleep(wait_delay)
+        try:
+            return _poll(client, policy, total, wait_delay, fail_on, sleep)
+        finally:
+            if store:
+                token = client.session_token() if session == 'keep' else None
+                if token:
+                    store.save(token)
+                else:
+                    store.forget()
+
+
+def _session_store(options, session, session_dir):
+    """The SessionStore of a kept session, None without one."""
+    if session in (None, 'off'):
+        return None
+    if session not in SESSIONS:
+        raise WabizError('invalid_option', 'session must be one of %s, got %r' % (', '.join(SESSIONS), session))
+    if isinstance(options, dict):
+        options = ConnectionOptions.from_dict(options)
+    if options.get('token') or not (options.get('username') and options.get('password')):
+        raise WabizError('invalid_option', 'session %s needs username and password (and no token: a given token is '
+                         'already reused as it is)' % session)
+    return SessionStore(session_dir, options.get('url'), options.get('username'))
+
+
+def _poll(client, policy, total, wait_delay, fail_on, sleep):
+    """Read and check until the cluster passes or ``total`` reads were made (see ``check``)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            fetched = fetch(client)
+            report = report_from_fetched(fetched, client.url, policy)
+        except WabizError as error:
+            if attempt >= total or error.code in PERMANENT_ERRORS:
+                error.attempts = attempt
+                raise
+        else:
+            report['support'] = fetched['support']
+            if attempt >= total or not blocking(report['findings'], fail_on):
+                report['attempts'] = attempt
+                return report
+        sleep(wait_delay)

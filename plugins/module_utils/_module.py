@@ -12,7 +12,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (  # noqa: F401  report_from_fetched: re-exported
-    ConnectionOptions, argument_spec, check, report_from_fetched,
+    ConnectionOptions, SESSION_OPTIONS, argument_spec, check, report_from_fetched,
 )
 
 POLICY_ARGSPEC = dict(policy=dict(type='dict', default={}))
@@ -21,6 +21,7 @@ POLICY_ARGSPEC = dict(policy=dict(type='dict', default={}))
 def module_kwargs(**options):
     """AnsibleModule keyword arguments for a module with the connection and policy options plus its own."""
     spec = argument_spec()
+    spec.update(SESSION_OPTIONS)
     spec.update(POLICY_ARGSPEC)
     spec.update(options)
     return dict(
@@ -40,6 +41,7 @@ def require_requests(module):
 def collect(module, **wait):
     """The connection layer's one path for the module's options: the checked report plus the redacted raw body under
     ``support`` and ``attempts``; raises WabizError with a stable code on every failure. ``wait``: the
-    ``wait_timeout``, ``wait_delay`` and ``fail_on`` of ``_connection.check``."""
-    return check(ConnectionOptions.from_ansible_module(module), module.params['policy'], warn=module.warn,
-                 on_secret=module.no_log_values.add, **wait)
+    ``wait_timeout``, ``wait_delay`` and ``fail_on`` of ``_connection.check``; the session options are the module's."""
+    params = module.params
+    return check(ConnectionOptions.from_ansible_module(module), params['policy'], warn=module.warn,
+                 on_secret=module.no_log_values.add, session=params['session'], session_dir=params['session_dir'], **wait)

@@ -27,6 +27,7 @@ requirements:
 extends_documentation_fragment:
   - wabiz.onprem.connection
   - wabiz.onprem.connection.CREDENTIALS
+  - wabiz.onprem.connection.SESSION
   - wabiz.onprem.connection.POLICY
   - wabiz.onprem.attributes
 options:

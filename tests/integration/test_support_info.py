@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import socket
 
 import pytest
@@ -379,3 +380,50 @@ def test_the_health_gate_role_waits_in_one_session_with_the_password_from_the_en
     hits = sim.state('gate-restarting')['hits']
     assert hits['GET /v1/support'] == 3
     assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_a_session_kept_across_tasks_and_runs_logs_in_once_and_never_shows_the_token(sim, tmp_path):
+    sim.put_cluster('kept', {'mode': 'single', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}}})
+    sessions = tmp_path / 'sessions'
+    defaults = {'group/wabiz.onprem.support': connection(sim, 'kept', session='keep', session_dir=str(sessions))}
+    first = [{'hosts': 'localhost', 'gather_facts': False, 'module_defaults': defaults, 'tasks': [
+        {'name': 'Read, keeping the session', 'wabiz.onprem.support_info': None},
+        {'name': 'Read again in the same session', 'wabiz.onprem.support_facts': None},
+    ]}]
+    result = run_playbook(tmp_path / 'first.yml', first, args=['-vvv'])
+    assert result.rc == 0, result
+    kept = [str(path) for path in sessions.iterdir()]
+    assert len(kept) == 1 and oct(os.stat(kept[0]).st_mode & 0o777) == '0o600'
+    with open(kept[0]) as handle:
+        token = handle.read()
+    assert token and token not in result.output
+    second = [{'hosts': 'localhost', 'gather_facts': False, 'module_defaults': defaults, 'tasks': [
+        {'name': 'Wait in the kept session, then close it', 'wabiz.onprem.support_info': {'session': 'close', 'wait_timeout': 1,
+                                                                                           'wait_delay': 0.5},
+         'register': 'read'},
+        {'name': 'Check', 'ansible.builtin.assert': {'that': ["read.status == 'ok'", 'read.attempts == 1']}},
+    ]}]
+    result = run_playbook(tmp_path / 'second.yml', second, args=['-vvv'])
+    assert result.rc == 0, result
+    assert token not in result.output and ADMIN_PASSWORD not in result.output
+    assert list(sessions.iterdir()) == []
+    hits = sim.state('kept')['hits']
+    assert hits['GET /v1/support'] == 3
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_a_kept_token_the_webapp_refuses_is_replaced_by_a_fresh_login(sim, tmp_path):
+    sim.put_cluster('kept-revoked', {'mode': 'single', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}}})
+    args = connection(sim, 'kept-revoked', session='keep', session_dir=str(tmp_path))
+    assert run_module('wabiz.onprem.support_info', args).rc == 0
+    kept = [str(path) for path in tmp_path.iterdir()]
+    with open(kept[0]) as handle:
+        token = handle.read()
+    requests.post(sim.url('kept-revoked', '/v1/users/logout'), headers={'Authorization': 'Bearer %s' % token},
+                  verify=sim.ca_path, timeout=10).raise_for_status()
+    result = run_module('wabiz.onprem.support_info', args)
+    assert result.rc == 0, result
+    with open(kept[0]) as handle:
+        assert handle.read() not in ('', token)
+    hits = sim.state('kept-revoked')['hits']
+    assert hits['POST /v1/users/login'] == 2 and hits['GET /v1/support'] == 3

@@ -288,3 +288,54 @@ def test_an_answer_the_redaction_cannot_walk_is_a_bad_response(monkeypatch, bodi
     assert caught.value.code == 'bad_response'
     assert caught.value.message == ('GET https://wa/eu-1/v1/support: the answer cannot be processed '
                                     '(RecursionError: maximum recursion depth exceeded)')
+
+
+# ---- a session kept across tasks ----------------------------------------------------------------------------
+
+def test_the_session_options_match_the_doc_fragment():
+    documented = yaml.safe_load(ModuleDocFragment.SESSION)['options']
+    assert sorted(documented) == sorted(_connection.SESSION_OPTIONS)
+    for name, declared in _connection.SESSION_OPTIONS.items():
+        assert documented[name]['type'] == declared['type']
+        assert documented[name]['default'] == declared['default']
+        assert documented[name].get('choices') == declared.get('choices')
+
+
+def test_a_kept_session_is_a_private_file_named_by_a_hash(tmp_path):
+    store = _connection.SessionStore(str(tmp_path / 'sessions'), 'https://wa/eu-1/', 'monitor')
+    assert store.load() is None
+    store.save('T0ken')
+    assert 'monitor' not in store.path and 'eu-1' not in store.path
+    assert os.stat(store.path).st_mode & 0o777 == 0o600
+    assert os.stat(str(tmp_path / 'sessions')).st_mode & 0o777 == 0o700
+    assert store.load() == 'T0ken'
+    assert _connection.SessionStore(str(tmp_path / 'sessions'), 'https://wa/eu-1', 'monitor').load() == 'T0ken'
+    assert _connection.SessionStore(str(tmp_path / 'sessions'), 'https://wa/eu-1', 'admin').load() is None
+    store.forget()
+    assert store.load() is None and not os.path.exists(store.path)
+    store.forget()  # forgetting twice is fine
+
+
+def test_a_session_file_others_can_read_or_a_link_is_never_used(tmp_path):
+    store = _connection.SessionStore(str(tmp_path), 'https://wa', 'monitor')
+    store.save('T0ken')
+    os.chmod(store.path, 0o644)
+    assert store.load() is None
+    os.remove(store.path)
+    target = tmp_path / 'elsewhere'
+    target.write_text('Planted')
+    os.chmod(str(target), 0o600)
+    os.symlink(str(target), store.path)
+    assert store.load() is None
+
+
+@pytest.mark.parametrize('options', [
+    {'url': 'https://wa', 'token': 'given', 'username': 'monitor', 'password': 'pw'},
+    {'url': 'https://wa', 'username': 'monitor'},
+    {'url': 'https://wa', 'token': 'given'},
+])
+def test_a_session_needs_username_and_password_and_no_token(options, tmp_path):
+    with pytest.raises(WabizError) as caught:
+        _connection.check(options, {}, client_class=session([]), session='keep', session_dir=str(tmp_path))
+    assert caught.value.code == 'invalid_option' and 'needs username and password' in caught.value.message
+    assert Session.made == []
