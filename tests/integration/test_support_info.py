@@ -398,9 +398,8 @@ def test_a_session_kept_across_tasks_and_runs_logs_in_once_and_never_shows_the_t
         token = handle.read()
     assert token and token not in result.output
     second = [{'hosts': 'localhost', 'gather_facts': False, 'module_defaults': defaults, 'tasks': [
-        {'name': 'Wait in the kept session, then close it', 'wabiz.onprem.support_info': {'session': 'close', 'wait_timeout': 1,
-                                                                                           'wait_delay': 0.5},
-         'register': 'read'},
+        {'name': 'Wait in the kept session, then close it',
+         'wabiz.onprem.support_info': {'session': 'close', 'wait_timeout': 1, 'wait_delay': 0.5}, 'register': 'read'},
         {'name': 'Check', 'ansible.builtin.assert': {'that': ["read.status == 'ok'", 'read.attempts == 1']}},
     ]}]
     result = run_playbook(tmp_path / 'second.yml', second, args=['-vvv'])
