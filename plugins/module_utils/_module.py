@@ -11,8 +11,8 @@ __metaclass__ = type
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (  # noqa: F401  report_from_fetched: re-exported
-    ConnectionOptions, SESSION_OPTIONS, argument_spec, check, report_from_fetched,
+from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (
+    ConnectionOptions, SESSION_OPTIONS, argument_spec, check,
 )
 
 POLICY_ARGSPEC = dict(policy=dict(type='dict', default={}))

@@ -103,7 +103,7 @@ class Plugin(object):
 
 
 @pytest.mark.parametrize('adapter', [
-    lambda values: _connection.ConnectionOptions.from_dict(values),
+    _connection.ConnectionOptions.from_dict,
     lambda values: _connection.ConnectionOptions.from_ansible_module(Module(values)),
     lambda values: _connection.ConnectionOptions.from_ansible_plugin(Plugin(values)),
 ])
