@@ -66,7 +66,7 @@ def test_no_other_python_file_declares_the_connection_options():
     """grep finds the option list in one Python place: no other file pairs WABIZ_PASSWORD with a fallback or keeps
     its own list of the connection keys."""
     offenders = []
-    for folder in ('plugins',):
+    for folder in ('plugins', 'extensions'):
         for root, dummy, files in os.walk(os.path.join(REPO, folder)):
             for name in files:
                 path = os.path.join(root, name)
