@@ -59,6 +59,9 @@ options:
         name of the cluster), C(url) (required, the webapp base URL, C(https://HOST:PORT), optionally with a path
         prefix) and optionally any of C(username), C(password), C(token), C(validate_certs), C(ca_path), C(timeout),
         C(retries) and C(policy), which override the top-level options of the same name for that cluster.
+      - Each entry is checked with ansible-core's own argument spec validator against the same connection options as
+        the modules (one declaration in the collection), so an unknown key (C(passwd)) or a value of the wrong type gets
+        the message a task would get; such a cluster gets the error C(invalid_config) and the others go on.
       - C(policy) of a cluster is merged key by key over the top-level O(policy).
       - String values are templated, so C({{ lookup('env', 'EU1_PASSWORD') }}) works; vault-encrypted values
         (C(!vault)) are decrypted with the vault secrets given to Ansible.
