@@ -8,7 +8,10 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     """Connection options of every plugin that talks to a webapp: DOCUMENTATION (the url, modules),
-    CREDENTIALS (modules and the inventory), PLUGINS (the env sources of CREDENTIALS for the inventory), POLICY."""
+    CREDENTIALS (modules and the inventory), PLUGINS (the env sources of CREDENTIALS for the inventory), POLICY.
+
+    The options are declared once, in plugins/module_utils/_connection.py (OPTIONS); a unit test
+    (tests/unit/plugins/module_utils/test_connection.py) holds this documentation to that declaration."""
 
     DOCUMENTATION = r'''
 options:
@@ -46,6 +49,7 @@ options:
     description:
       - A bearer token to use instead of logging in. When O(username) and O(password) are given too, a refused token
         is replaced by a fresh login.
+      - Never logged nor returned, and masked wherever an answer of the webapp or of a proxy echoes it.
       - Falls back to E(WABIZ_TOKEN).
     type: str
   validate_certs:
@@ -94,6 +98,27 @@ options:
   ca_path:
     env:
       - name: WABIZ_CA_PATH
+'''
+
+    SESSION = r'''
+options:
+  session:
+    description:
+      - Reuse one login across the tasks of a play (opt-in). V(off) logs in and out within the task.
+      - V(keep) reuses the token that an earlier task kept for the same O(url) and O(username), or logs in and keeps
+        it; it does not log out. V(close) reuses it, then logs out and forgets it (give it to the last task).
+      - The token is kept in a private file (mode C(0600), in a directory of mode C(0700)) under O(session_dir), named
+        by a hash of the URL and the user name. It never appears in a result nor in the output. A kept token that the
+        webapp refuses (expired, revoked) is replaced by a fresh login.
+      - Needs O(username) and O(password), and no O(token) (a given token is already reused as it is).
+    type: str
+    choices: ['off', keep, close]
+    default: 'off'
+  session_dir:
+    description:
+      - Directory of the kept sessions (O(session)), on the host the module runs on.
+    type: path
+    default: ~/.ansible/tmp/wabiz_sessions
 '''
 
     POLICY = r'''

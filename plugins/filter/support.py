@@ -160,6 +160,16 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
 
 
+def stored_age_filter(data, now=None):
+    """Seconds since support data was read from the API (its ``fetched_at``), None when it does not say."""
+    # only fetched_at is read: no copy of the data
+    fetched_at = data.get('fetched_at') if isinstance(data, Mapping) else None
+    try:
+        return stored_age({'fetched_at': fetched_at}, now)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.stored_age: %s' % exc)
+
+
 def upgrade_check(data, target_version, policy=None, fail_on='critical', min_free_space='10GiB', free_space=None,
                   cluster=None, url=None, checked_at=None, now=None):
     """The wabiz_pre_upgrade verdict: go / no-go, findings and the restart plan."""
@@ -182,4 +192,5 @@ class FilterModule(object):
             'gate_verdict': gate_verdict,
             'fleet_gate': fleet_gate,
             'upgrade_check': upgrade_check,
+            'stored_age': stored_age_filter,
         }

@@ -59,6 +59,9 @@ options:
         name of the cluster), C(url) (required, the webapp base URL, C(https://HOST:PORT), optionally with a path
         prefix) and optionally any of C(username), C(password), C(token), C(validate_certs), C(ca_path), C(timeout),
         C(retries) and C(policy), which override the top-level options of the same name for that cluster.
+      - Each entry is checked with ansible-core's own argument spec validator against the same connection options as
+        the modules (one declaration in the collection), so an unknown key (C(passwd)) or a value of the wrong type gets
+        the message a task would get; such a cluster gets the error C(invalid_config) and the others go on.
       - C(policy) of a cluster is merged key by key over the top-level O(policy).
       - String values are templated, so C({{ lookup('env', 'EU1_PASSWORD') }}) works; vault-encrypted values
         (C(!vault)) are decrypted with the vault secrets given to Ansible.
@@ -146,7 +149,6 @@ clusters:
 '''
 
 import base64
-import math
 import os
 import re
 import stat
@@ -158,18 +160,18 @@ from datetime import datetime, timezone
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 
 from urllib.parse import urlsplit
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
-    Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, DEFAULT_TIMEOUT, DEFAULT_RETRIES, public_url,
+    Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, public_url,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import report_from_fetched
+from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (
+    ConnectionOptions, NAMES, OPTIONS, SECRETS, fetch, open_client, report_from_fetched, validate as validate_options,
+)
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
 
 display = Display()
@@ -177,9 +179,8 @@ display = Display()
 CACHE_FORMAT = 2  # 2: public URLs only (a cache of format 1 may hold user info and is read again)
 MAX_WORKERS = 256
 MAX_WARNINGS = 20
-CONNECTION_KEYS = ('username', 'password', 'token', 'validate_certs', 'ca_path', 'timeout', 'retries')
-CLUSTER_KEYS = frozenset(('name', 'url', 'policy', 'ca_cert') + CONNECTION_KEYS)
-SECRET_KEYS = ('password', 'token')
+# The keys of a cluster entry: the connection layer's options plus these (checked with ansible-core's validator).
+ENTRY_SPEC = {'name': {'type': 'str'}, 'policy': {'type': 'raw'}, 'url': {'type': 'raw'}}
 MASK = '********'
 MAX_ERROR_TEXT = 500
 # Host names Ansible gives a meaning of its own, and the prefix of this plugin's groups: a cluster host never takes them.
@@ -363,28 +364,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # str(): a plain str, without trust tags or vault wrappers (decrypted)
         return None if rendered is None else str(rendered)
 
-    def _typed(self, key, value, what, verbatim=False):
-        if value is None:
-            return None
-        if key in ('validate_certs',):
-            try:
-                return boolean(self._render(value, what, verbatim=verbatim) if not isinstance(value, bool) else value, strict=True)
-            except TypeError as exc:
-                raise AnsibleParserError('%s: %s' % (what, to_native(exc)))
-        if key in ('timeout', 'retries'):
-            raw = self._render(value, what, verbatim=verbatim) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
-            try:
-                number = float(raw) if key == 'timeout' else int(raw)
-            except (TypeError, ValueError, OverflowError):
-                number = None
-            if number is None or (key == 'timeout' and not math.isfinite(number)):
-                raise AnsibleParserError('%s: expected a number, got %r' % (what, raw))
-            if number < 0:
-                raise AnsibleParserError('%s: must not be negative' % what)
-            return number
-        rendered = self._render(value, what, secret=key in SECRET_KEYS, verbatim=verbatim)
-        if key == 'ca_path' and rendered:
-            rendered = os.path.expanduser(os.path.expandvars(rendered))
+    def _rendered(self, values, where, verbatim=()):
+        """``values`` with every string of a connection option templated (lookups, vault); the keys in ``verbatim``
+        (values from the environment) are used as they are."""
+        rendered = dict(values)
+        for key in NAMES + ('ca_cert',):
+            # strings and vault values (decrypted); numbers and booleans of the YAML are already typed
+            if values.get(key) is not None and not isinstance(values[key], (bool, int, float, list, dict)):
+                rendered[key] = self._render(values[key], '%s: %s' % (where, key), secret=key in SECRETS, verbatim=key in verbatim)
         return rendered
 
     @staticmethod
@@ -401,28 +388,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 where, _safe_public_url(url) or '<unparseable>'))
 
     def _cluster_settings(self, entry, where, defaults, base_policy):
-        """The connection settings and policy of one cluster entry; ClusterConfigError when one cannot be used."""
-        unknown = sorted(to_text(key) for key in entry if key not in CLUSTER_KEYS)
-        if unknown:
-            raise ClusterConfigError('invalid_config', '%s: unknown key(s) %s; known: %s' % (
-                where, ', '.join(unknown), ', '.join(sorted(CLUSTER_KEYS))))
-        settings = {}
+        """The connection settings and policy of one cluster entry, checked by ansible-core's argument spec validator
+        against the connection layer's options (as a task's arguments are); ClusterConfigError when one cannot be
+        used."""
+        raw_url = entry.get('url')
+        if raw_url is None or raw_url == '':
+            raise ClusterConfigError('invalid_config', '%s: url is required' % where)
         try:
-            raw_url = entry.get('url')
-            if raw_url is None or raw_url == '':
-                raise ClusterConfigError('invalid_config', '%s: url is required' % where)
+            rendered = self._rendered(entry, where)
             url = self._render(raw_url, where + ': url') if isinstance(raw_url, str) else raw_url
-            if not url:
-                raise ClusterConfigError('invalid_config', '%s: url is required' % where)
-            self._check_url(url, where)
-            settings['url'] = url.strip()
-            for key in CONNECTION_KEYS:
-                value = entry.get(key)
-                if key == 'ca_path' and value is None:
-                    value = entry.get('ca_cert')
-                settings[key] = self._typed(key, value, '%s: %s' % (where, key)) if value is not None else defaults[key]
         except AnsibleParserError as exc:
             raise ClusterConfigError('invalid_config', to_native(exc.message if hasattr(exc, 'message') else exc))
+        if not url:
+            raise ClusterConfigError('invalid_config', '%s: url is required' % where)
+        self._check_url(url, where)
+        rendered['url'] = url.strip()
+        values, problems = validate_options(rendered, ENTRY_SPEC, where)
+        if problems:
+            raise ClusterConfigError('invalid_config', '; '.join(problems))
+        settings = dict((key, defaults[key] if values[key] is None else values[key]) for key in NAMES)
+        settings['url'] = values['url']
         policy = dict(base_policy)
         own = entry.get('policy')
         if own is not None:
@@ -435,6 +420,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise ClusterConfigError('invalid_policy', '%s: %s' % (where, to_native(exc)))
         return settings
 
+    def _defaults(self):
+        """The top-level connection options, the defaults of every cluster, checked as one entry is; an error fails
+        the source."""
+        options = ConnectionOptions.from_ansible_plugin(self)
+        given = dict((key, options.get(key)) for key in NAMES if key != 'url')
+        verbatim = [key for key in given if self._from_environment(key)]
+        values, problems = validate_options(self._rendered(given, 'option', verbatim=verbatim), where='option')
+        if problems:
+            raise AnsibleParserError('; '.join(problems))
+        return dict((key, OPTIONS[key].get('default') if values[key] is None else values[key]) for key in NAMES if key != 'url')
+
     def _cluster_configs(self):
         """The validated, rendered per-cluster settings, in configuration order.
 
@@ -444,9 +440,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         clusters = self.get_option('clusters')
         if not isinstance(clusters, list) or not clusters:
             raise AnsibleParserError('clusters must be a non-empty list of {name, url, ...} dictionaries')
-        defaults = {}
-        for key in CONNECTION_KEYS:
-            defaults[key] = self._typed(key, self.get_option(key), 'option %s' % key, verbatim=self._from_environment(key))
+        defaults = self._defaults()
         base_policy = self.get_option('policy') or {}
         if not isinstance(base_policy, dict):
             raise AnsibleParserError('policy must be a dictionary')
@@ -470,12 +464,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 config['error'] = {'code': exc.code, 'message': exc.message}
                 raw_url = entry.get('url')
                 config['url'] = raw_url if isinstance(raw_url, str) else None
-            if config['validate_certs'] is None:
-                config['validate_certs'] = True
-            if config['timeout'] is None:
-                config['timeout'] = float(DEFAULT_TIMEOUT)
-            if config['retries'] is None:
-                config['retries'] = DEFAULT_RETRIES
             configs.append(config)
         return configs
 
@@ -491,13 +479,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                  'error': None, 'reachable': True}
         fetched = None
         try:
-            client = self.client_class(
-                config['url'], username=config['username'], password=config['password'], token=config['token'],
-                validate_certs=config['validate_certs'], ca_path=config['ca_path'], timeout=config['timeout'],
-                retries=config['retries'], warn=warnings.append, on_secret=learned.append,
-            )
+            client = open_client(config, client_class=self.client_class, warn=warnings.append, on_secret=learned.append)
             with client:
-                fetched = client.fetch()
+                fetched = fetch(client)
         except WabizError as error:
             entry['error'] = error.to_dict()
             entry['reachable'] = error.reachable
@@ -506,12 +490,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 type(exc).__name__, url, _exc_text(exc))}
             entry['reachable'] = False
         if fetched is not None:
-            try:
-                entry['support'] = redact(fetched['support'])
-                entry['shard_count'] = fetched.get('shard_count')
-                entry['shard_count_error'] = fetched.get('shard_count_error')
-            except Exception as exc:  # pylint: disable=broad-except
-                entry.update(support=None, shard_count=None, shard_count_error=None, error=_unprocessable(url, exc))
+            entry.update(fetched)
         secrets = _secrets_of(config, learned)
         entry['error'] = None if entry['error'] is None else _mask(_flat_error(entry['error']), secrets)
         entry['shard_count_error'] = _mask(entry['shard_count_error'], secrets)

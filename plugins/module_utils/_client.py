@@ -430,11 +430,15 @@ class Client(object):
     ``url`` may carry a path prefix (a webapp behind a reverse proxy: https://gw/wa/eu-1).
     ``warn`` is called with operator-facing warnings, ``on_secret`` with every secret the client
     learns at run time (the token obtained at login) so callers can mask it.
+
+    A kept session (``_connection.SessionStore``): ``session_token`` is a token an earlier login of this
+    collection obtained; the client treats it as its own (replaced by a fresh login when refused, logged out
+    at close) unless ``keep_session``, which never logs out so that a later task can reuse ``session_token()``.
     """
 
     def __init__(self, url, username=None, password=None, token=None, validate_certs=True, ca_path=None,
                  timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=0.5, warn=None, on_secret=None,
-                 max_body_bytes=MAX_BODY_BYTES, sleep=time.sleep):
+                 max_body_bytes=MAX_BODY_BYTES, sleep=time.sleep, session_token=None, keep_session=False):
         if not HAS_REQUESTS:
             raise RuntimeError('the Python library requests is required')
         parts = _check_url(url)
@@ -455,6 +459,10 @@ class Client(object):
         self._given_token = token
         self._token = token
         self._own_token = False
+        self._keep_session = keep_session
+        if session_token and not token:
+            self._token = session_token
+            self._own_token = True
         self._basic = None
         self._deadline = _Deadline()
         self.verify = (ca_path or True) if validate_certs else False
@@ -466,7 +474,7 @@ class Client(object):
         self.session.headers['User-Agent'] = USER_AGENT
         self.session.headers['Accept'] = 'application/json'
         self.session.mount(self.url, _DeadlineAdapter(pool_connections=1, pool_maxsize=2, max_retries=0))
-        for secret in (token, password):
+        for secret in (token, password, session_token):
             self._add_secret(secret)
         if username and password:
             # Built here rather than by requests (latin-1 only): UTF-8, and known so that an echo can be masked.
@@ -504,7 +512,7 @@ class Client(object):
     def close(self):
         """Log out a token this client obtained itself (best effort) and close the session."""
         try:
-            if self._own_token and self._token:
+            if self._own_token and self._token and not self._keep_session:
                 self._send('POST', '/v1/users/logout', headers={'Authorization': 'Bearer %s' % self._token}, retry=False)
         except WabizError:
             pass
@@ -512,6 +520,10 @@ class Client(object):
             self._token = None if self._own_token else self._token
             self.session.close()
             self._deadline.close()
+
+    def session_token(self):
+        """The token of this client's own session (a login of this collection), for a kept session; None otherwise."""
+        return self._token if self._own_token else None
 
     # ---- transport ---------------------------------------------------------------------------
     def _send(self, method, path, headers=None, retry=True):

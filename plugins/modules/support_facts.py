@@ -25,6 +25,7 @@ requirements:
 extends_documentation_fragment:
   - wabiz.onprem.connection
   - wabiz.onprem.connection.CREDENTIALS
+  - wabiz.onprem.connection.SESSION
   - wabiz.onprem.connection.POLICY
   - wabiz.onprem.attributes
   - wabiz.onprem.attributes.FACTS
@@ -141,6 +142,7 @@ def main():
             module.warn(str(error))
         facts = dict(reachable=error.reachable, status='unknown', error=error.to_dict(), node=None)
         module.exit_json(changed=False, ansible_facts=dict(wabiz_support=facts))
+    report.pop('attempts', None)  # one read, always: not part of the fact
     if not params['include_support']:
         report.pop('support', None)
     report['node'] = None

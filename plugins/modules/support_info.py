@@ -27,8 +27,31 @@ requirements:
 extends_documentation_fragment:
   - wabiz.onprem.connection
   - wabiz.onprem.connection.CREDENTIALS
+  - wabiz.onprem.connection.SESSION
   - wabiz.onprem.connection.POLICY
   - wabiz.onprem.attributes
+options:
+  wait_timeout:
+    description:
+      - Seconds to keep reading until the cluster passes (no finding at or above O(fail_on)); V(0) reads once.
+      - Every read of the wait shares one session with the webapp, so a wait logs in once and logs out once,
+        however many times it reads. A read that fails (the cluster restarts, a failover is under way) is read
+        again too, except for errors of the options themselves (C(invalid_policy), C(invalid_option),
+        C(password_change_required)).
+      - The number of reads is at most O(wait_timeout) / O(wait_delay), rounded up, plus the first one; each read
+        may itself take up to O(timeout) times (O(retries) + 1). RV(attempts) says how many were made.
+      - The result is that of the last read; the module fails only when that read failed, never because of findings.
+    type: float
+    default: 0
+  wait_delay:
+    description: Seconds between two reads of a wait (above V(0)).
+    type: float
+    default: 10
+  fail_on:
+    description: Lowest finding severity that keeps a wait (O(wait_timeout)) reading.
+    type: str
+    choices: [critical, warning]
+    default: critical
 notes:
   - The module can run on the controller (C(delegate_to=localhost)) or on any host that reaches the webapp;
     C(requests) is needed where it runs.
@@ -62,6 +85,17 @@ EXAMPLES = r'''
       free_space_warning: 20GiB
       free_space: {logs: {warning: 2GiB, critical: 512MiB}}
       severity: {version_mismatch: critical}
+  delegate_to: localhost
+  register: wabiz
+
+- name: Wait up to five minutes for a cluster to pass after a restart (one login, one logout)
+  wabiz.onprem.support_info:
+    url: https://wa-eu-1.example.com:9090
+    username: monitor
+    password: "{{ vault_wabiz_password }}"
+    wait_timeout: 300
+    wait_delay: 10
+    fail_on: critical
   delegate_to: localhost
   register: wabiz
 
@@ -158,6 +192,11 @@ support:
       critical finding C(node_key_duplicate), a repeated field of a node makes that field unusable.
   returned: success
   type: dict
+attempts:
+  description: How many times the support data was read (more than V(1) only with O(wait_timeout)).
+  returned: always
+  type: int
+  sample: 1
 msg:
   description: One line for people.
   returned: always
@@ -192,12 +231,18 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._module import module
 
 
 def main():
-    module = AnsibleModule(**module_kwargs())
+    module = AnsibleModule(**module_kwargs(
+        wait_timeout=dict(type='float', default=0),
+        wait_delay=dict(type='float', default=10),
+        fail_on=dict(type='str', choices=['critical', 'warning'], default='critical'),
+    ))
     require_requests(module)
+    params = module.params
     try:
-        report = collect(module)
+        report = collect(module, wait_timeout=params['wait_timeout'], wait_delay=params['wait_delay'], fail_on=params['fail_on'])
     except WabizError as error:
-        module.fail_json(msg=str(error), error=error.to_dict(), reachable=error.reachable, changed=False)
+        module.fail_json(msg=str(error), error=error.to_dict(), reachable=error.reachable, changed=False,
+                         attempts=getattr(error, 'attempts', 1))
     module.exit_json(changed=False, **report)
 
 

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import socket
 
 import pytest
@@ -336,3 +337,92 @@ def test_a_node_without_expire_timestamp_does_not_pass(results):
     assert entry['status'] == 'critical'
     assert [(f['code'], f['node'].split(':')[0]) for f in entry['findings']] == [('field_missing', 'wacore2')]
     assert 'expire_timestamp' in entry['findings'][0]['message']
+
+
+def _restarting_cluster(sim, name, failures):
+    """An HA cluster whose support endpoint fails ``failures`` times (HTTP 500, not retriable), then answers."""
+    sim.put_cluster(name, {'mode': 'ha', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}},
+                           'faults': [{'kind': 'status', 'status': 500, 'count': failures, 'path': '/v1/support'}]})
+
+
+def test_a_wait_logs_in_once_and_out_once_however_many_times_it_polls(sim):
+    _restarting_cluster(sim, 'restarting', 3)
+    result = run_module('wabiz.onprem.support_info', connection(sim, 'restarting', wait_timeout=10, wait_delay=0.2))
+    assert result.rc == 0, result
+    assert (result.data['status'], result.data['attempts']) == ('ok', 4)
+    hits = sim.state('restarting')['hits']
+    assert hits['GET /v1/support'] == 4
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_a_wait_that_runs_out_fails_with_the_last_error_after_one_login(sim):
+    _restarting_cluster(sim, 'still-down', 100)
+    result = run_module('wabiz.onprem.support_info', connection(sim, 'still-down', wait_timeout=1, wait_delay=0.25))
+    assert result.rc != 0
+    assert (result.data['error']['code'], result.data['attempts']) == ('api_error', 5)
+    hits = sim.state('still-down')['hits']
+    assert hits['GET /v1/support'] == 5
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_the_health_gate_role_waits_in_one_session_with_the_password_from_the_environment(sim, tmp_path):
+    _restarting_cluster(sim, 'gate-restarting', 2)
+    gate = {'health_gate_url': sim.url('gate-restarting'), 'health_gate_username': 'admin', 'health_gate_ca_path': sim.ca_path,
+            'health_gate_retries': 0, 'health_gate_wait_timeout': 10, 'health_gate_wait_delay': 1}
+    playbook = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'Gate', 'ansible.builtin.include_role': {'name': 'wabiz.onprem.health_gate'}, 'vars': gate},
+        {'name': 'Check the verdict', 'ansible.builtin.assert': {
+            'that': ['wabiz_gate.passed', 'wabiz_gate.attempts == 3', "wabiz_gate.source == 'api'"]}},
+    ]}]
+    result = run_playbook(tmp_path / 'play.yml', playbook, env={'WABIZ_PASSWORD': ADMIN_PASSWORD})
+    assert result.rc == 0, result
+    assert 'RETRYING' not in result.output and ADMIN_PASSWORD not in result.output
+    hits = sim.state('gate-restarting')['hits']
+    assert hits['GET /v1/support'] == 3
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_a_session_kept_across_tasks_and_runs_logs_in_once_and_never_shows_the_token(sim, tmp_path):
+    sim.put_cluster('kept', {'mode': 'single', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}}})
+    sessions = tmp_path / 'sessions'
+    defaults = {'group/wabiz.onprem.support': connection(sim, 'kept', session='keep', session_dir=str(sessions))}
+    first = [{'hosts': 'localhost', 'gather_facts': False, 'module_defaults': defaults, 'tasks': [
+        {'name': 'Read, keeping the session', 'wabiz.onprem.support_info': None},
+        {'name': 'Read again in the same session', 'wabiz.onprem.support_facts': None},
+    ]}]
+    result = run_playbook(tmp_path / 'first.yml', first, args=['-vvv'])
+    assert result.rc == 0, result
+    kept = [str(path) for path in sessions.iterdir()]
+    assert len(kept) == 1 and oct(os.stat(kept[0]).st_mode & 0o777) == '0o600'
+    with open(kept[0]) as handle:
+        token = handle.read()
+    assert token and token not in result.output
+    second = [{'hosts': 'localhost', 'gather_facts': False, 'module_defaults': defaults, 'tasks': [
+        {'name': 'Wait in the kept session, then close it',
+         'wabiz.onprem.support_info': {'session': 'close', 'wait_timeout': 1, 'wait_delay': 0.5}, 'register': 'read'},
+        {'name': 'Check', 'ansible.builtin.assert': {'that': ["read.status == 'ok'", 'read.attempts == 1']}},
+    ]}]
+    result = run_playbook(tmp_path / 'second.yml', second, args=['-vvv'])
+    assert result.rc == 0, result
+    assert token not in result.output and ADMIN_PASSWORD not in result.output
+    assert list(sessions.iterdir()) == []
+    hits = sim.state('kept')['hits']
+    assert hits['GET /v1/support'] == 3
+    assert (hits['POST /v1/users/login'], hits['POST /v1/users/logout']) == (1, 1)
+
+
+def test_a_kept_token_the_webapp_refuses_is_replaced_by_a_fresh_login(sim, tmp_path):
+    sim.put_cluster('kept-revoked', {'mode': 'single', 'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}}})
+    args = connection(sim, 'kept-revoked', session='keep', session_dir=str(tmp_path))
+    assert run_module('wabiz.onprem.support_info', args).rc == 0
+    kept = [str(path) for path in tmp_path.iterdir()]
+    with open(kept[0]) as handle:
+        token = handle.read()
+    requests.post(sim.url('kept-revoked', '/v1/users/logout'), headers={'Authorization': 'Bearer %s' % token},
+                  verify=sim.ca_path, timeout=10).raise_for_status()
+    result = run_module('wabiz.onprem.support_info', args)
+    assert result.rc == 0, result
+    with open(kept[0]) as handle:
+        assert handle.read() not in ('', token)
+    hits = sim.state('kept-revoked')['hits']
+    assert hits['POST /v1/users/login'] == 2 and hits['GET /v1/support'] == 3

@@ -4,7 +4,8 @@
 """wabiz.onprem.support: an Event-Driven Ansible source that watches WhatsApp Business API clusters.
 
 Every ``interval`` seconds it reads ``GET /v1/support`` of each cluster with the collection's own client and checks
-(``_client.Client``, ``_module.report_from_fetched``, the health gate's ``_verdict.gate_verdict``) and puts one
+(the connection layer ``_connection``: the one declaration of the connection options, ``open_client``, ``fetch``,
+``report_from_fetched``; the health gate's ``_verdict.gate_verdict``) and puts one
 event per cluster on the queue at start, then whenever the cluster's status or its set of finding codes changes.
 
 Arguments (the options of the ``wabiz.onprem.support`` inventory plugin, plus the watch settings):
@@ -13,6 +14,8 @@ Arguments (the options of the ``wabiz.onprem.support`` inventory plugin, plus th
 ``username``, ``password``, ``token``, ``validate_certs`` (default true), ``ca_path`` (alias ``ca_cert``),
 ``timeout`` (default 10), ``retries`` (default 2), ``policy``: defaults of every cluster; the credentials and
                     ``ca_path`` fall back to ``WABIZ_USERNAME``, ``WABIZ_PASSWORD``, ``WABIZ_TOKEN``, ``WABIZ_CA_PATH``
+                    (and ``validate_certs`` to ``WABIZ_VALIDATE_CERTS``); each entry is checked with ansible-core's
+                    argument spec validator, as the inventory plugin checks it
 ``interval``        seconds between two polls of a cluster (default 60)
 ``workers``         clusters polled at the same time (default 8)
 ``fail_on``         ``critical`` (default) or ``warning``: the level at which ``passed`` is false
@@ -54,15 +57,14 @@ except ImportError:
     from ansible_collections.wabiz.onprem.plugins.module_utils._client import Client, WabizError
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import PolicyError, merge_policy
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import report_from_fetched
+from ansible_collections.wabiz.onprem.plugins.module_utils import _connection as connection_layer
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import FAIL_ON, gate_verdict, safe_url
 
 logger = logging.getLogger('wabiz.onprem.support')
 
-CONNECTION_KEYS = ('username', 'password', 'token', 'validate_certs', 'ca_path', 'timeout', 'retries')
-CLUSTER_KEYS = frozenset(('name', 'url', 'policy', 'ca_cert') + CONNECTION_KEYS)
-ENV_FALLBACK = {'username': 'WABIZ_USERNAME', 'password': 'WABIZ_PASSWORD', 'token': 'WABIZ_TOKEN', 'ca_path': 'WABIZ_CA_PATH'}
-DEFAULTS = {'validate_certs': True, 'timeout': 10.0, 'retries': 2}
+# The connection options are the connection layer's (url is per cluster); a cluster entry adds these keys.
+CONNECTION_KEYS = tuple(name for name in connection_layer.NAMES if name != 'url')
+ENTRY_SPEC = {'name': {'type': 'raw'}, 'url': {'type': 'raw'}, 'policy': {'type': 'raw'}}
 EVENT_KEYS = ('cluster', 'host', 'url', 'status', 'passed', 'fail_on', 'findings', 'blocking', 'topology', 'error', 'message', 'checked_at')
 
 
@@ -106,39 +108,25 @@ def _number(value, what, cast, minimum):
     return number
 
 
-def _bool(value, what):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ('true', 'yes', 'on', '1', 'false', 'no', 'off', '0'):
-        return value.lower() in ('true', 'yes', 'on', '1')
-    raise OptionError('%s must be a boolean, got %r' % (what, value))
-
-
-def _connection(source, what, defaults):
-    result = {}
-    for key in CONNECTION_KEYS:
-        value = source.get(key)
-        if key == 'ca_path' and value is None:
-            value = source.get('ca_cert')
-        if value is None:
-            result[key] = defaults[key]
-        elif key == 'validate_certs':
-            result[key] = _bool(value, '%s validate_certs' % what)
-        elif key in ('timeout', 'retries'):
-            result[key] = _number(value, '%s %s' % (what, key), float if key == 'timeout' else int, 0.001 if key == 'timeout' else 0)
-        else:
-            result[key] = str(value)
-    return result
+def _connection(source, what, defaults, extra_spec=None):
+    """The connection settings of ``source`` (the top level, or a cluster entry with ``extra_spec``), checked by
+    ansible-core's argument spec validator against the connection layer's options; ``defaults`` for the others."""
+    given = dict((key, value) for key, value in source.items() if value is not None)
+    values, problems = connection_layer.validate(given, extra_spec, where=what)
+    if problems:
+        raise OptionError('; '.join(problems))
+    return dict((key, defaults[key] if values[key] is None else values[key]) for key in CONNECTION_KEYS)
 
 
 def options(args):
     """The validated settings: ``(clusters, watch)``; raises OptionError with one clear message."""
     if not isinstance(args, dict):
         raise OptionError('expected a dictionary of arguments, got %s' % type(args).__name__)
-    defaults = dict((key, None) for key in CONNECTION_KEYS)
-    defaults.update(DEFAULTS)
-    defaults.update((key, os.environ[env]) for key, env in ENV_FALLBACK.items() if os.environ.get(env))
-    top = _connection(args, 'option', defaults)
+    defaults = dict((key, connection_layer.OPTIONS[key].get('default')) for key in CONNECTION_KEYS)
+    environment = dict((key, os.environ[connection_layer.OPTIONS[key]['env']]) for key in CONNECTION_KEYS
+                       if os.environ.get(connection_layer.OPTIONS[key].get('env') or ''))
+    defaults = _connection(environment, 'environment', defaults)
+    top = _connection(dict((key, args.get(key)) for key in CONNECTION_KEYS + ('ca_cert',)), 'option', defaults)
     base_policy = args.get('policy') or {}
     if not isinstance(base_policy, dict):
         raise OptionError('policy must be a dictionary')
@@ -149,9 +137,6 @@ def options(args):
     for index, entry in enumerate(clusters):
         if not isinstance(entry, dict):
             raise OptionError('clusters[%d] must be a dictionary with name and url' % index)
-        unknown = sorted(str(key) for key in entry if key not in CLUSTER_KEYS)
-        if unknown:
-            raise OptionError('clusters[%d]: unknown key(s) %s; known: %s' % (index, ', '.join(unknown), ', '.join(sorted(CLUSTER_KEYS))))
         name = str(entry.get('name') or '').strip()
         if not name or name in names:
             raise OptionError('clusters[%d]: name is required and must be unique, got %r' % (index, entry.get('name')))
@@ -167,7 +152,7 @@ def options(args):
             policy = merge_policy(policy)
         except PolicyError as exc:
             raise OptionError('cluster %s: [invalid_policy] %s' % (name, exc))
-        configs.append(dict(_connection(entry, 'cluster %s' % name, top), name=name, url=str(entry['url']), policy=policy))
+        configs.append(dict(_connection(entry, 'cluster %s' % name, top, ENTRY_SPEC), name=name, url=str(entry['url']), policy=policy))
     for config, host in zip(configs, host_names([config['name'] for config in configs])):
         config['host'] = host
     fail_on = args.get('fail_on') or 'critical'
@@ -198,10 +183,8 @@ class _Watch(object):
         config = self.config
         try:
             if self.client is None:
-                self.client = Client(config['url'], username=config['username'], password=config['password'], token=config['token'],
-                                     validate_certs=config['validate_certs'], ca_path=config['ca_path'], timeout=config['timeout'],
-                                     retries=config['retries'], warn=self.warn)
-            data = report_from_fetched(self.client.fetch(), self.client.url, config['policy'])
+                self.client = connection_layer.open_client(config, client_class=Client, warn=self.warn)
+            data = connection_layer.report_from_fetched(connection_layer.fetch(self.client), self.client.url, config['policy'])
         except WabizError as error:
             self.close()  # log in again next time (a token may have expired)
             data = {'error': error.to_dict()}

@@ -46,7 +46,24 @@ def faulty(support):
 
 def test_filters_registered():
     assert set(F) == {'support_findings', 'support_report', 'shard_map', 'nodes_by_role', 'gate_verdict', 'fleet_gate',
-                      'upgrade_check', 'fleet_report', 'fleet_report_render'}
+                      'upgrade_check', 'fleet_report', 'fleet_report_render', 'stored_age'}
+
+
+@pytest.mark.parametrize('data, age', [
+    ({'fetched_at': '2026-02-28T23:59:00Z', 'nodes': []}, 60.0),
+    ({'fetched_at': '2026-03-01T00:00:00Z'}, 0.0),
+    ({'fetched_at': 'yesterday'}, None),
+    ({'nodes': []}, None),
+    (None, None),
+    ('text', None),
+])
+def test_stored_age_is_the_seconds_since_fetched_at_or_none(data, age):
+    assert F['stored_age'](data, now=NOW) == age
+
+
+def test_stored_age_with_a_bad_now_is_a_filter_error():
+    with pytest.raises(AnsibleFilterError, match='wabiz.onprem.stored_age: now'):
+        F['stored_age']({'fetched_at': NOW}, now=3)
 
 
 def test_support_findings_rechecks_with_policy():
