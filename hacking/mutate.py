@@ -21,6 +21,7 @@ import configparser
 import difflib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -58,6 +59,7 @@ def load_config(path):
         'files': files,
         'functions': functions,
         'tests': scope.get('tests', 'tests/unit').split(),
+        'deselect': scope.get('deselect', '').split(),
         'max_examples': scope.getint('hypothesis_max_examples', 25),
         'mutmut': dict(parser['mutmut']) if parser.has_section('mutmut') else {},
     }
@@ -108,7 +110,10 @@ def make_stage(stage, config, files):
     settings['only_mutate'] = '\n'.join('%s/%s/%s' % (COLLECTION, CORE_DIR, name) for name in files)
     settings['also_copy'] = HYPOTHESIS_PLUGIN + '.py'
     settings['pytest_add_cli_args_test_selection'] = '\n'.join('%s/%s' % (COLLECTION, t) for t in config['tests'])
-    settings['pytest_add_cli_args'] = ('%s -p %s' % (settings.get('pytest_add_cli_args', ''), HYPOTHESIS_PLUGIN)).strip()
+    # mutmut reads a list option of setup.cfg one item per line: one pytest argument per line, never several on one
+    args = shlex.split(settings.get('pytest_add_cli_args', '')) + ['-p', HYPOTHESIS_PLUGIN]
+    args += ['--deselect=%s/%s' % (COLLECTION, test) for test in config['deselect']]
+    settings['pytest_add_cli_args'] = '\n'.join(args)
     cfg = configparser.ConfigParser(interpolation=None)
     cfg['mutmut'] = dict((key, '\n' + value if '\n' in value else value) for key, value in settings.items())
     with open(stage / 'setup.cfg', 'w', encoding='utf-8') as handle:
