@@ -131,11 +131,15 @@ def mutant_globs(config, files):
     return globs
 
 
-def run_mutmut(stage, globs, jobs, max_time, log_path):
+def run_mutmut(stage, globs, jobs, max_time, log_path, max_examples):
     mutmut = Path(sys.executable).parent / 'mutmut'
     env = dict(os.environ)
     env.pop('PYTHONPATH', None)  # the copy in STAGE/mutants must be the only one importable
     env['ANSIBLE_COLLECTIONS_PATH'] = str(stage / 'mutants')
+    # tests/unit/conftest.py loads its own profile ('ci', WABIZ_CI_EXAMPLES examples, derandomized) after our plugin
+    # has loaded 'wabiz-mutate': give it the same number of examples, or every property test runs 100 of them
+    env['WABIZ_CI_EXAMPLES'] = str(max_examples)
+    env.pop('HYPOTHESIS_PROFILE', None)
     command = [str(mutmut), 'run', '--max-children', str(jobs)] + globs
     interactive = sys.stdout.isatty()
     with open(log_path, 'w', encoding='utf-8') as log:
@@ -311,7 +315,7 @@ def main():
         make_stage(stage, config, files)
         where = 'console' if sys.stdout.isatty() else log_path
         print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs, where), flush=True)
-        rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path)
+        rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path, config['max_examples'])
     results = collect(stage, config, files)
     seconds = int(time.monotonic() - started)
     if args.report_only and (stage / 'results.json').exists():

@@ -47,7 +47,7 @@ def test_describe_error():
 @pytest.mark.parametrize('text, expected', [
     ('<!DOCTYPE html><p>', True), ('  \n<HTML>', True), ('<?xml version="1.0"?>', True), ('x<body>', True),
     ('x <TITLE>t', True), ('{"a": "<b>"}', False), ('plain', False), (' ' * 401 + '<html>', True),
-    ('x' * 400 + '<body>', False),
+    ('x' * 400 + '<body>', False), ('x' * 395 + '<body>', True), ('x' * 396 + '<body>', False),
 ])
 def test_looks_like_html(text, expected):
     assert _looks_like_html(text) is expected

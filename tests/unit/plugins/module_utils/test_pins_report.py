@@ -423,3 +423,32 @@ def test_checked_report_cleans_texts_again():
     cleaned = checked_report(report)
     assert (cleaned['results'][0]['message'], cleaned['results'][0]['findings'][0]['message']) == ('see https://h/x now', '!')
     assert report['results'][0]['message'] == u'see https://u:p@h/x?q=1 \x00now'
+
+
+def test_fail_on_of_a_verdict_counts_for_the_health_gate_only():
+    warning = [{'code': 'free_space_low', 'severity': 'warning', 'node': None, 'message': 'low'}]
+    report = results({'host': 'a', 'wabiz_gate': {'passed': True, 'fail_on': 'warning', 'findings': warning}},
+                     {'host': 'b', 'wabiz_pre_upgrade': {'go': True, 'fail_on': 'warning', 'findings': warning}},
+                     {'host': 'c', 'wabiz_gate': {'passed': True, 'fail_on': 'critical', 'findings': warning}},
+                     {'host': 'd', 'wabiz_gate': {'passed': True, 'status': 'critical'}})
+    assert [(r['host'], r['outcome']) for r in report['results']] == [('a', 'failed'), ('b', 'passed'), ('c', 'passed'), ('d', 'failed')]
+
+
+def test_error_keys_kept_and_cluster_falls_back_to_the_host():
+    result = results({'host': 'h', 'wabiz_pre_upgrade': {
+        'cluster': '', 'schema_upgrade': 'x',
+        'error': {'code': 'api_error', 'message': 'm', 'status': 503, 'api_code': True, 'title': None, 'details': 'd', 'retry_after': 3}}})[
+        'results'][0]
+    assert (result['cluster'], result['schema_upgrade'], result['outcome'], result['error']) == (
+        'h', None, 'error', {'code': 'api_error', 'message': 'm', 'status': 503, 'details': 'd', 'retry_after': 3})
+
+
+def test_schema_upgrade_without_step_and_findings_of_one_code_in_junit():
+    findings = [{'code': 'disk_low', 'severity': 'warning', 'node': 'n1', 'message': 'a'},
+                {'code': 'disk_low', 'severity': 'warning', 'node': 'n2', 'message': 'b'}]
+    upgrade = {'go': True, 'findings': findings, 'schema_upgrade': {'step': None, 'node': 'n1', 'note': 'schema'}}
+    report = results({'host': 'a', 'wabiz_pre_upgrade': upgrade})
+    suites = junit_suites(render_junit(report))[1]
+    assert suites[0][1] == [('host', 'a'), ('schema_upgrade', 'step ? (n1): schema')]
+    assert suites[0][3] == [('disk_low', [('system-out', {}, '[warning] disk_low (n1): a\n[warning] disk_low (n2): b')])]
+    assert 'Schema upgrade: step ? (n1): schema.' in render_markdown(report).split('\n')
