@@ -184,3 +184,10 @@ def test_status_300_is_a_redirect():
 
 def test_html_title_of_a_page_with_two_titles_is_the_first():
     assert _html_title('<title>a</title><title>b</title>') == 'a'
+
+
+def test_short_trims_only_its_own_characters():
+    assert _short(Exception("SSLError('[SSL: X] BOX.')")) == '[SSL: X] BOX'
+    assert _short(Exception("x: Connection refused X")) == 'Connection refused X'
+    assert _short(Exception('Connection refused ' + 'a' * 200)) == 'Connection refused ' + 'a' * 101  # 120 characters
+    assert _short(Exception('pool (Caused by X: y X')) == 'X: y X'

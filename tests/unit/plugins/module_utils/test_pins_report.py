@@ -452,3 +452,9 @@ def test_schema_upgrade_without_step_and_findings_of_one_code_in_junit():
     assert suites[0][1] == [('host', 'a'), ('schema_upgrade', 'step ? (n1): schema')]
     assert suites[0][3] == [('disk_low', [('system-out', {}, '[warning] disk_low (n1): a\n[warning] disk_low (n2): b')])]
     assert 'Schema upgrade: step ? (n1): schema.' in render_markdown(report).split('\n')
+
+
+def test_markdown_verdict_words():
+    assert render_markdown(results({'host': 'a'})).split('\n')[2] == (
+        'Generated 2026-03-01T00:00:00Z by wabiz.onprem. Verdict: **NOT RUN**: 1 result(s) over 1 cluster(s): 0 passed, 0 failed, '
+        '0 error, 1 not run.')

@@ -278,3 +278,11 @@ def test_stored_age_bad_now():
     with pytest.raises(ValueError) as info:
         stored_age({'fetched_at': NOW}, now='yesterday')
     assert str(info.value).startswith('now: ')
+
+
+def test_a_failed_flag_with_nodes_and_no_error_is_checked_again():
+    """failed / failed_when_result without nodes is a module that never answered; with nodes (and no error) the data is checked."""
+    data = report('single')
+    data.update(failed=True, failed_when_result=True)
+    result, error = support_report(data, now=NOW)
+    assert (error, result['status'], result['topology']) == (None, 'ok', 'single')
