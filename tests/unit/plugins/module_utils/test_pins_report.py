@@ -257,6 +257,7 @@ def junit_suites(text):
     suites = []
     for suite in root:
         props = [(p.get('name'), p.get('value')) for p in suite.find('properties')]
+        assert all(p.tag == 'property' for p in suite.find('properties'))
         cases = [case for case in suite if case.tag == 'testcase']
         detailed = [(case.get('name'), [(child.tag, dict(child.attrib), child.text) for child in case])
                     for case in cases if len(case)]
@@ -458,3 +459,14 @@ def test_markdown_verdict_words():
     assert render_markdown(results({'host': 'a'})).split('\n')[2] == (
         'Generated 2026-03-01T00:00:00Z by wabiz.onprem. Verdict: **NOT RUN**: 1 result(s) over 1 cluster(s): 0 passed, 0 failed, '
         '0 error, 1 not run.')
+
+
+def test_render_junit_error_outcome_without_error_details():
+    """A report edited by hand (it still fits the schema) with the outcome error and no error: a module_failed error case."""
+    report = fleet_with(('results', 3, 'outcome'), 'error')
+    report['results'][3]['message'] = None
+    text = render_junit(report)
+    assert junit_suites(text)[1][3][3] == [('reachable', [('error', {'type': 'module_failed', 'message': ''}, None)])]
+    assert '<error type="module_failed" message="" />' in text  # an empty element: no text at all
+    report['results'][3]['message'] = 'down'
+    assert junit_suites(render_junit(report))[1][3][3] == [('reachable', [('error', {'type': 'module_failed', 'message': ''}, 'down')])]
