@@ -191,3 +191,9 @@ def test_short_trims_only_its_own_characters():
     assert _short(Exception("x: Connection refused X")) == 'Connection refused X'
     assert _short(Exception('Connection refused ' + 'a' * 200)) == 'Connection refused ' + 'a' * 101  # 120 characters
     assert _short(Exception('pool (Caused by X: y X')) == 'X: y X'
+
+
+def test_unknown_error_code_message():
+    with pytest.raises(ValueError) as info:
+        WabizError('not_a_code', 'm')
+    assert str(info.value) == "WabizError: 'not_a_code' is not one of ERROR_CODES"
