@@ -1,7 +1,7 @@
 # Mutation testing of the collection's pure core with mutmut (`make mutate`; docs/mutation.md).
 #
 # usage: python hacking/mutate.py [--files "_checks.py _support.py"] [--jobs 2] [--max-time SECONDS]
-#                                 [--stage DIR] [--config hacking/mutate.cfg] [--report-only]
+#                                 [--stage DIR] [--config hacking/mutate.cfg] [--report-only] [--rerun-survivors]
 #   Run with the interpreter of .venv-mutate (requirements-mutate.txt: mutmut and what tests/unit imports).
 #
 # The work tree is never changed: the tree (tracked and untracked-but-not-ignored files) is copied to
@@ -118,6 +118,28 @@ def make_stage(stage, config, files):
     cfg['mutmut'] = dict((key, '\n' + value if '\n' in value else value) for key, value in settings.items())
     with open(stage / 'setup.cfg', 'w', encoding='utf-8') as handle:
         cfg.write(handle)
+
+
+def refresh_tests(stage, config):
+    """For --rerun-survivors: the files and survivors of the last run in ``stage``, after copying the work tree's tests
+    into it (the stage copy and mutmut's).  Fails when a core file changed since that run: its mutants are others."""
+    try:
+        last = json.loads((stage / 'results.json').read_text(encoding='utf-8'))
+    except (OSError, ValueError):
+        fail('no finished run to take the survivors of in %s (results.json)' % stage)
+    files = list(last['files'])
+    for name in config['files']:
+        rel = '%s/%s' % (CORE_DIR, name)
+        staged = stage / COLLECTION / rel
+        if staged.exists() and staged.read_bytes() != (REPO / rel).read_bytes():
+            fail('%s changed since the run in %s: run it again in full' % (rel, stage))
+    for name in tree_files():
+        if name.startswith('tests/'):
+            for root in (stage / COLLECTION, stage / 'mutants' / COLLECTION):
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, root / name)
+    names = [s['mutant'] for entry in last['files'].values() for s in entry['survivors']]
+    return files, names
 
 
 def mutant_globs(config, files):
@@ -288,6 +310,9 @@ def main():
     parser.add_argument('--stage', default=str(REPO / '.build' / 'mutate'), help='work directory (default .build/mutate), emptied first')
     parser.add_argument('--config', default=str(REPO / 'hacking' / 'mutate.cfg'))
     parser.add_argument('--report-only', action='store_true', help='print the report of the last run in --stage again, run nothing')
+    parser.add_argument('--rerun-survivors', action='store_true',
+                        help='in the last run\'s --stage, run again only its survivors, against the tests of the work tree as they '
+                             'are now (the core files must be unchanged since that run)')
     args = parser.parse_args()
 
     config = load_config(args.config)
@@ -311,6 +336,11 @@ def main():
         if not (stage / 'mutants').is_dir():
             fail('no mutmut run in %s' % stage)
         rc = 0
+    elif args.rerun_survivors:
+        files, names = refresh_tests(stage, config)
+        print('mutate: %d survivor(s) of %s again in %s (%d jobs; mutmut log: %s)' % (
+            len(names), ' '.join(files), stage, args.jobs, log_path), flush=True)
+        rc = run_mutmut(stage, names, args.jobs, args.max_time, log_path, config['max_examples']) if names else 0
     else:
         make_stage(stage, config, files)
         where = 'console' if sys.stdout.isatty() else log_path
@@ -318,6 +348,8 @@ def main():
         rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path, config['max_examples'])
     results = collect(stage, config, files)
     seconds = int(time.monotonic() - started)
+    if args.rerun_survivors:
+        seconds += json.loads((stage / 'results.json').read_text(encoding='utf-8')).get('seconds', 0)
     if args.report_only and (stage / 'results.json').exists():
         seconds = json.loads((stage / 'results.json').read_text(encoding='utf-8')).get('seconds', 0)
     if not args.report_only:
