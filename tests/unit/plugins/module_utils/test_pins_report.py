@@ -470,3 +470,13 @@ def test_render_junit_error_outcome_without_error_details():
     assert '<error type="module_failed" message="" />' in text  # an empty element: no text at all
     report['results'][3]['message'] = 'down'
     assert junit_suites(render_junit(report))[1][3][3] == [('reachable', [('error', {'type': 'module_failed', 'message': ''}, 'down')])]
+
+
+def test_render_junit_counts_and_skipped_message():
+    blocking = [{'code': code, 'severity': 'critical', 'node': None, 'message': code} for code in ('disk_low', 'node_error')]
+    report = results({'host': 'a', 'wabiz_gate': {'passed': False, 'findings': blocking, 'blocking': blocking}}, {'host': 'b'})
+    report['results'][1]['message'] = None  # a report edited by hand: it still fits the schema
+    root, suites = junit_suites(render_junit(report))
+    assert (root['tests'], root['failures'], root['skipped']) == ('29', '2', '1')
+    assert (suites[0][0]['tests'], suites[0][0]['failures']) == ('28', '2')  # the 27 codes of the gate and disk_low
+    assert suites[1][3] == [('verdict', [('skipped', {'message': 'no verdict'}, None)])]
