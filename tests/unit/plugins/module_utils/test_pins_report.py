@@ -480,3 +480,14 @@ def test_render_junit_counts_and_skipped_message():
     assert (root['tests'], root['failures'], root['skipped']) == ('29', '2', '1')
     assert (suites[0][0]['tests'], suites[0][0]['failures']) == ('28', '2')  # the 27 codes of the gate and disk_low
     assert suites[1][3] == [('verdict', [('skipped', {'message': 'no verdict'}, None)])]
+
+
+def test_results_sorted_by_cluster_even_when_its_text_is_empty():
+    report = results({'host': 'A', 'wabiz_gate': {'passed': True}}, {'host': u'\x00', 'wabiz_gate': {'passed': True}})
+    assert [(r['host'], r['cluster']) for r in report['results']] == [('', ''), ('A', 'A')]
+
+
+def test_node_data_found_under_the_host_name_as_the_report_writes_it():
+    entry = {'host': 'https://u:p@h/x', 'wabiz_gate': {'passed': True, 'source': 'stored'}, 'wabiz_support': {'nodes': [{'name': 'n1'}]}}
+    result = results(entry)['results'][0]
+    assert (result['host'], [node['name'] for node in result['nodes']]) == ('https://h/x', ['n1'])
