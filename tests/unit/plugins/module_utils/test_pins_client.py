@@ -195,5 +195,5 @@ def test_short_trims_only_its_own_characters():
 
 def test_unknown_error_code_message():
     with pytest.raises(ValueError) as info:
-        WabizError('not_a_code', 'm')
+        raise WabizError('not_a_code', 'm')
     assert str(info.value) == "WabizError: 'not_a_code' is not one of ERROR_CODES"
