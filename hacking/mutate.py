@@ -1,7 +1,7 @@
 # Mutation testing of the collection's pure core with mutmut (`make mutate`; docs/mutation.md).
 #
 # usage: python hacking/mutate.py [--files "_checks.py _support.py"] [--jobs 2] [--max-time SECONDS]
-#                                 [--stage DIR] [--config hacking/mutate.cfg] [--report-only]
+#                                 [--stage DIR] [--config hacking/mutate.cfg] [--report-only] [--rerun-survivors]
 #   Run with the interpreter of .venv-mutate (requirements-mutate.txt: mutmut and what tests/unit imports).
 #
 # The work tree is never changed: the tree (tracked and untracked-but-not-ignored files) is copied to
@@ -21,6 +21,7 @@ import configparser
 import difflib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -58,6 +59,7 @@ def load_config(path):
         'files': files,
         'functions': functions,
         'tests': scope.get('tests', 'tests/unit').split(),
+        'deselect': scope.get('deselect', '').split(),
         'max_examples': scope.getint('hypothesis_max_examples', 25),
         'mutmut': dict(parser['mutmut']) if parser.has_section('mutmut') else {},
     }
@@ -108,11 +110,36 @@ def make_stage(stage, config, files):
     settings['only_mutate'] = '\n'.join('%s/%s/%s' % (COLLECTION, CORE_DIR, name) for name in files)
     settings['also_copy'] = HYPOTHESIS_PLUGIN + '.py'
     settings['pytest_add_cli_args_test_selection'] = '\n'.join('%s/%s' % (COLLECTION, t) for t in config['tests'])
-    settings['pytest_add_cli_args'] = ('%s -p %s' % (settings.get('pytest_add_cli_args', ''), HYPOTHESIS_PLUGIN)).strip()
+    # mutmut reads a list option of setup.cfg one item per line: one pytest argument per line, never several on one
+    args = shlex.split(settings.get('pytest_add_cli_args', '')) + ['-p', HYPOTHESIS_PLUGIN]
+    args += ['--deselect=%s/%s' % (COLLECTION, test) for test in config['deselect']]
+    settings['pytest_add_cli_args'] = '\n'.join(args)
     cfg = configparser.ConfigParser(interpolation=None)
     cfg['mutmut'] = dict((key, '\n' + value if '\n' in value else value) for key, value in settings.items())
     with open(stage / 'setup.cfg', 'w', encoding='utf-8') as handle:
         cfg.write(handle)
+
+
+def refresh_tests(stage, config):
+    """For --rerun-survivors: the files and survivors of the last run in ``stage``, after copying the work tree's tests
+    into it (the stage copy and mutmut's).  Fails when a core file changed since that run: its mutants are others."""
+    try:
+        last = json.loads((stage / 'results.json').read_text(encoding='utf-8'))
+    except (OSError, ValueError):
+        fail('no finished run to take the survivors of in %s (results.json)' % stage)
+    files = list(last['files'])
+    for name in config['files']:
+        rel = '%s/%s' % (CORE_DIR, name)
+        staged = stage / COLLECTION / rel
+        if staged.exists() and staged.read_bytes() != (REPO / rel).read_bytes():
+            fail('%s changed since the run in %s: run it again in full' % (rel, stage))
+    for name in tree_files():
+        if name.startswith('tests/'):
+            for root in (stage / COLLECTION, stage / 'mutants' / COLLECTION):
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, root / name)
+    names = [s['mutant'] for entry in last['files'].values() for s in entry['survivors']]
+    return files, names
 
 
 def mutant_globs(config, files):
@@ -126,11 +153,15 @@ def mutant_globs(config, files):
     return globs
 
 
-def run_mutmut(stage, globs, jobs, max_time, log_path):
+def run_mutmut(stage, globs, jobs, max_time, log_path, max_examples):
     mutmut = Path(sys.executable).parent / 'mutmut'
     env = dict(os.environ)
     env.pop('PYTHONPATH', None)  # the copy in STAGE/mutants must be the only one importable
     env['ANSIBLE_COLLECTIONS_PATH'] = str(stage / 'mutants')
+    # tests/unit/conftest.py loads its own profile ('ci', WABIZ_CI_EXAMPLES examples, derandomized) after our plugin
+    # has loaded 'wabiz-mutate': give it the same number of examples, or every property test runs 100 of them
+    env['WABIZ_CI_EXAMPLES'] = str(max_examples)
+    env.pop('HYPOTHESIS_PROFILE', None)
     command = [str(mutmut), 'run', '--max-children', str(jobs)] + globs
     interactive = sys.stdout.isatty()
     with open(log_path, 'w', encoding='utf-8') as log:
@@ -279,6 +310,9 @@ def main():
     parser.add_argument('--stage', default=str(REPO / '.build' / 'mutate'), help='work directory (default .build/mutate), emptied first')
     parser.add_argument('--config', default=str(REPO / 'hacking' / 'mutate.cfg'))
     parser.add_argument('--report-only', action='store_true', help='print the report of the last run in --stage again, run nothing')
+    parser.add_argument('--rerun-survivors', action='store_true',
+                        help='in the last run\'s --stage, run again only its survivors, against the tests of the work tree as they '
+                             'are now (the core files must be unchanged since that run)')
     args = parser.parse_args()
 
     config = load_config(args.config)
@@ -302,13 +336,20 @@ def main():
         if not (stage / 'mutants').is_dir():
             fail('no mutmut run in %s' % stage)
         rc = 0
+    elif args.rerun_survivors:
+        files, names = refresh_tests(stage, config)
+        print('mutate: %d survivor(s) of %s again in %s (%d jobs; mutmut log: %s)' % (
+            len(names), ' '.join(files), stage, args.jobs, log_path), flush=True)
+        rc = run_mutmut(stage, names, args.jobs, args.max_time, log_path, config['max_examples']) if names else 0
     else:
         make_stage(stage, config, files)
         where = 'console' if sys.stdout.isatty() else log_path
         print('mutate: %s in %s (%d jobs; mutmut log: %s)' % (' '.join(files), stage, args.jobs, where), flush=True)
-        rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path)
+        rc = run_mutmut(stage, mutant_globs(config, files), args.jobs, args.max_time, log_path, config['max_examples'])
     results = collect(stage, config, files)
     seconds = int(time.monotonic() - started)
+    if args.rerun_survivors:
+        seconds += json.loads((stage / 'results.json').read_text(encoding='utf-8')).get('seconds', 0)
     if args.report_only and (stage / 'results.json').exists():
         seconds = json.loads((stage / 'results.json').read_text(encoding='utf-8')).get('seconds', 0)
     if not args.report_only:

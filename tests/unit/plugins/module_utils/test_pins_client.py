@@ -47,7 +47,7 @@ def test_describe_error():
 @pytest.mark.parametrize('text, expected', [
     ('<!DOCTYPE html><p>', True), ('  \n<HTML>', True), ('<?xml version="1.0"?>', True), ('x<body>', True),
     ('x <TITLE>t', True), ('{"a": "<b>"}', False), ('plain', False), (' ' * 401 + '<html>', True),
-    ('x' * 400 + '<body>', False),
+    ('x' * 400 + '<body>', False), ('x' * 395 + '<body>', True), ('x' * 396 + '<body>', False),
 ])
 def test_looks_like_html(text, expected):
     assert _looks_like_html(text) is expected
@@ -184,3 +184,16 @@ def test_status_300_is_a_redirect():
 
 def test_html_title_of_a_page_with_two_titles_is_the_first():
     assert _html_title('<title>a</title><title>b</title>') == 'a'
+
+
+def test_short_trims_only_its_own_characters():
+    assert _short(Exception("SSLError('[SSL: X] BOX.')")) == '[SSL: X] BOX'
+    assert _short(Exception("x: Connection refused X")) == 'Connection refused X'
+    assert _short(Exception('Connection refused ' + 'a' * 200)) == 'Connection refused ' + 'a' * 101  # 120 characters
+    assert _short(Exception('pool (Caused by X: y X')) == 'X: y X'
+
+
+def test_unknown_error_code_message():
+    with pytest.raises(ValueError) as info:
+        raise WabizError('not_a_code', 'm')
+    assert str(info.value) == "WabizError: 'not_a_code' is not one of ERROR_CODES"

@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
-    blocking, finding_line, gate_verdict, layered_policy, safe_error, safe_url, support_report, utc_now)
+    blocking, finding_line, gate_verdict, layered_policy, safe_error, safe_url, stored_age, support_report, utc_now)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 NOW = '2026-03-01T00:00:00Z'
@@ -247,3 +247,42 @@ def test_every_finding_on_its_own_line():
     lines = verdict['message'].split('\n')
     assert len(verdict['findings']) >= 2
     assert lines[1:] == ['- ' + finding_line(finding) for finding in verdict['findings']]
+
+
+@pytest.mark.parametrize('data, now, age', [
+    ({'fetched_at': '2026-03-01T00:00:00Z'}, '2026-03-01T00:01:30Z', 90.0),
+    ({'fetched_at': '2026-03-01T00:01:00+01:00'}, '2026-03-01T00:00:00Z', 3540.0),
+    ({'fetched_at': '2026-03-01T00:01:00Z'}, datetime(2026, 3, 1, 0, 0, 0, tzinfo=timezone.utc), -60.0),
+    ({'fetched_at': '2026-03-01'}, NOW, 0.0),
+    ({'fetched_at': 'yesterday'}, NOW, None),
+    ({'fetched_at': 1772323200}, NOW, None),
+    ({'fetched_at': None}, NOW, None),
+    ({}, NOW, None),
+    ([{'fetched_at': NOW}], NOW, None),
+    (None, NOW, None),
+])
+def test_stored_age(data, now, age):
+    assert stored_age(data, now) == age
+
+
+def test_stored_age_defaults_to_the_current_time():
+    age = stored_age({'fetched_at': '2026-03-01T00:00:00Z'})
+    assert age >= time.time() - 1772323200 - 1  # 1772323200 = 2026-03-01T00:00:00Z
+    assert stored_age({'fetched_at': '2999-01-01T00:00:00Z'}) < 0
+
+
+def test_stored_age_bad_now():
+    with pytest.raises(ValueError) as info:
+        stored_age({'fetched_at': NOW}, now=12)
+    assert str(info.value) == 'now: expected an ISO 8601 time such as 2026-03-01T12:00:00Z, got int'
+    with pytest.raises(ValueError) as info:
+        stored_age({'fetched_at': NOW}, now='yesterday')
+    assert str(info.value).startswith('now: ')
+
+
+def test_a_failed_flag_with_nodes_and_no_error_is_checked_again():
+    """failed / failed_when_result without nodes is a module that never answered; with nodes (and no error) the data is checked."""
+    data = report('single')
+    data.update(failed=True, failed_when_result=True)
+    result, error = support_report(data, now=NOW)
+    assert (error, result['status'], result['topology']) == (None, 'ok', 'single')
