@@ -102,6 +102,7 @@ _URL_USERINFO_RE = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]+@')
 _ENV_LINE_RE = re.compile(r'^(\s*(?:export\s+)?)([^=:\s]+)(\s*[=:]\s*)(.*)$')
 _ENV_NAME_RE = re.compile(r'^[^=:\s]+$')
 _TOO_DEEP = '(nested deeper than %d levels, left out)' % MAX_DEPTH
+_CONTAINERS = (dict, list, tuple)
 _REPR = reprlib.Repr()
 _REPR.maxstring = 40
 _REPR.maxother = 40
@@ -533,21 +534,19 @@ def is_keyed(support):
 
 def _check_bounds(value):
     """Raise SupportShapeError when ``value`` nests deeper than MAX_DEPTH or a list/object holds more
-    than MAX_ITEMS entries. Iterative: deep nesting cannot hit the recursion limit."""
-    stack = [(value, 1)]
+    than MAX_ITEMS entries. Iterative: deep nesting cannot hit the recursion limit. Only containers
+    are stacked (in the order of their parent), so the first error found is the same in any run."""
+    stack = [(value, 1)] if isinstance(value, _CONTAINERS) else []
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
         if depth > MAX_DEPTH:
             raise SupportShapeError('the body nests deeper than %d levels' % MAX_DEPTH)
         if len(item) > MAX_ITEMS:
             raise SupportShapeError('a list or object of the body has %d entries (at most %d accepted)' % (len(item), MAX_ITEMS))
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+        depth += 1
+        for child in (item.values() if isinstance(item, dict) else item):
+            if isinstance(child, _CONTAINERS):
+                stack.append((child, depth))
 
 
 def _support_of(body):
