@@ -131,6 +131,18 @@ class PolicyError(ValueError):
 # sizes
 # ---------------------------------------------------------------------------------------------
 
+def _size_of_text(text):
+    """``5GiB``, ``1.5 G``, ``1024`` -> int bytes, or None when it is no size."""
+    match = _SIZE_RE.match(text.strip())
+    factor = _SIZE_UNITS.get(match.group(2).upper()) if match else None
+    if factor is None:
+        return None
+    try:
+        return int(Decimal(match.group(1)) * factor)
+    except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only plain decimals
+        return None
+
+
 def parse_size(value):
     """``5GiB``, ``500MB``, ``1.5G``, ``1024`` or an int -> int bytes. Raises ValueError."""
     size = None
@@ -139,13 +151,7 @@ def parse_size(value):
     elif isinstance(value, float) and value - value == 0:  # finite
         size = int(value)
     elif isinstance(value, str) and len(value) <= 64:
-        match = _SIZE_RE.match(value.strip())
-        factor = _SIZE_UNITS.get(match.group(2).upper()) if match else None
-        if factor is not None:
-            try:
-                size = int(Decimal(match.group(1)) * factor)
-            except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only plain decimals
-                size = None
+        size = _size_of_text(value)
     if size is None:
         raise ValueError('invalid size %s: %s' % (short_repr(value), _SIZE_HELP))
     if size < 0 or size > MAX_SIZE:

@@ -102,6 +102,7 @@ _URL_USERINFO_RE = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]+@')
 _ENV_LINE_RE = re.compile(r'^(\s*(?:export\s+)?)([^=:\s]+)(\s*[=:]\s*)(.*)$')
 _ENV_NAME_RE = re.compile(r'^[^=:\s]+$')
 _TOO_DEEP = '(nested deeper than %d levels, left out)' % MAX_DEPTH
+_CONTAINERS = (dict, list, tuple)
 _REPR = reprlib.Repr()
 _REPR.maxstring = 40
 _REPR.maxother = 40
@@ -268,6 +269,27 @@ def coerce_now(now):
     return now
 
 
+def _shard_range(item):
+    """One entry of a shard map: ``[start, end]`` or a bare id -> (start, end, None) or (None, None, reason)."""
+    if not isinstance(item, (list, tuple)):
+        start, reason = to_int(item)
+        if reason:
+            return None, None, 'shard %s: %s' % (short_repr(item), reason)
+        end = start
+    elif len(item) != 2:
+        return None, None, 'range %s does not have exactly two ids' % short_repr(item)
+    else:
+        start, reason_a = to_int(item[0])
+        end, reason_b = to_int(item[1])
+        if reason_a or reason_b:
+            return None, None, 'range %s: %s' % (short_repr(item), reason_a or reason_b)
+    if start > end:
+        return None, None, 'range [%d, %d] is reversed' % (start, end)
+    if start < MIN_SHARD or end > MAX_SHARD:
+        return None, None, 'range [%d, %d] is outside the shard ids %d..%d' % (start, end, MIN_SHARD, MAX_SHARD)
+    return start, end, None
+
+
 def _parse_shards(value):
     """``[[start, end], ...]`` -> (sorted unique ids, list of reasons). Bare ids are accepted.
     Any entry that cannot be a real range makes the whole map unprovable (a reason)."""
@@ -278,25 +300,9 @@ def _parse_shards(value):
     owned = set()
     reasons = []
     for item in value:
-        if isinstance(item, (list, tuple)):
-            if len(item) != 2:
-                reasons.append('range %s does not have exactly two ids' % short_repr(item))
-                continue
-            start, reason_a = to_int(item[0])
-            end, reason_b = to_int(item[1])
-            if reason_a or reason_b:
-                reasons.append('range %s: %s' % (short_repr(item), reason_a or reason_b))
-                continue
-        else:
-            start, reason = to_int(item)
-            if reason:
-                reasons.append('shard %s: %s' % (short_repr(item), reason))
-                continue
-            end = start
-        if start > end:
-            reasons.append('range [%d, %d] is reversed' % (start, end))
-        elif start < MIN_SHARD or end > MAX_SHARD:
-            reasons.append('range [%d, %d] is outside the shard ids %d..%d' % (start, end, MIN_SHARD, MAX_SHARD))
+        start, end, reason = _shard_range(item)
+        if reason:
+            reasons.append(reason)
         else:
             owned.update(range(start, end + 1))
     return sorted(owned), reasons
@@ -528,21 +534,19 @@ def is_keyed(support):
 
 def _check_bounds(value):
     """Raise SupportShapeError when ``value`` nests deeper than MAX_DEPTH or a list/object holds more
-    than MAX_ITEMS entries. Iterative: deep nesting cannot hit the recursion limit."""
-    stack = [(value, 1)]
+    than MAX_ITEMS entries. Iterative: deep nesting cannot hit the recursion limit. Only containers
+    are stacked (in the order of their parent), so the first error found is the same in any run."""
+    stack = [(value, 1)] if isinstance(value, _CONTAINERS) else []
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
         if depth > MAX_DEPTH:
             raise SupportShapeError('the body nests deeper than %d levels' % MAX_DEPTH)
         if len(item) > MAX_ITEMS:
             raise SupportShapeError('a list or object of the body has %d entries (at most %d accepted)' % (len(item), MAX_ITEMS))
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+        depth += 1
+        for child in (item.values() if isinstance(item, dict) else item):
+            if isinstance(child, _CONTAINERS):
+                stack.append((child, depth))
 
 
 def _support_of(body):
@@ -622,16 +626,22 @@ def _shard_count(nodes, shard_count, expected_shards):
         number, reason = to_int(expected_shards)
         if reason is None:
             return number, 'policy', rejected
+    count = _inferred_shard_count(nodes)
+    return count, 'unknown' if count is None else 'inferred', rejected
+
+
+def _inferred_shard_count(nodes):
+    """The shard count the owned shards imply, or None when no node owns a message shard."""
     highest = max([shard for node in nodes for shard in node['shards']] or [-1])
     if highest < 0:
-        return None, 'unknown', rejected
+        return None
     # The real count is one of the allowed ones: a missing owner of the last shards then shows
     # as shard_unowned. A master owning the control shard means multiconnect (HA gives it to the
     # coreapp owning shard 0), so at least 2 shards.
     count = min(allowed for allowed in ALLOWED_SHARD_COUNTS if allowed > highest)
     if count == 1 and any(-1 in node['shards'] and node['role'] in ('primary_master', 'secondary_master') for node in nodes):
         count = 2
-    return count, 'inferred', rejected
+    return count
 
 
 def _shard_summary(nodes, keyed, count, source):
@@ -664,6 +674,11 @@ def _min_free_space(nodes):
     return min_free
 
 
+def _distinct(nodes, field):
+    """The sorted distinct values of a node field, None left out."""
+    return sorted(set(node[field] for node in nodes if node[field] is not None))
+
+
 def _summarize(nodes, expiries, keyed, count, source, now):
     topology, count, source, owned, unowned = _shard_summary(nodes, keyed, count, source)
     role_counts = dict.fromkeys(ROLES, 0)
@@ -678,8 +693,8 @@ def _summarize(nodes, expiries, keyed, count, source, now):
         'shard_count_source': source,
         'owned_shards': dict((str(shard), owned[shard]) for shard in sorted(owned)),
         'unowned_shards': unowned,
-        'versions': sorted(set(node['version'] for node in nodes if node['version'] is not None)),
-        'db_engines': sorted(set(node['db_engine'] for node in nodes if node['db_engine'] is not None)),
+        'versions': _distinct(nodes, 'version'),
+        'db_engines': _distinct(nodes, 'db_engine'),
         'role_counts': role_counts,
         'standby_coreapps': [node['name'] for node in nodes if _is_standby(node)],
         'connected_nodes': [node['name'] for node in nodes if socket_state(node['socket_conn']) == 'ok'],
@@ -903,23 +918,33 @@ def _redact_env_text(text):
     return ''.join(lines)
 
 
+def _redact_env_list(item):
+    """``[name, value]`` pair, or a list of env items."""
+    if len(item) == 2 and isinstance(item[0], str) and _ENV_NAME_RE.match(item[0]):
+        return [item[0], REDACTED if is_secret(item[0]) else _redact_env_item(item[1])]
+    return [_redact_env_item(entry) for entry in item]
+
+
+def _redact_env_mapping(item):
+    """``{"name": ..., "value": ...}`` (any case) or ``{"NAME": value}``; redacted in place."""
+    lowered = dict((key.lower(), key) for key in item if isinstance(key, str))
+    if 'name' in lowered and 'value' in lowered and is_secret(item[lowered['name']]):
+        item[lowered['value']] = REDACTED
+    for key in item:
+        if is_secret(key):
+            item[key] = REDACTED
+        elif isinstance(item[key], (str, list, dict)):
+            item[key] = _redact_env_item(item[key])
+    return item
+
+
 def _redact_env_item(item):
     if isinstance(item, str):
         return _redact_env_text(item)
     if isinstance(item, list):
-        if len(item) == 2 and isinstance(item[0], str) and _ENV_NAME_RE.match(item[0]):
-            return [item[0], REDACTED if is_secret(item[0]) else _redact_env_item(item[1])]
-        return [_redact_env_item(entry) for entry in item]
+        return _redact_env_list(item)
     if isinstance(item, dict):
-        lowered = dict((key.lower(), key) for key in item if isinstance(key, str))
-        if 'name' in lowered and 'value' in lowered and is_secret(item[lowered['name']]):
-            item[lowered['value']] = REDACTED
-        for key in item:
-            if is_secret(key):
-                item[key] = REDACTED
-            elif isinstance(item[key], (str, list, dict)):
-                item[key] = _redact_env_item(item[key])
-        return item
+        return _redact_env_mapping(item)
     return item
 
 
