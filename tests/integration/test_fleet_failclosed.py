@@ -193,12 +193,13 @@ def recap(proc):
 
 
 def not_passed(proc):
-    """{host: outcome} of the clusters listed by the one failure of the run (the last play's assert), which is the
-    only failed task of the run."""
+    """{host: outcome} of the clusters listed by the one failure of the run (the last play's assert: one line per
+    cluster, then its findings), which is the only failed task of the run."""
     hosts = recap(proc)
     assert sum(counts['failed'] for counts in hosts.values()) == 1, proc.stdout[-3000:]
-    text = proc.stdout.split('did not pass the health gate:', 1)[1].split('"', 1)[0]
-    return dict(re.findall(r'\\n(.+?) \((failed|error|not_run)\): ', text))
+    text = proc.stdout.split('did not pass the health gate:', 1)[1]
+    text = re.split(r'\nfatal: |\nPLAY RECAP', text, 1)[0]
+    return dict(re.findall(r'^(.+?) \((failed|error|not_run)\): ', text, re.M))
 
 
 def test_health_gate_over_a_fleet_with_hostile_and_failing_clusters(sim, hostile, tmp_path):
