@@ -471,3 +471,23 @@ def test_cached_inventory_data_older_than_max_age_is_read_again(sim, tmp_path):
         assert 'socket_conn_down' in set(f['code'] for f in results[('cached-ha', 'health_gate')]['findings'])
     finally:
         sim.patch_cluster('ha-ok', {'nodes': {'wacore1': {'socket_conn': 'UP'}, 'wacore2': {'socket_conn': 'UP'}}})
+
+
+def test_a_fleet_with_stored_and_api_clusters_gates_each_once(sim, tmp_path):
+    """Two inventory sources: the plugin's clusters carry stored data (gated in the fleet pass), a static cluster host
+    has none (gated over the API, the others leave that play); one report, one verdict each, the right source."""
+    fleet = tmp_path / 'fleet.wabiz.yml'
+    fleet.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\nclusters:\n'
+                     '  - {name: mc-ok, url: "%s"}\n' % (sim.ca_path, sim.url('mc-ok')))
+    static = tmp_path / 'static.yml'
+    static.write_text(json.dumps({'wabiz_clusters': {'hosts': {'static-ha': {'wabiz_url': sim.url('ha-ok')}},
+                                                     'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin',
+                                                              'wabiz_ca_path': sim.ca_path, 'health_gate_retries': 0}}}))
+    proc = playbook(tmp_path, 'health_gate', fleet, '-i', str(static))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results, report = report_of(tmp_path)
+    assert dict((host, result['outcome']) for (host, check), result in results.items()) == {'mc-ok': 'passed', 'static-ha': 'passed'}
+    assert '1 cluster(s) gated from stored data: 1 passed, 0 did not pass; 1 to gate over the API.' in proc.stdout
+    # the API play ran the role on the static host only
+    included = proc.stdout.split('TASK [Run the health gate]', 1)[1].split('TASK [', 1)[0]
+    assert 'static-ha' in included and 'mc-ok' not in included, included
