@@ -386,11 +386,12 @@ def summary(runs):
             if diy and 'wall' in diy and 'wall' in result and variant not in ('c', 'floor') and result['wall']:
                 ratio_diy = '%.1fx faster' % (diy['wall'] / result['wall'])
             lines.append('| %d | %s%% | %s %s | %s | %s | %s |' % (count, failing, variant, VARIANTS[variant], _cell(result), ratio_floor, ratio_diy))
+    largest = max(size for (size, dummy), dummy2 in runs)
     sweep = sorted((failing, results['a']) for (count, failing), results in runs
-                   if count == max(c for (c, _), _ in runs) and 'a' in results and 'wall' in results['a'])
+                   if count == largest and 'a' in results and 'wall' in results['a'])
     extra = []
     if len(sweep) >= 2 and sweep[-1][0] > sweep[0][0]:
-        count = max(c for (c, _), _ in runs)
+        count = largest
         (low, first), (high, last) = sweep[0], sweep[-1]
         more = expected_failed(count, high) - expected_failed(count, low)
         extra.append('cost per failing cluster, a at N=%d, %s%% -> %s%% failing (%d more): %+.1f ms wall, %+.1f ms CPU each' % (
@@ -400,7 +401,7 @@ def summary(runs):
 
 def plan_of(args):
     if not (args.sizes or args.failing or args.variants):
-        return [(count, failing, variants) for count, failing, variants in DEFAULT_PLAN]
+        return list(DEFAULT_PLAN)
     sizes = [int(size) for size in (args.sizes or '1000').split(',') if size.strip()]
     failings = [float(f) if '.' in f else int(f) for f in (args.failing or '10').split(',') if f.strip()]
     variants = [v.strip() for v in (args.variants or 'floor,a').split(',') if v.strip()]
@@ -421,7 +422,7 @@ def main():
     parser.add_argument('--out', default=os.path.join(HERE, 'results'), help='directory for the JSON results')
     args = parser.parse_args()
     plan = plan_of(args)
-    unknown = sorted(set(v for _, _, variants in plan for v in variants) - set(VARIANTS))
+    unknown = sorted(set(variant for dummy, dummy2, variants in plan for variant in variants) - set(VARIANTS))
     if unknown:
         parser.error('unknown variant(s) %s' % ', '.join(unknown))
     if not os.path.isdir(os.path.join(COLLECTIONS, 'ansible_collections', 'wabiz', 'onprem')):
