@@ -2,10 +2,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fleet-scale benchmark of wabiz.onprem against the simulator (see benchmarks/README.md).
 
-For every size N it starts one simulator process with N multiconnect clusters (2 masters,
-5 coreapps, 4 shards), then runs each variant as a subprocess and measures wall time, CPU time and
-peak memory of the whole process tree:
+For every run it starts one simulator process with N multiconnect clusters (2 masters, 5 coreapps,
+4 shards), a given percentage of them failing (a coreapp down, a shard owner with socket_conn DN, low
+disk, in turn), then runs each variant as a subprocess and measures wall time, CPU time and peak
+memory of the whole process tree:
 
+  floor  a bare threaded client (plain requests, 32 threads): login + GET /v1/support per cluster (floor.py)
   a   inventory plugin + the wabiz.onprem.health_gate playbook (fleet mode from the inventory data, report files)
   a1  inventory plugin + the health_gate role's per-host entry point on every cluster host (gate_role.yml)
   b   wabiz.onprem.support_info per cluster host, static inventory, default forks
@@ -18,7 +20,11 @@ Memory: "peak PSS" is the highest sum of the proportional set size (/proc/PID/sm
 process tree, sampled every 50 ms (forked Ansible workers share pages; PSS counts them once);
 "max RSS" is the largest single process (getrusage of the waited children).
 
-Run: make bench   or   .venv/bin/python benchmarks/bench.py --sizes 10,100,1000
+Default (make bench): N=1000 with 10% failing (floor, a, d, d2), N=1000 with 0% and 50% failing
+(floor, a: the cost per failing cluster), N=100 with 10% failing (floor, a, c: the ratio to DIY).
+Prints fleet/floor ratios (wall and CPU), peak PSS, ms per failing cluster and the ratio to DIY.
+
+Run: make bench   or   .venv/bin/python benchmarks/bench.py --sizes 10,100 --failing 10 --variants floor,a,c
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 SIM_PATH = os.path.join(REPO, 'tests', 'simulator')
 PASSWORD = 'Adm1n!pass'
 VARIANTS = {
+    'floor': 'floor: bare threaded client, login + /v1/support',
     'a': 'inventory plugin + health_gate playbook',
     'a1': 'inventory plugin + health_gate role per host',
     'b': 'support_info per host (forks 5)',
@@ -52,8 +59,15 @@ VARIANTS = {
     'd2': 'cached inventory (ansible-inventory --list)',
     'e': 'cached inventory + health_gate playbook',
 }
-ORDER = ('a', 'a1', 'b', 'c', 'd', 'd2', 'e')
+ORDER = ('floor', 'a', 'a1', 'b', 'c', 'd', 'd2', 'e')
 CACHED = ('d', 'd2', 'e')
+# The gate fails closed: with failing clusters these runs end non-zero (2, failed hosts), the others 0.
+GATES = ('a', 'a1', 'b', 'c', 'e')
+# A coreapp down (its shard has no owner), a shard owner without the WhatsApp connection, low disk.
+FAILING_PATCHES = '[{nodes: {wacore2: {missing: true}}}, {nodes: {wacore3: {socket_conn: DN}}}, {free_space: {logs: 1000000}}]'
+# (N, percent failing, variants) of the default run
+DEFAULT_PLAN = ((1000, 10, ('floor', 'a', 'd', 'd2')), (1000, 0, ('floor', 'a')), (1000, 50, ('floor', 'a')),
+                (100, 10, ('floor', 'a', 'c')))
 
 
 # ---- measuring ---------------------------------------------------------------------------------
@@ -149,7 +163,7 @@ def measure(cmd, env, log_path, timeout):
 
 # ---- simulator and inventories ---------------------------------------------------------------------
 
-def write_fleet(path, count):
+def write_fleet(path, count, failing=0):
     with open(path, 'w') as handle:
         handle.write(
             'seed: 42\n'
@@ -160,15 +174,16 @@ def write_fleet(path, count):
             'generate:\n'
             '  count: %d\n'
             '  name: "mc-{index:04d}"\n'
-            '  cluster: {mode: multiconnect, masters: 2, coreapps: 5, shards: 4}\n' % (PASSWORD, count))
+            '  cluster: {mode: multiconnect, masters: 2, coreapps: 5, shards: 4}\n'
+            '  failing: {percent: %s, patches: %s}\n' % (PASSWORD, count, failing, FAILING_PATCHES))
 
 
 class Sim:
-    def __init__(self, workdir, count):
+    def __init__(self, workdir, count, failing=0):
         self.workdir = workdir
         self.fleet = os.path.join(workdir, 'fleet.yml')
         self.ready = os.path.join(workdir, 'ready.json')
-        write_fleet(self.fleet, count)
+        write_fleet(self.fleet, count, failing)
         env = dict(os.environ, PYTHONPATH=SIM_PATH)
         self.log = open(os.path.join(workdir, 'simulator.log'), 'wb')
         self.proc = subprocess.Popen(
@@ -209,6 +224,9 @@ def write_inventories(workdir, info, workers):
     with open(paths['cached'], 'w') as handle:
         handle.write('\n'.join(head + ['cache: true', 'cache_plugin: ansible.builtin.jsonfile',
                                        'cache_connection: %s' % cache_dir, 'cache_timeout: 86400'] + lines) + '\n')
+    paths['floor'] = os.path.join(workdir, 'floor.json')
+    with open(paths['floor'], 'w') as handle:
+        json.dump({'url': base, 'ca_path': ca_path, 'clusters': clusters}, handle)
     paths['static'] = os.path.join(workdir, 'static.json')
     hosts = dict((name, {'wabiz_url': '%s/%s' % (base, name)}) for name in clusters)
     with open(paths['static'], 'w') as handle:
@@ -242,6 +260,7 @@ def commands(paths, workdir):
     playbook = os.path.join(VENV_BIN, 'ansible-playbook')
     inventory = os.path.join(VENV_BIN, 'ansible-inventory')
     return {
+        'floor': [PYTHON, os.path.join(HERE, 'floor.py'), paths['floor']],
         'a': [playbook, '-i', paths['plugin'], 'wabiz.onprem.health_gate', '-e', 'fleet_report_dir=%s' % os.path.join(workdir, 'report-a')],
         'a1': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_role.yml')],
         'b': [playbook, '-i', paths['static'], os.path.join(HERE, 'support_info_per_host.yml')],
@@ -267,16 +286,37 @@ def check_cached(variant, workdir, count):
     return len(clusters) == count and not unreachable
 
 
-def run_size(count, args, diy_estimate):
-    workdir = tempfile.mkdtemp(prefix='wabiz-bench-%d-' % count)
+def expected_failed(count, failing):
+    return count * failing // 100
+
+
+def check_report(workdir, variant, count, failing):
+    """The fleet run wrote its report with every cluster, and exactly the failing ones did not pass."""
+    path = os.path.join(workdir, 'report-%s' % variant, 'wabiz-report.json')
+    try:
+        with open(path) as handle:
+            report = json.load(handle)
+    except (OSError, ValueError):
+        return 'no report %s' % path
+    clusters = set(result['cluster'] for result in report['results'])
+    not_passed = set(result['cluster'] for result in report['results'] if result['outcome'] != 'passed')
+    if len(clusters) != count or len(not_passed) != expected_failed(count, failing):
+        return 'report: %d cluster(s), %d not passed (expected %d, %d)' % (
+            len(clusters), len(not_passed), count, expected_failed(count, failing))
+    return None
+
+
+def run_size(count, failing, variants, args, diy_estimate):
+    workdir = tempfile.mkdtemp(prefix='wabiz-bench-%d-%d-' % (count, failing))
     results = {}
-    print('\n>>> N=%d clusters (%d nodes), work dir %s' % (count, count * 7, workdir), flush=True)
-    sim = Sim(workdir, count)
+    print('\n>>> N=%d clusters (%d nodes), %s%% failing (%d), work dir %s' % (
+        count, count * 7, failing, expected_failed(count, failing), workdir), flush=True)
+    sim = Sim(workdir, count, failing)
     try:
         paths = write_inventories(workdir, sim.info, args.workers)
         env = ansible_env(workdir)
         cmds = commands(paths, workdir)
-        for variant in [v for v in ORDER if v in args.variants and v not in CACHED]:
+        for variant in [v for v in ORDER if v in variants and v not in CACHED]:
             if variant == 'c':
                 reason = None
                 if args.skip_diy_above is not None and count > args.skip_diy_above:
@@ -285,21 +325,21 @@ def run_size(count, args, diy_estimate):
                     reason = 'skipped: estimated %.0f s > %d s budget' % (diy_estimate * count, args.diy_budget)
                 if reason:
                     results[variant] = {'skipped': reason, 'estimate': round(diy_estimate * count, 1) if diy_estimate else None}
-                    print('    %-3s %s' % (variant, reason), flush=True)
+                    print('    %-5s %s' % (variant, reason), flush=True)
                     continue
             results[variant] = measure(cmds[variant], env, os.path.join(workdir, '%s.log' % variant), args.timeout)
-            report(variant, results[variant])
-        if set(CACHED) & set(args.variants):
+            finish(variant, results[variant], workdir, count, failing)
+        if set(CACHED) & set(variants):
             warm = measure(cmds['warm'], env, os.path.join(workdir, 'warm.log'), args.timeout)
             print('    (cache warmed in %.2f s, rc %s; simulator stopped for d/e)' % (warm['wall'], warm['rc']), flush=True)
     finally:
         sim.stop()
     for variant in CACHED:
-        if variant in args.variants:
+        if variant in variants:
             results[variant] = measure(cmds[variant], env, os.path.join(workdir, '%s.log' % variant), args.timeout)
             if variant in ('d', 'd2') and results[variant]['rc'] == 0:
                 results[variant]['from_cache'] = check_cached(variant, workdir, count)
-            report(variant, results[variant])
+            finish(variant, results[variant], workdir, count, failing)
     if not args.keep:
         for name in os.listdir(workdir):
             if not name.endswith('.log'):
@@ -308,48 +348,71 @@ def run_size(count, args, diy_estimate):
     return results, workdir
 
 
-def report(variant, result):
-    flag = '' if result['rc'] == 0 else '  (rc %s%s, see %s)' % (result['rc'], ', timed out' if result['timed_out'] else '', result['log'])
-    if result.get('from_cache') is False:
-        flag += '  (NOT answered from the cache)'
-    print('    %-3s %8.2f s wall %8.2f s cpu  peak PSS %7.1f MiB  max RSS %7.1f MiB  (load %.1f before)%s' % (
+def finish(variant, result, workdir, count, failing):
+    """Check the run's outcome (ok is False when it is not what the fleet should give), then print it."""
+    expected_rc = 2 if variant in GATES and expected_failed(count, failing) else 0
+    problem = None
+    if result['rc'] != expected_rc:
+        problem = 'rc %s, expected %s%s' % (result['rc'], expected_rc, ', timed out' if result['timed_out'] else '')
+    elif variant in ('a', 'e'):
+        problem = check_report(workdir, variant, count, failing)
+    elif result.get('from_cache') is False:
+        problem = 'NOT answered from the cache'
+    result['ok'] = problem is None
+    flag = '' if problem is None else '  (%s, see %s)' % (problem, result['log'])
+    print('    %-5s %8.2f s wall %8.2f s cpu  peak PSS %7.1f MiB  max RSS %7.1f MiB  (load %.1f before)%s' % (
         variant, result['wall'], result['cpu'], result['peak_pss_mib'], result['max_rss_mib'], result['load_before'], flag), flush=True)
 
 
-def table(all_results, sizes, variants):
-    lines = ['| variant | ' + ' | '.join('N=%d wall | peak PSS | vs DIY' % n for n in sizes) + ' |',
-             '|---|' + '---|---|---|' * len(sizes)]
-    for variant in [v for v in ORDER if v in variants]:
-        cells = []
-        for count in sizes:
-            result = all_results[count].get(variant)
-            diy = all_results[count].get('c')
-            if not result:
-                cells += ['-', '-', '-']
-                continue
-            if 'skipped' in result:
-                cells += [result['skipped'], '-', '-']
-                continue
-            wall = '%.2f s' % result['wall'] + ('' if result['rc'] == 0 else ' (rc %s)' % result['rc'])
-            if result.get('timed_out'):
-                wall += ' (timeout)'
-            if diy and 'wall' in diy and variant != 'c':
-                ratio = '%.1fx faster' % (diy['wall'] / result['wall']) if result['wall'] else '-'
-            elif variant == 'c':
-                ratio = '1.0x'
-            elif diy and diy.get('estimate'):
-                ratio = '~%.0fx faster (est. DIY)' % (diy['estimate'] / result['wall'])
-            else:
-                ratio = '-'
-            cells += [wall, '%.0f MiB' % result['peak_pss_mib'], ratio]
-        lines.append('| %s %s | %s |' % (variant, VARIANTS[variant], ' | '.join(cells)))
-    return '\n'.join(lines)
+def _cell(result):
+    if not result:
+        return '-'
+    if 'skipped' in result:
+        return result['skipped']
+    text = '%.2f s / %.2f s cpu / %.0f MiB' % (result['wall'], result['cpu'], result['peak_pss_mib'])
+    return text if result.get('ok') else text + ' (NOT OK)'
+
+
+def summary(runs):
+    """Markdown: every run, then the ratios the issue asks for."""
+    lines = ['| N | failing | variant | wall / CPU / peak PSS | vs floor (wall, CPU) | vs DIY (wall) |', '|---|---|---|---|---|---|']
+    for (count, failing), results in runs:
+        floor, diy = results.get('floor'), results.get('c')
+        for variant in [v for v in ORDER if v in results]:
+            result = results[variant]
+            ratio_floor = ratio_diy = '-'
+            if floor and 'wall' in floor and 'wall' in result and variant != 'floor' and floor['wall'] and floor['cpu']:
+                ratio_floor = '%.2fx, %.2fx' % (result['wall'] / floor['wall'], result['cpu'] / floor['cpu'])
+            if diy and 'wall' in diy and 'wall' in result and variant not in ('c', 'floor') and result['wall']:
+                ratio_diy = '%.1fx faster' % (diy['wall'] / result['wall'])
+            lines.append('| %d | %s%% | %s %s | %s | %s | %s |' % (count, failing, variant, VARIANTS[variant], _cell(result), ratio_floor, ratio_diy))
+    largest = max(size for (size, dummy), dummy2 in runs)
+    sweep = sorted((failing, results['a']) for (count, failing), results in runs
+                   if count == largest and 'a' in results and 'wall' in results['a'])
+    extra = []
+    if len(sweep) >= 2 and sweep[-1][0] > sweep[0][0]:
+        count = largest
+        (low, first), (high, last) = sweep[0], sweep[-1]
+        more = expected_failed(count, high) - expected_failed(count, low)
+        extra.append('cost per failing cluster, a at N=%d, %s%% -> %s%% failing (%d more): %+.1f ms wall, %+.1f ms CPU each' % (
+            count, low, high, more, 1000.0 * (last['wall'] - first['wall']) / more, 1000.0 * (last['cpu'] - first['cpu']) / more))
+    return '\n'.join(lines + [''] + extra)
+
+
+def plan_of(args):
+    if not (args.sizes or args.failing or args.variants):
+        return list(DEFAULT_PLAN)
+    sizes = [int(size) for size in (args.sizes or '1000').split(',') if size.strip()]
+    failings = [float(f) if '.' in f else int(f) for f in (args.failing or '10').split(',') if f.strip()]
+    variants = [v.strip() for v in (args.variants or 'floor,a').split(',') if v.strip()]
+    return [(count, failing, variants) for count in sorted(sizes) for failing in failings]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--sizes', default='10,100,1000', help='comma-separated cluster counts (default 10,100,1000)')
-    parser.add_argument('--variants', default=','.join(ORDER), help='comma-separated subset of %s' % ','.join(ORDER))
+    parser.add_argument('--sizes', help='comma-separated cluster counts (default of a custom run 1000)')
+    parser.add_argument('--failing', help='comma-separated percentages of failing clusters (default of a custom run 10)')
+    parser.add_argument('--variants', help='comma-separated subset of %s (default of a custom run floor,a)' % ','.join(ORDER))
     parser.add_argument('--skip-diy-above', type=int, default=None, help='never run the DIY baseline (c) above this N')
     parser.add_argument('--diy-budget', type=int, default=600,
                         help='skip the DIY baseline when its estimate from the previous size is over this many seconds (default 600)')
@@ -358,9 +421,8 @@ def main():
     parser.add_argument('--keep', action='store_true', help='keep the work directories (inventories, cache)')
     parser.add_argument('--out', default=os.path.join(HERE, 'results'), help='directory for the JSON results')
     args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(',') if size.strip()]
-    args.variants = [v.strip() for v in args.variants.split(',') if v.strip()]
-    unknown = [v for v in args.variants if v not in VARIANTS]
+    plan = plan_of(args)
+    unknown = sorted(set(variant for dummy, dummy2, variants in plan for variant in variants) - set(VARIANTS))
     if unknown:
         parser.error('unknown variant(s) %s' % ', '.join(unknown))
     if not os.path.isdir(os.path.join(COLLECTIONS, 'ansible_collections', 'wabiz', 'onprem')):
@@ -368,27 +430,29 @@ def main():
 
     print('wabiz.onprem benchmark: %s, %d CPU(s), Python %s, load average %.1f (other work on the machine skews wall times;'
           ' cpu = user+sys of the measured process tree)' % (platform.node(), os.cpu_count(), platform.python_version(), os.getloadavg()[0]))
-    all_results = {}
+    runs = []
     diy_per_cluster = None
-    for count in sorted(sizes):
-        results, workdir = run_size(count, args, diy_per_cluster)
-        all_results[count] = results
+    for count, failing, variants in plan:
+        results, _workdir = run_size(count, failing, variants, args, diy_per_cluster)
+        runs.append(((count, failing), results))
         diy = results.get('c')
-        if diy and 'wall' in diy and diy['rc'] == 0:
+        if diy and 'wall' in diy and diy.get('ok'):
             diy_per_cluster = diy['wall'] / count
-    text = table(all_results, sorted(sizes), args.variants)
+    text = summary(runs)
     print('\n' + text)
+    print('load average now %.1f / %.1f / %.1f' % os.getloadavg())
     os.makedirs(args.out, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
     out = os.path.join(args.out, 'bench-%s.json' % stamp)
     with open(out, 'w') as handle:
-        json.dump({'host': platform.node(), 'cpus': os.cpu_count(), 'sizes': sorted(sizes), 'variants': VARIANTS,
-                   'results': dict((str(k), v) for k, v in all_results.items()), 'table': text}, handle, indent=2)
+        json.dump({'host': platform.node(), 'cpus': os.cpu_count(), 'variants': VARIANTS,
+                   'runs': [{'clusters': count, 'failing_percent': failing, 'results': results} for (count, failing), results in runs],
+                   'summary': text}, handle, indent=2)
     print('\nresults: %s' % out)
-    failed = [(count, variant) for count, results in all_results.items() for variant, result in results.items()
-              if result.get('rc') not in (None, 0) or result.get('from_cache') is False]
+    failed = ['N=%d %s%% %s' % (count, failing, variant) for (count, failing), results in runs
+              for variant, result in results.items() if 'skipped' not in result and not result.get('ok')]
     if failed:
-        print('bench: failed runs: %s' % ', '.join('N=%d %s' % item for item in failed))
+        print('bench: runs that did not end as the fleet should: %s' % ', '.join(failed))
         return 1
     return 0
 

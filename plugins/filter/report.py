@@ -16,14 +16,19 @@ from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 FORMATS = dict(RENDERERS, summary=summary_lines)
 
 
-def _entries(data, hosts):
-    """The entries of build_report from ``hostvars`` + ``hosts`` (only the verdict facts are read) or a list of entries."""
+def _entries(data, hosts, gate_verdicts=None):
+    """The entries of build_report from ``hostvars`` + ``hosts`` (only the verdict facts are read) or a list of entries.
+    ``gate_verdicts`` ({host: wabiz_gate}, the ``verdicts`` of the health gate's fleet pass) come before the hosts' own."""
     if hosts is None:
         return plain(data)
     if not isinstance(data, Mapping):
         raise AnsibleFilterError('wabiz.onprem.fleet_report: with hosts=, the input must be hostvars, got %s' % type(data).__name__)
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError('wabiz.onprem.fleet_report: hosts must be a list of inventory host names, got %s' % report_text(hosts))
+    if gate_verdicts is None:
+        gate_verdicts = {}
+    if not isinstance(gate_verdicts, Mapping):
+        raise AnsibleFilterError('wabiz.onprem.fleet_report: gate_verdicts must be a dictionary host: verdict, got %s' % report_text(gate_verdicts))
     entries = []
     for host in hosts:
         if not isinstance(host, str) or host not in data:
@@ -32,16 +37,18 @@ def _entries(data, hosts):
         entry = {'host': host}
         for dummy, fact in CHECKS:
             entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
+        if host in gate_verdicts:
+            entry['wabiz_gate'] = plain(gate_verdicts[host])
         if 'wabiz_support' in host_vars:  # node data for the HTML and Prometheus reports (_report_nodes)
             entry['wabiz_support'] = plain(host_vars['wabiz_support'])
         entries.append(entry)
     return entries
 
 
-def fleet_report(data, hosts=None, title=None, generated_at=None):
+def fleet_report(data, hosts=None, title=None, generated_at=None, gate_verdicts=None):
     """Report from ``hostvars`` + ``hosts`` or from a list of entries."""
     try:
-        return build_report(_entries(data, hosts), title=title, generated_at=generated_at)
+        return build_report(_entries(data, hosts, gate_verdicts), title=title, generated_at=generated_at)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_report: %s' % exc)
 

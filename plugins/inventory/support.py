@@ -161,6 +161,7 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.template import trust_as_template
 from ansible.utils.display import Display
 
 from urllib.parse import urlsplit
@@ -255,6 +256,15 @@ def node_host_names(cluster, nodes, taken=None):
             name = '%s.%s' % (name, _clean_host(node['container_id']))
         names.append(_claim(name, seen, '.'))
     return names
+
+
+def node_reference(cluster_host, index):
+    """``wabiz_node`` of a node host: the template of this plugin that reads the node from its cluster host,
+    ``{{ hostvars['<cluster host>'].wabiz_support.nodes[<index>] }}``. A cluster host name holds letters, digits,
+    ``.``, ``_`` and ``-`` only (cluster_host_name), so it is a safe literal; nothing in it came from the API."""
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0 or _HOST_CHARS_RE.search(cluster_host):
+        raise ValueError('not a node reference: %r[%r]' % (cluster_host, index))
+    return trust_as_template("{{ hostvars['%s'].wabiz_support.nodes[%d] }}" % (cluster_host, index))
 
 
 def _mask(value, secrets):
@@ -554,12 +564,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return make_unsafe({'reachable': True, 'error': error, 'msg': '[%s] %s' % (error.get('code'), error.get('message')),
                             'fetched_at': fetched_at})
 
-    def _construct(self, host, strict):
-        """compose, groups and keyed_groups for one host (skipped entirely when none is set)."""
+    def _construct(self, host, strict, resolved=None):
+        """compose, groups and keyed_groups for one host (skipped entirely when none is set). ``resolved``: variables
+        whose stored value is a reference (a node host's ``wabiz_node``), given as the data they stand for."""
         compose, groups, keyed_groups = self._constructed
         if not (compose or groups or keyed_groups):
             return
         variables = self.inventory.get_host(host).get_vars()
+        if resolved:
+            variables.update(resolved)
         self._set_composite_vars(compose, variables, host, strict=strict)
         self._add_host_to_composed_groups(groups, variables, host, strict=strict)
         self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict)
@@ -625,11 +638,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return failed
 
     def _populate_nodes(self, cluster_host, cluster, group, report, strict, taken_hosts):
+        """One host per node. The node's data is stored once, in the cluster host's ``wabiz_support.nodes``: a node
+        host's ``wabiz_node`` is a reference to it (a template of this plugin, never of API data), which halves what
+        ansible-core copies and tags for the inventory, and its memory."""
         inventory = self.inventory
         nodes = report['nodes']
         cluster_group = self._add_group(group)
         cluster_var = make_unsafe(cluster)
-        for host_name, node in zip(node_host_names(cluster_host, nodes, taken_hosts), nodes):
+        for index, (host_name, node) in enumerate(zip(node_host_names(cluster_host, nodes, taken_hosts), nodes)):
             host = inventory.add_host(host_name, group='wabiz_nodes')
             inventory.add_child(cluster_group, host)
             inventory.add_child(self._add_group(group_name('wabiz_role', node.get('role') or 'unknown')), host)
@@ -637,8 +653,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 shard_group = 'wabiz_shard_control' if shard == -1 else group_name('wabiz_shard', shard)
                 inventory.add_child(self._add_group(shard_group), host)
             inventory.set_variable(host, 'wabiz_cluster', cluster_var)
-            inventory.set_variable(host, 'wabiz_node', node)
-            self._construct(host, strict)
+            inventory.set_variable(host, 'wabiz_node', node_reference(cluster_host, index))
+            self._construct(host, strict, resolved={'wabiz_node': node})
 
     # ---- cache ---------------------------------------------------------------------------------
     def _load(self, path, configs, cache):

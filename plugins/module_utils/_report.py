@@ -21,6 +21,8 @@ Public API:
     agree (``contradicts_pass``: never with status critical or error, a critical finding, or a finding at or above
     the health gate's ``fail_on``).
 
+``summarize(results)`` -> the ``summary`` of a report (counts and verdict), shared with ``_report_merge``
+
 ``render_json(report)``, ``render_markdown(report)``, ``render_junit(report)`` -> str (``RENDERERS`` by format name,
 ``EXTENSIONS`` the file extension of each format)
 ``summary_lines(report)`` -> list of str (a fixed-width table for the play output)
@@ -221,18 +223,28 @@ def build_report(entries, title=None, generated_at=None):
             results.append(_result(entry['host'], 'health_gate', None))
     add_nodes(results, entries, _text)
     results.sort(key=lambda result: (result['cluster'] or '', result['host'], result['check']))
-    counts = dict((outcome, sum(1 for result in results if result['outcome'] == outcome)) for outcome in OUTCOMES)
-    verdict = 'passed' if results and counts['passed'] == len(results) else (
-        'failed' if counts['failed'] or counts['error'] else ('not_run' if not counts['passed'] else 'incomplete'))
     return {
         'report_version': REPORT_VERSION,
         'title': _text(title) or 'wabiz.onprem fleet report',
         'generated_at': generated_at or utc_now(),
         'fingerprint': fingerprint(results),
-        'summary': dict(counts, results=len(results), clusters=len(set(result['host'] for result in results)),
-                        checks=sorted(set(result['check'] for result in results)), verdict=verdict),
+        'summary': summarize(results),
         'results': results,
     }
+
+
+def summarize(results):
+    """The ``summary`` of a report over its ``results``: the count of each outcome, of results, clusters and checks, and
+    the overall verdict (``passed`` when every result passed, ``failed`` when one failed or is an error, ``not_run``
+    when none ran, else ``incomplete``)."""
+    counts = dict((outcome, 0) for outcome in OUTCOMES)
+    for result in results:
+        if result['outcome'] in counts:
+            counts[result['outcome']] += 1
+    verdict = 'passed' if results and counts['passed'] == len(results) else (
+        'failed' if counts['failed'] or counts['error'] else ('not_run' if not counts['passed'] else 'incomplete'))
+    return dict(counts, results=len(results), clusters=len(set(result['host'] for result in results)),
+                checks=sorted(set(result['check'] for result in results)), verdict=verdict)
 
 
 # ------------------------------------------------------------------------------------------------ input check

@@ -20,18 +20,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
-    OUTCOMES, REPORT_VERSION, checked_report, contradicts_pass, fingerprint, report_text,
+    REPORT_VERSION, checked_report, contradicts_pass, fingerprint, report_text, summarize,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import utc_now
-
-
-def _summary(results):
-    # the same counts and verdict rule as _report.build_report
-    counts = dict((outcome, sum(1 for result in results if result['outcome'] == outcome)) for outcome in OUTCOMES)
-    verdict = 'passed' if results and counts['passed'] == len(results) else (
-        'failed' if counts['failed'] or counts['error'] else ('not_run' if not counts['passed'] else 'incomplete'))
-    return dict(counts, results=len(results), clusters=len(set(result['host'] for result in results)),
-                checks=sorted(set(result['check'] for result in results)), verdict=verdict)
 
 
 def _checked(index, report):
@@ -74,7 +65,7 @@ def merge_reports(reports, title=None, generated_at=None):
             'title': report_text(title) or checked[0]['title'],
             'generated_at': generated_at or utc_now(),
             'fingerprint': fingerprint(results),
-            'summary': _summary(results),
+            'summary': summarize(results),
             'results': results,
         })
     except ValueError as exc:

@@ -192,6 +192,16 @@ def recap(proc):
     return result
 
 
+def not_passed(proc):
+    """{host: outcome} of the clusters listed by the one failure of the run (the last play's assert: one line per
+    cluster, then its findings), which is the only failed task of the run."""
+    hosts = recap(proc)
+    assert sum(counts['failed'] for counts in hosts.values()) == 1, proc.stdout[-3000:]
+    text = proc.stdout.split('did not pass the health gate:', 1)[1]
+    text = re.split(r'\nfatal: |\nPLAY RECAP', text, 1)[0]
+    return dict(re.findall(r'^(.+?) \((failed|error|not_run)\): ', text, re.M))
+
+
 def test_health_gate_over_a_fleet_with_hostile_and_failing_clusters(sim, hostile, tmp_path):
     """The Done-when of issue 8: rc non-zero, the healthy clusters pass, the report lists every cluster with its reason."""
     fleet = write_fleet(tmp_path, sim, *hostile)
@@ -210,10 +220,9 @@ def test_health_gate_over_a_fleet_with_hostile_and_failing_clusters(sim, hostile
     for result in results.values():
         assert result['message'], result
     assert report['summary']['verdict'] == 'failed'
-    hosts = recap(proc)
-    assert hosts['eu_prod']['failed'] == 1 and hosts['hostile_deep']['failed'] == 1 and hosts['echo_1_2____']['failed'] == 1
-    # the recap lists a host only when a task ran on it: every host that failed, and no other
-    assert sorted(host for host, counts in hosts.items() if counts['failed']) == ['echo_1_2____', 'eu_prod', 'hostile_deep']
+    # one failure for the run, on the host that wrote the report, listing every cluster that did not pass with its reason
+    assert not_passed(proc) == {'eu_prod': 'failed', 'hostile_deep': 'error', 'echo_1_2____': 'error'}
+    assert 'eu_prod (failed): ' in proc.stdout and 'socket_conn_down' in proc.stdout.split('did not pass the health gate:')[-1]
     assert_no_secret(tmp_path, proc)
 
 
@@ -293,8 +302,7 @@ def test_static_inventory_names_are_never_read_as_patterns(sim, tmp_path):
     results, dummy = report_of(tmp_path)
     outcome = dict((host, result['outcome']) for (host, check), result in results.items())
     assert outcome == {'eu,prod': 'failed', 'a b!&*': 'passed', 'ha~ok': 'passed'}
-    hosts = recap(proc)
-    assert hosts['eu,prod']['failed'] == 1 and hosts['a b!&*']['failed'] == 0
+    assert not_passed(proc) == {'eu,prod': 'failed'}
     assert_no_secret(tmp_path, proc)
 
 
@@ -317,7 +325,10 @@ def test_a_cluster_that_could_not_be_checked_keeps_its_reason(sim, tmp_path, nam
     assert not_checked['outcome'] == 'error'
     assert not_checked['error']['code'] == 'module_failed'
     assert reason in not_checked['message'], not_checked
-    assert recap(proc)['no-url']['failed'] == 1
+    if name == 'health_gate':
+        assert not_passed(proc) == {'no-url': 'error'}
+    else:
+        assert recap(proc)['no-url']['failed'] == 1
 
 
 def test_secrets_with_template_characters_are_used_verbatim(sim, hostile, tmp_path):
@@ -460,3 +471,23 @@ def test_cached_inventory_data_older_than_max_age_is_read_again(sim, tmp_path):
         assert 'socket_conn_down' in set(f['code'] for f in results[('cached-ha', 'health_gate')]['findings'])
     finally:
         sim.patch_cluster('ha-ok', {'nodes': {'wacore1': {'socket_conn': 'UP'}, 'wacore2': {'socket_conn': 'UP'}}})
+
+
+def test_a_fleet_with_stored_and_api_clusters_gates_each_once(sim, tmp_path):
+    """Two inventory sources: the plugin's clusters carry stored data (gated in the fleet pass), a static cluster host
+    has none (gated over the API, the others leave that play); one report, one verdict each, the right source."""
+    fleet = tmp_path / 'fleet.wabiz.yml'
+    fleet.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\nclusters:\n'
+                     '  - {name: mc-ok, url: "%s"}\n' % (sim.ca_path, sim.url('mc-ok')))
+    static = tmp_path / 'static.yml'
+    static.write_text(json.dumps({'wabiz_clusters': {'hosts': {'static-ha': {'wabiz_url': sim.url('ha-ok')}},
+                                                     'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin',
+                                                              'wabiz_ca_path': sim.ca_path, 'health_gate_retries': 0}}}))
+    proc = playbook(tmp_path, 'health_gate', fleet, '-i', str(static))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results, report = report_of(tmp_path)
+    assert dict((host, result['outcome']) for (host, check), result in results.items()) == {'mc-ok': 'passed', 'static-ha': 'passed'}
+    assert '1 cluster(s) gated from stored data: 1 passed, 0 did not pass; 1 to gate over the API.' in proc.stdout
+    # the API play ran the role on the static host only
+    included = proc.stdout.split('TASK [Run the health gate]', 1)[1].split('TASK [', 1)[0]
+    assert 'static-ha' in included and 'mc-ok' not in included, included

@@ -187,9 +187,18 @@ def test_list_matches_golden(listed):
     assert 'WARNING' not in proc.stderr.replace('[WARNING]: Collection', ''), proc.stderr
 
 
+def listed_node(data, host):
+    """The node a node host's wabiz_node refers to, read from its cluster host's wabiz_support.nodes in --list output
+    (the node data is stored once, in the cluster host)."""
+    hostvars = data['_meta']['hostvars']
+    match = re.match(r"^\{\{ hostvars\['([A-Za-z0-9._-]+)'\]\.wabiz_support\.nodes\[(\d+)\] \}\}$", hostvars[host]['wabiz_node'])
+    assert match and host.startswith(match.group(1) + '.'), hostvars[host]  # <cluster host>.<node>
+    return hostvars[match.group(1)]['wabiz_support']['nodes'][int(match.group(2))]
+
+
 def test_api_strings_are_unsafe(listed):
     raw = listed[3]
-    node = raw['_meta']['hostvars']['mc-healthy.wacore1']['wabiz_node']
+    node = listed_node(raw, 'mc-healthy.wacore1')
     assert isinstance(node['name'], dict) and node['name']['__ansible_unsafe'].startswith('wacore1:')
 
 
@@ -208,7 +217,9 @@ def test_list_content(listed):
     assert sorted(data['wabiz_status_critical']['hosts']) == ['mc-faulty']
     assert data['wabiz_shard_control']['hosts'] == ['mc-healthy.master1', 'ha-healthy.wacore1', 'mc-faulty.master1']
     assert data['wabiz_role_unknown']['hosts'] == ['mc-faulty.wacore3']
-    assert hostvars['mc-healthy.wacore4']['wabiz_node']['shards'] == [3]
+    assert listed_node(data, 'mc-healthy.wacore4')['shards'] == [3]
+    for host in data['wabiz_nodes']['hosts']:
+        assert listed_node(data, host)['name'].split(':')[0] in host
     dumped = json.dumps(data)
     for secret in (ADMIN_PASSWORD, 'M0nitor!pass', 's3cr3t-db-pass'):
         assert secret not in dumped

@@ -286,7 +286,9 @@ def test_inventory_names_colocated_nodes_by_container_and_follows_a_revive(fsim,
     assert revived != nodes['wacore3']['container_id']
     listing = inventory_list(fsim, tmp_path, ['colocated'])
     assert set(listing['wabiz_cluster_colocated']['hosts']) == expected
-    container_id = listing['_meta']['hostvars']['colocated.wacore3']['wabiz_node']['container_id']
+    # wabiz_node of a node host refers to the node in its cluster host's wabiz_support.nodes
+    index = int(re.search(r'\.nodes\[(\d+)\]', listing['_meta']['hostvars']['colocated.wacore3']['wabiz_node']).group(1))
+    container_id = listing['_meta']['hostvars']['colocated']['wabiz_support']['nodes'][index]['container_id']
     assert container_id in (revived, {'__ansible_unsafe': revived})     # --list marks strings from the API as unsafe
 
 

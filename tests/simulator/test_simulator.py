@@ -18,7 +18,7 @@ import requests
 import yaml
 
 from wabiz_sim.errors import FleetError
-from wabiz_sim.fleet import load_fleet
+from wabiz_sim.fleet import load_fleet, load_fleet_data
 from wabiz_sim.testing import DEMO_FLEET, SIM_ROOT, SimProcess, Simulator
 
 PASSWORD = 'Adm1n!pass'
@@ -612,6 +612,20 @@ def test_generated_fleet_of_1000_clusters():
             body = support(big, name)
             assert len(body) == 7 and sum(1 for n in body.values() if n['socket_conn'] == 'UP') == 5
         assert call(big, 'mc-1001', '/v1/support').status_code == 404
+
+
+def test_generated_fleet_with_failing_clusters():
+    patches = [{'nodes': {'wacore2': {'missing': True}}}, {'nodes': {'wacore3': {'socket_conn': 'DN'}}}, {'free_space': {'logs': 1000}}]
+    gen = {'count': 20, 'name': 'mc-{index:04d}', 'cluster': {'mode': 'multiconnect'}, 'failing': {'percent': 25, 'patches': patches}}
+    specs = load_fleet_data({'generate': gen})['specs']
+    patched = [spec['name'] for spec in specs if spec['nodes'] or spec.get('free_space')]
+    assert patched == ['mc-0004', 'mc-0008', 'mc-0012', 'mc-0016', 'mc-0020']
+    assert specs[3]['nodes']['wacore2']['missing'] and specs[7]['nodes']['wacore3']['socket_conn'] == 'DN'
+    assert specs[11]['free_space'] == {'logs': 1000} and specs[15]['nodes']['wacore2']['missing']
+    assert len([s for s in load_fleet_data({'generate': dict(gen, failing={'percent': 0, 'patches': patches})})['specs'] if s['nodes']]) == 0
+    for bad in ({'percent': 101, 'patches': patches}, {'percent': 10, 'patches': []}, {'percent': 10}, {'percent': 10, 'patches': patches, 'x': 1}):
+        with pytest.raises(FleetError):
+            load_fleet_data({'generate': dict(gen, failing=bad)})
 
 
 # ---------------------------------------------------------------- CLI

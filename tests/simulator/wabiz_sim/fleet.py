@@ -427,10 +427,26 @@ def normalize_cluster(raw, where=None):
     return spec
 
 
+def _failing(gen):
+    """``generate.failing``: ``{percent: P, patches: [cluster patch, ...]}``; returns (percent, patches)."""
+    failing = gen.get('failing')
+    if failing is None:
+        return 0, []
+    if not isinstance(failing, dict) or set(failing) - {'percent', 'patches'}:
+        raise FleetError('generate: failing must be a mapping {percent, patches}')
+    percent = failing.get('percent', 0)
+    if not _is_num(percent) or not 0 <= percent <= 100:
+        raise FleetError('generate: failing.percent must be a number from 0 to 100, got %r' % (percent,))
+    patches = failing.get('patches')
+    if not isinstance(patches, list) or not patches or not all(isinstance(patch, dict) for patch in patches):
+        raise FleetError('generate: failing.patches must be a non-empty list of cluster mappings')
+    return percent, patches
+
+
 def _generate(gen, defaults):
     if not isinstance(gen, dict):
         raise FleetError('generate must be a mapping {count, name, cluster}')
-    unknown = set(gen) - {'count', 'name', 'cluster', 'start'}
+    unknown = set(gen) - {'count', 'name', 'cluster', 'start', 'failing'}
     if unknown:
         raise FleetError('generate: unknown key(s) %s' % ', '.join(sorted(unknown)))
     count = _int('generate', gen, 'count', 1, 0)
@@ -439,13 +455,21 @@ def _generate(gen, defaults):
     template = gen.get('cluster') or {}
     if not isinstance(template, dict):
         raise FleetError('generate: cluster must be a mapping')
+    percent, patches = _failing(gen)
+    base = deep_merge(defaults, template)
     out = []
-    for index in range(start, start + count):
+    failed = 0
+    for position, index in enumerate(range(start, start + count)):
         try:
             name = str(fmt).format(index=index)
         except (KeyError, IndexError, ValueError) as exc:
             raise FleetError('generate: bad name format %r (%s)' % (fmt, exc)) from None
-        out.append(deep_merge(deep_merge(defaults, template), {'name': name}))
+        raw = deep_merge(base, {'name': name})
+        # exactly floor(count * percent / 100) failing clusters, spread evenly; their patches in turn
+        if (position + 1) * percent // 100 > position * percent // 100:
+            raw = deep_merge(raw, patches[failed % len(patches)])
+            failed += 1
+        out.append(raw)
     return out
 
 

@@ -217,6 +217,16 @@ def test_fleet_report_from_hostvars_reads_only_verdicts():
         F['fleet_report_render'](built, 'pdf')
 
 
+def test_fleet_report_takes_the_fleet_pass_verdicts_before_the_hosts_own():
+    passed = F['gate_verdict'](report('ha'), cluster='a', now=NOW)
+    failed = F['gate_verdict']({'failed': True, 'error': {'code': 'unreachable', 'message': 'refused'}}, cluster='b', now=NOW)
+    hostvars = {'a': {'wabiz_gate': failed}, 'b': {}, 'c': {'wabiz_gate': passed}}
+    built = F['fleet_report'](hostvars, hosts=['a', 'b', 'c'], gate_verdicts={'a': passed, 'b': failed, 'zzz': passed})
+    assert dict((r['host'], r['outcome']) for r in built['results']) == {'a': 'passed', 'b': 'error', 'c': 'passed'}
+    with pytest.raises(AnsibleFilterError, match='gate_verdicts must be a dictionary'):
+        F['fleet_report'](hostvars, hosts=['a'], gate_verdicts=['a'])
+
+
 def test_fleet_gate_uses_facts_first_then_inventory_data_and_lists_pending():
     def break_shard(support):
         owner = [key for key in sorted(support) if support[key].get('shards') == [[0, 0]]][0]

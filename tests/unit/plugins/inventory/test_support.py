@@ -213,6 +213,14 @@ def host_vars(inventory, name):
     return inventory.get_host(name).vars
 
 
+def node_of(inventory, name):
+    """The ``wabiz_node`` of a node host as a play sees it: the reference templated against every host's variables."""
+    reference = host_vars(inventory, name)['wabiz_node']
+    assert isinstance(reference, str) and reference.startswith("{{ hostvars['"), reference
+    hostvars = dict((host, host_vars(inventory, host)) for host in inventory.hosts)
+    return Templar(loader=DataLoader(), variables={'hostvars': hostvars}).template(reference)
+
+
 # ---- verify_file -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('name, ok', [
@@ -299,8 +307,16 @@ def test_node_host_vars(fake_client):
     node_vars = host_vars(inventory, 'mc-1.wacore2')
     assert set(node_vars) - {'inventory_file', 'inventory_dir'} == {'wabiz_cluster', 'wabiz_node'}
     assert node_vars['wabiz_cluster'] == 'mc-1'
-    assert node_vars['wabiz_node']['name'] == 'wacore2:c0001'
-    assert node_vars['wabiz_node']['role'] == 'coreapp' and node_vars['wabiz_node']['shards'] == [1]
+    # the node is stored once, in its cluster host's wabiz_support.nodes; wabiz_node refers to it
+    assert node_vars['wabiz_node'] == "{{ hostvars['mc-1'].wabiz_support.nodes[3] }}"
+    node = node_of(inventory, 'mc-1.wacore2')
+    assert node == host_vars(inventory, 'mc-1')['wabiz_support']['nodes'][3]
+    assert node['name'] == 'wacore2:c0001' and node['role'] == 'coreapp' and node['shards'] == [1]
+    for name in hosts_of(inventory, 'wabiz_nodes'):
+        cluster = host_vars(inventory, name)['wabiz_cluster']
+        assert node_of(inventory, name) in host_vars(inventory, cluster)['wabiz_support']['nodes']
+    assert sorted(node_of(inventory, name)['name'] for name in hosts_of(inventory, 'wabiz_cluster_mc_1')) == sorted(
+        node['name'] for node in host_vars(inventory, 'mc-1')['wabiz_support']['nodes'])
 
 
 def test_unreachable_cluster_vars(fake_client):
@@ -430,7 +446,7 @@ def test_api_strings_are_never_templated(fake_client, tmp_path):
     # the node host name is made of safe characters only, the node var keeps the literal name
     node_hosts = [name for name in hosts_of(inventory, 'wabiz_cluster_mc_1') if 'lookup' in name]
     assert len(node_hosts) == 2 and not [name for name in node_hosts if '{' in name or ' ' in name or '/' in name]
-    assert host_vars(inventory, node_hosts[0])['wabiz_node']['name'] == evil + '1:m0000'
+    assert node_of(inventory, node_hosts[0])['name'] == evil + '1:m0000'
     assert not marker.exists()
 
 

@@ -18,6 +18,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._report import (
     ReportError,
     build_report,
     render_json,
+    summarize,
     render_junit,
     render_markdown,
     summary_lines,
@@ -222,3 +223,29 @@ def test_renderers_accept_text_subclasses_as_ansible_passes_them():
     report = build_report([{'host': 'eu-1', 'wabiz_gate': gate()}, {'host': 'eu-2', 'wabiz_pre_upgrade': upgrade()}], generated_at=NOW)
     for render in RENDERERS.values():
         assert render(tag(report)) == render(report)
+
+
+@pytest.mark.parametrize('outcomes, verdict', [
+    ([], 'not_run'),
+    (['passed', 'passed'], 'passed'),
+    (['passed', 'not_run'], 'incomplete'),
+    (['not_run', 'not_run'], 'not_run'),
+    (['passed', 'failed', 'not_run'], 'failed'),
+    (['passed', 'error'], 'failed'),
+])
+def test_summarize_counts_each_outcome_and_gives_the_verdict(outcomes, verdict):
+    results = [{'host': 'h%d' % (index // 2), 'check': ('health_gate', 'pre_upgrade')[index % 2], 'outcome': outcome}
+               for index, outcome in enumerate(outcomes)]
+    summary = summarize(results)
+    assert summary['verdict'] == verdict
+    assert [summary[outcome] for outcome in ('passed', 'failed', 'error', 'not_run')] == [outcomes.count(outcome) for outcome in (
+        'passed', 'failed', 'error', 'not_run')]
+    assert (summary['results'], summary['clusters']) == (len(outcomes), len(set(result['host'] for result in results)))
+    assert summary['checks'] == sorted(set(result['check'] for result in results))
+
+
+def test_a_report_summary_is_summarize_of_its_results():
+    report = build_report([{'host': 'a', 'wabiz_gate': gate(passed=True, blocking=[], findings=[], status='ok')},
+                           {'host': 'b', 'wabiz_gate': gate(passed=False)}, {'host': 'c'}], generated_at=NOW)
+    assert report['summary'] == summarize(report['results'])
+    assert (report['summary']['passed'], report['summary']['not_run'], report['summary']['verdict']) == (1, 1, 'failed')
