@@ -11,7 +11,9 @@ import os
 
 import pytest
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate, human_size, parse_size
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, evaluate
+# the policy helpers (moving to _policy): imported here only
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import human_size, merge_policy, parse_size
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 NOW = '2026-03-01T00:00:00Z'
@@ -57,3 +59,39 @@ def test_build_expired_minutes_ago():
     assert findings({}, expired) == [
         ('critical', 'build_expired', 'build expired 0.01 days ago (expire_timestamp 2026-02-28T23:59:00Z; expected a date '
          'in the future)')]
+
+
+ALL_CODES = ('build_expired, build_expiring, control_shard_owner, coreapp_multiple_shards, db_engine_mismatch, field_invalid, '
+             'field_missing, field_unreadable, free_space_low, multi_connect_mismatch, node_error, node_key_duplicate, '
+             'primary_master_count, role_count_mismatch, schema_mismatch, secondary_master_missing, shard_count_inferred, '
+             'shard_count_invalid, shard_count_unknown, shard_multiple_owners, shard_owner_role, shard_unowned, socket_conn_down, '
+             'socket_conn_transient, standby_coreapp_missing, unregistered, version_mismatch')
+
+
+def policy_error(policy):
+    with pytest.raises(PolicyError) as caught:
+        merge_policy(policy)
+    return str(caught.value)
+
+
+def test_unknown_finding_code_message_in_full():
+    assert policy_error({'ignore': ['nope']}) == "policy ignore: unknown finding code 'nope' (known codes: %s)" % ALL_CODES
+    assert policy_error({'severity': {7: 'warning'}}) == 'policy severity: unknown finding code 7 (known codes: %s)' % ALL_CODES
+
+
+def test_node_errors_without_code_or_title_read_unknown_error():
+    report = evaluate({'support': {'errors': [{}, {'code': 'E' * 45, 'title': 't'}, [1], True, 7]}}, now=NOW)
+    assert [(f['code'], f['message']) for f in report['findings']] == [
+        ('node_error', 'node answered with an error instead of its support data: unknown error; %s t; unknown error: [1]; '
+         'unknown error: True; unknown error: 7' % ('E' * 40))]
+
+
+def test_an_integer_warning_window_of_ten_days_is_written_10():
+    def expiring(support):
+        support['expire_timestamp'] = '2026-03-03T12:00:00'
+    assert findings({'build_expiry_warning_days': 10}, expiring) == [
+        ('warning', 'build_expiring', 'build expires in 2.5 days (expire_timestamp 2026-03-03T12:00:00Z), within the warning '
+         'window of 10 days')]
+    assert findings({'build_expiry_warning_days': '2.60'}, expiring) == [
+        ('warning', 'build_expiring', 'build expires in 2.5 days (expire_timestamp 2026-03-03T12:00:00Z), within the warning '
+         'window of 2.6 days')]

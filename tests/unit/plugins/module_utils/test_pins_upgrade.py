@@ -233,3 +233,28 @@ def test_state_findings_in_full():
         ('upgrade_node_state', 'critical', '10.0.1.21:wa-core-0',
          'node is in a transient state (socket_conn SC); wait until it settles'),
     ]
+
+
+def test_findings_sorted_critical_first_then_cluster_wide_before_nodes():
+    def no_version(support):
+        support['version'] = None
+    assert [(f['code'], f['node'], f['severity']) for f in verdict('single', no_version)['findings']] == [
+        ('upgrade_version_unknown', None, 'critical'), ('upgrade_version_unknown', 'single', 'critical'),
+        ('upgrade_no_failover', None, 'warning')]
+
+    def no_versions(support):
+        for key in support:
+            support[key]['version'] = None
+    assert [(f['code'], f['node']) for f in verdict('ha', no_versions)['findings']] == [
+        ('upgrade_version_unknown', None), ('upgrade_version_unknown', '10.0.0.11:wa-master-0'),
+        ('upgrade_version_unknown', '10.0.0.12:wa-master-1'), ('upgrade_version_unknown', '10.0.1.21:wa-core-0'),
+        ('upgrade_version_unknown', '10.0.1.22:wa-core-1')]
+
+
+def test_a_node_in_error_first_does_not_hide_the_versions_of_the_others():
+    def first_in_error(support):
+        support['10.0.0.11:wa-master-0']['errors'] = [{'code': 1013, 'title': 'User is not admin'}]
+    result = verdict('ha', first_in_error)
+    assert result['current_version'] == 'v2.57.2'
+    assert [(f['code'], f['node']) for f in result['findings']] == [
+        ('node_error', '10.0.0.11:wa-master-0'), ('primary_master_count', None), ('upgrade_node_state', '10.0.0.11:wa-master-0')]
