@@ -6,13 +6,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from ansible_collections.wabiz.onprem.plugins.module_utils import _support
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import (
     FLAT_FIELDS, days_until, is_keyed, parse_shard_count, split_key, to_bool, to_int)
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import normalize
 
 UTC = timezone.utc
 
@@ -89,3 +90,81 @@ def test_redact_a_flat_env_given_as_one_string_and_env_objects():
     assert _support.redact({'support': {'env': [{'name': 'WA_DB_PASSWORD'}, {'name': 'X_TOKEN', 'value': 't'}, 'A=1'],
                                         'version': 'v2'}}) == {
         'support': {'env': [{'name': 'WA_DB_PASSWORD'}, {'name': 'X_TOKEN', 'value': '********'}, 'A=1'], 'version': 'v2'}}
+
+
+NOW = '2026-03-01T00:00:00Z'
+
+
+def invalid_fields(body):
+    return [(node['name'], [(item['field'], item['reason']) for item in node['invalid_fields']]) for node in normalize(body, now=NOW)['nodes']]
+
+
+def test_every_unusable_field_of_a_keyed_node_with_its_reason():
+    body = {'support': {
+        'h:a': {'role': None, 'shards': 'x', 'socket_conn': 5, 'version': True, 'debug_info': [], 'expire_timestamp': 5,
+                'free_space_data': {}, 'db_engine': 3, 'schema': [], 'multi_connect': 'maybe', 'errors': 'oops'},
+        'h:b': {'role': 'boss', 'shards': [[0, 1]], 'expire_timestamp': '2026-02-30', 'free_space_logs': -1, 'schema': {'a': 'x'},
+                'db_engine': '  '},
+        'h:c': {'role': 'Primary-Master', 'expire_timestamp': 'x' * 50, 'free_space_data': 1.5, 'multi_connect': None},
+    }}
+    assert invalid_fields(body) == [
+        ('h:a', [('errors', 'expected a list of error objects, got string'),
+                 ('role', 'missing: a node of an HA/multiconnect body must say its role'),
+                 ('shards', 'shard map unprovable: expected a list of [start, end] ranges, got string'),
+                 ('socket_conn', 'expected a string such as UP or DN, got int'),
+                 ('version', 'expected a string, got bool'),
+                 ('debug_info', 'expected a string, got list'),
+                 ('expire_timestamp', 'expected an ISO 8601 timestamp string, got int'),
+                 ('free_space_data', 'expected an integer number of bytes, got object'),
+                 ('db_engine', 'expected MYSQL or PGSQL, got 3'),
+                 ('schema', 'expected an object of name -> integer, got list'),
+                 ('multi_connect', "expected a boolean, got 'maybe'")]),
+        ('h:b', [('role', "unrecognised role 'boss'"),
+                 ('expire_timestamp', "not a valid date/time: '2026-02-30' (day is out of range for month)"),
+                 ('free_space_logs', 'negative number of bytes: -1'),
+                 ('db_engine', "expected MYSQL or PGSQL, got '  '"),
+                 ('schema', "'a': expected an integer, got 'x'")]),
+        ('h:c', [('expire_timestamp', "not an ISO 8601 timestamp: 'xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx'"),
+                 ('free_space_data', 'expected an integer number of bytes, got 1.5')]),
+    ]
+    assert [node['role'] for node in normalize(body, now=NOW)['nodes']] == ['unknown', 'unknown', 'primary_master']
+
+
+def expiry(stamp, now=NOW):
+    node = normalize({'support': {'version': 'v2', 'expire_timestamp': stamp}}, now=now)['nodes'][0]
+    return node['expire_timestamp'], node['expires_in_days'], [(item['field'], item['reason']) for item in node['invalid_fields']]
+
+
+@pytest.mark.parametrize('stamp, expected', [
+    ('2026-03-01T05:30:00+05:30', ('2026-03-01T00:00:00Z', 0.0, [])),
+    ('2026-03-01T05:30+0530', ('2026-03-01T00:00:00Z', 0.0, [])),
+    ('2026-02-28T23:00:00-01:00', ('2026-03-01T00:00:00Z', 0.0, [])),
+    ('2026-03-01T23:59:00+23:59', ('2026-03-01T00:00:00Z', 0.0, [])),
+    ('2026-03-01 12:00:00,25z', ('2026-03-01T12:00:00Z', 0.5, [])),
+    ('2026-03-01', ('2026-03-01T00:00:00Z', 0.0, [])),
+    ('2026-03-02T00:00:00+24:00', (None, None, [('expire_timestamp', "not a valid zone offset: '2026-03-02T00:00:00+24:00'")])),
+    ('0001-01-01T00:00:00+01:00', (None, None, [('expire_timestamp', "outside the years 1..9999 in UTC: '0001-01-01T00:00:00+01:00'")])),
+    ('9999-12-31T23:59:59-00:01', (None, None, [('expire_timestamp', "outside the years 1..9999 in UTC: '9999-12-31T23:59:59-00:01'")])),
+])
+def test_expire_timestamp_zones(stamp, expected):
+    assert expiry(stamp) == expected
+
+
+@pytest.mark.parametrize('stamp, now, days', [
+    ('2026-03-01T00:00:00Z', '2026-03-01T00:00:00.5Z', -0.01),          # half a second past: expired
+    ('2026-03-01T00:00:00Z', '2026-03-01T00:00:00.000001Z', -0.01),
+    ('2026-03-01T00:00:00Z', '2026-03-01T00:00:00.0000001Z', 0.0),      # the 7th digit is below a microsecond
+    ('2026-03-01T00:00:00.4Z', '2026-03-01T00:00:00.5Z', -0.01),
+    ('2026-03-01T00:00:00.6Z', '2026-03-01T00:00:00.5Z', 0.0),
+    ('2026-03-01T00:00:00.5Z', '2026-03-01T00:00:00.50Z', 0.0),
+    ('2026-03-01T00:00:00Z', datetime(2026, 3, 1, 1, tzinfo=timezone(timedelta(hours=1))), 0.0),
+    ('2026-03-01T00:00:00Z', datetime(2026, 3, 1, 0, 0, 1), -0.01),      # naive: UTC
+])
+def test_expiry_against_fractions_of_now(stamp, now, days):
+    assert expiry(stamp, now)[1] == days
+
+
+def test_a_bad_now():
+    with pytest.raises(TypeError) as caught:
+        normalize({'support': {}}, now=5)
+    assert str(caught.value) == 'now must be a datetime, an ISO 8601 string or None, got int'

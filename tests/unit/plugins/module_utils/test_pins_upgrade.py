@@ -245,7 +245,9 @@ def test_findings_sorted_critical_first_then_cluster_wide_before_nodes():
     def no_versions(support):
         for key in support:
             support[key]['version'] = None
-    assert [(f['code'], f['node']) for f in verdict('ha', no_versions)['findings']] == [
+    result = verdict('ha', no_versions)
+    assert result['findings'][0]['message'] == 'no node reports a version that can be compared'
+    assert [(f['code'], f['node']) for f in result['findings']] == [
         ('upgrade_version_unknown', None), ('upgrade_version_unknown', '10.0.0.11:wa-master-0'),
         ('upgrade_version_unknown', '10.0.0.12:wa-master-1'), ('upgrade_version_unknown', '10.0.1.21:wa-core-0'),
         ('upgrade_version_unknown', '10.0.1.22:wa-core-1')]
