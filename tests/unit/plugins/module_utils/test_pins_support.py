@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +15,7 @@ import pytest
 from ansible_collections.wabiz.onprem.plugins.module_utils import _support
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import (
     FLAT_FIELDS, days_until, is_keyed, parse_shard_count, split_key, to_bool, to_int)
-from ansible_collections.wabiz.onprem.plugins.module_utils._support import normalize
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import SupportShapeError, json_object_pairs, normalize, refresh
 
 UTC = timezone.utc
 
@@ -168,3 +170,120 @@ def test_a_bad_now():
     with pytest.raises(TypeError) as caught:
         normalize({'support': {}}, now=5)
     assert str(caught.value) == 'now must be a datetime, an ISO 8601 string or None, got int'
+
+
+def keyed(*nodes):
+    return {'support': dict(('h:%d' % index, node) for index, node in enumerate(nodes))}
+
+
+def shard_summary(body, **kwargs):
+    cluster = normalize(body, now=NOW, **kwargs)['cluster']
+    return (cluster['topology'], cluster['shard_count'], cluster['shard_count_source'], cluster['shard_count_rejected'],
+            cluster['unowned_shards'])
+
+
+@pytest.mark.parametrize('kwargs, expected', [
+    ({'shard_count': 32}, ('multiconnect', 32, 'api', None, list(range(1, 32)))),
+    ({'shard_count': 33}, ('unknown', 33, 'api', None, [])),
+    ({'shard_count': 0}, ('unknown', 0, 'api', None, [])),
+    ({'shard_count': 'x'}, ('ha', 1, 'inferred', "GET /v1/account/shards: account.shards is not a shard count: expected an integer, "
+                                                 "got 'x'", [])),
+    ({'shard_count': True}, ('ha', 1, 'inferred', 'GET /v1/account/shards: account.shards is not a shard count: expected an integer, '
+                                                  'got bool', [])),
+    ({'shard_count': 1.5, 'expected_shards': 4}, ('multiconnect', 4, 'policy', 'GET /v1/account/shards: account.shards is not a shard '
+                                                                               'count: expected an integer, got 1.5', [1, 2, 3])),
+    ({'expected_shards': '2'}, ('multiconnect', 2, 'policy', None, [1])),
+])
+def test_shard_count_sources(kwargs, expected):
+    assert shard_summary(keyed({'role': 'coreapp', 'shards': [[-1, 0]]}), **kwargs) == expected
+
+
+@pytest.mark.parametrize('shards, expected', [
+    ([[-1, 0]], ('multiconnect', 2, 'inferred', None, [1])),       # a master owning -1: multiconnect, at least 2 shards
+    ([[0, 0]], ('ha', 1, 'inferred', None, [-1])),
+    ([[-1, 31]], ('multiconnect', 32, 'inferred', None, [])),
+    ([[5, 5]], ('multiconnect', 8, 'inferred', None, [-1, 0, 1, 2, 3, 4, 6, 7])),
+    ([], ('unknown', None, 'unknown', None, [-1, 0])),
+    ([[-1, -1]], ('unknown', None, 'unknown', None, [0])),
+])
+def test_inferred_shard_count(shards, expected):
+    assert shard_summary(keyed({'role': 'primary_master', 'shards': shards})) == expected
+
+
+def test_min_free_space_leaves_out_unbounded_values():
+    body = keyed({'role': 'coreapp', 'free_space_data': 2 ** 62, 'free_space_logs': 5},
+                 {'role': 'coreapp', 'free_space_data': 2 ** 62 - 1, 'free_space_logs': 5},
+                 {'role': 'coreapp', 'free_space_logs': 7})
+    assert normalize(body, now=NOW)['cluster']['min_free_space'] == {
+        'data': 4611686018427387903, 'logs': 5, 'media_incoming': None, 'media_outgoing': None}
+
+
+def shape_error(call, *args, **kwargs):
+    with pytest.raises(SupportShapeError) as caught:
+        call(*args, **kwargs)
+    return str(caught.value)
+
+
+def deep(levels):
+    value = 1
+    for dummy in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize('body, message', [
+    ([], 'expected a JSON object with a "support" object, got list'),
+    (None, 'expected a JSON object with a "support" object, got null'),
+    ({'support': []}, 'expected "support" to be an object, got list'),
+    ({'support': None}, 'expected "support" to be an object, got null'),
+    (json.loads('{"support": {}, "support": {}}', object_pairs_hook=json_object_pairs), 'the key "support" appears more than once in the body'),
+    ({'support': dict(('h:%d' % index, {}) for index in range(1026))}, '"support" has 1026 entries (at most 1024 nodes accepted)'),
+    ({'support': {'h:a': deep(32)}}, 'the body nests deeper than 32 levels'),
+    ({'support': {'h:a': list(range(10001))}}, 'a list or object of the body has 10001 entries (at most 10000 accepted)'),
+])
+def test_shape_errors_of_normalize(body, message):
+    assert shape_error(normalize, body, now=NOW) == message
+
+
+def test_the_limits_themselves_are_accepted():
+    assert len(normalize({'support': dict(('h:%d' % index, {}) for index in range(1024))}, now=NOW)['nodes']) == 1024
+    for entry in (deep(31), list(range(10000))):
+        assert invalid_fields({'support': {'h:a': entry}}) == [('h:a', [('node', 'expected an object, got list')])]
+
+
+STORED_ERRORS = [
+    (lambda data: data.pop('cluster'), 'top level: expected the output of normalize() or a report (a mapping with topology, nodes and cluster)'),
+    (lambda data: data.update(topology='star'), 'topology: expected one of single, ha, multiconnect, unknown'),
+    (lambda data: data.update(nodes={}), 'nodes: expected a list of at most 1024 nodes'),
+    (lambda data: data.update(cluster=[]), 'cluster: expected an object'),
+    (lambda data: data.update(topology='single', nodes=data['nodes'] * 2), 'nodes: expected exactly one node for a single instance, got 2'),
+    (lambda data: data['cluster'].update(shard_count=10 ** 6), 'cluster.shard_count: expected an integer or null'),
+    (lambda data: data['cluster'].update(shard_count=True), 'cluster.shard_count: expected an integer or null'),
+    (lambda data: data['cluster'].update(shard_count_source='x'), 'cluster.shard_count_source: expected one of api, policy, inferred, unknown'),
+    (lambda data: data['nodes'].append(5), 'nodes[1]: expected a normalized node (an object)'),
+    (lambda data: data['nodes'][0].update(name=5), 'nodes[0].name: expected a string'),
+    (lambda data: data['nodes'][0].update(hostname=5), "node 'h:a'.hostname: expected a string or null"),
+    (lambda data: data['nodes'][0].update(role='boss'), "node 'h:a'.role: expected one of primary_master, secondary_master, coreapp, single, unknown"),
+    (lambda data: data['nodes'][0].update(shards=[32]), "node 'h:a'.shards: expected a list of shard ids -1..31"),
+    (lambda data: data['nodes'][0].update(shards=[True]), "node 'h:a'.shards: expected a list of shard ids -1..31"),
+    (lambda data: data['nodes'][0].update(registered='yes'), "node 'h:a'.registered: expected a boolean or null"),
+    (lambda data: data['nodes'][0].update(free_space={'data': -1}), "node 'h:a'.free_space.data: expected bytes or null"),
+    (lambda data: data['nodes'][0].update(schema={'a': 'b'}), "node 'h:a'.schema: expected an object of name -> integer or null"),
+    (lambda data: data['nodes'][0].update(errors=[1]), "node 'h:a'.errors: expected a list of objects"),
+    (lambda data: data['nodes'][0].update(expire_timestamp='x'), "node 'h:a'.expire_timestamp: not an ISO 8601 timestamp: 'x'"),
+    (lambda data: data['cluster'].update(duplicate_node_keys=[1]), 'cluster.duplicate_node_keys: expected a list of strings'),
+]
+
+
+@pytest.mark.parametrize('index', range(len(STORED_ERRORS)))
+def test_shape_errors_of_stored_data(index):
+    change, message = STORED_ERRORS[index]
+    data = copy.deepcopy(normalize({'support': {'h:a': {'role': 'coreapp'}}}, now=NOW))
+    change(data)
+    assert shape_error(refresh, data, now=NOW) == 'stored support data: ' + message
+
+
+def test_json_object_pairs_records_repeated_keys_and_drops_the_marker():
+    assert json_object_pairs([('a', 1), ('b', 2), ('a', 3), ('__wabiz_duplicate_keys__', 9), ('b', 4)]) == {
+        'a': 3, 'b': 4, '__wabiz_duplicate_keys__': ['a', 'b']}
+    assert json_object_pairs([('a', 1), ('__wabiz_duplicate_keys__', 9)]) == {'a': 1}
