@@ -11,7 +11,8 @@ import os
 
 import pytest
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils._checks import PolicyError, check, evaluate, report_from_normalized
+from ansible_collections.wabiz.onprem.plugins.module_utils._support import normalize
 # the policy helpers (moving to _policy): imported here only
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import human_size, merge_policy, parse_size
 
@@ -95,3 +96,12 @@ def test_an_integer_warning_window_of_ten_days_is_written_10():
     assert findings({'build_expiry_warning_days': '2.60'}, expiring) == [
         ('warning', 'build_expiring', 'build expires in 2.5 days (expire_timestamp 2026-03-03T12:00:00Z), within the warning '
          'window of 2.6 days')]
+
+
+def test_stored_data_rechecked_under_a_policy_that_pins_the_shard_count():
+    with open(os.path.join(FIXTURES, 'mc4.json')) as handle:
+        stored = normalize(json.load(handle), now=NOW)   # no shard count read: 4, inferred
+    assert [(f['code'], f['message']) for f in check(stored, {'expected_shards': 8}, now=NOW)] == [
+        ('shard_unowned', 'shard %d has no owner (expected exactly one coreapp)' % shard) for shard in (4, 5, 6, 7)]
+    cluster = report_from_normalized(stored, {'expected_shards': 8}, now=NOW)['cluster']
+    assert (cluster['shard_count'], cluster['shard_count_source']) == (8, 'policy')

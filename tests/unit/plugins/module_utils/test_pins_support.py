@@ -287,3 +287,8 @@ def test_json_object_pairs_records_repeated_keys_and_drops_the_marker():
     assert json_object_pairs([('a', 1), ('b', 2), ('a', 3), ('__wabiz_duplicate_keys__', 9), ('b', 4)]) == {
         'a': 3, 'b': 4, '__wabiz_duplicate_keys__': ['a', 'b']}
     assert json_object_pairs([('a', 1), ('__wabiz_duplicate_keys__', 9)]) == {'a': 1}
+
+
+def test_redact_a_flat_env_string_of_several_lines_keeps_the_line_ends():
+    assert _support.redact({'support': {'env': 'A_PASSWORD=x\nB=1\r\nexport C_TOKEN: y\n', 'version': 'v'}}) == {
+        'support': {'env': 'A_PASSWORD=********\nB=1\r\nexport C_TOKEN: ********\n', 'version': 'v'}}
