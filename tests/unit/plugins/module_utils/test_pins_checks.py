@@ -105,3 +105,92 @@ def test_stored_data_rechecked_under_a_policy_that_pins_the_shard_count():
         ('shard_unowned', 'shard %d has no owner (expected exactly one coreapp)' % shard) for shard in (4, 5, 6, 7)]
     cluster = report_from_normalized(stored, {'expected_shards': 8}, now=NOW)['cluster']
     assert (cluster['shard_count'], cluster['shard_count_source']) == (8, 'policy')
+
+
+SIZE_HELP = ('expected bytes as an integer, or a number with a unit B, KB, MB, GB, TB (powers of 1000), K/KiB, M/MiB, G/GiB, T/TiB '
+             '(powers of 1024)')
+
+
+@pytest.mark.parametrize('value, size', [(0, 0), ('0', 0), ('0.5', 0), ('.5', 0), (1.9, 1), (2 ** 64, 2 ** 64), ('1.5 kib', 1536)])
+def test_parse_size_edges(value, size):
+    assert parse_size(value) == size
+
+
+@pytest.mark.parametrize('value, message', [
+    (2 ** 64 + 1, 'invalid size 18446744073709551617: expected 0 up to 2^64 bytes'),
+    (-1, 'invalid size -1: expected 0 up to 2^64 bytes'),
+    ('-1', "invalid size '-1': " + SIZE_HELP),
+    (True, 'invalid size True: ' + SIZE_HELP),
+    ('5 XB', "invalid size '5 XB': " + SIZE_HELP),
+    ('1' * 65, "invalid size '11111111111111111...111111111111111111': " + SIZE_HELP),
+    (float('inf'), 'invalid size inf: ' + SIZE_HELP),
+    (None, 'invalid size None: ' + SIZE_HELP),
+])
+def test_parse_size_errors(value, message):
+    with pytest.raises(ValueError) as caught:
+        parse_size(value)
+    assert str(caught.value) == message
+
+
+def test_default_policy_in_full():
+    assert merge_policy(None) == {
+        'role_counts': {}, 'expected_shards': None, 'expected_version': None, 'expected_db_engine': None, 'min_secondary_masters': 1,
+        'min_standby_coreapps': 1, 'free_space_warning': 5368709120, 'free_space_critical': 1073741824, 'free_space': {},
+        'build_expiry_warning_days': 7, 'require_registered': True, 'severity': {}, 'ignore': []}
+
+
+@pytest.mark.parametrize('policy, key, value', [
+    ({'build_expiry_warning_days': '3'}, 'build_expiry_warning_days', 3),
+    ({'build_expiry_warning_days': ' 2.5 '}, 'build_expiry_warning_days', 2.5),
+    ({'build_expiry_warning_days': 0}, 'build_expiry_warning_days', 0),
+    ({'ignore': 'node_error'}, 'ignore', ['node_error']),
+    ({'ignore': ('node_error', 'unregistered', 'node_error')}, 'ignore', ['node_error', 'unregistered']),
+    ({'severity': {'node_error': ' Warning '}}, 'severity', {'node_error': 'warning'}),
+    ({'expected_version': ' v2.57.2 '}, 'expected_version', 'v2.57.2'),
+    ({'expected_db_engine': ' pgsql '}, 'expected_db_engine', 'PGSQL'),
+    ({'expected_shards': '16'}, 'expected_shards', 16),
+    ({'role_counts': {'coreapp': '3', 'single': None}}, 'role_counts', {'coreapp': 3}),
+    ({'min_standby_coreapps': 1000000}, 'min_standby_coreapps', 1000000),
+    ({'min_standby_coreapps': 0}, 'min_standby_coreapps', 0),
+    ({'free_space': {'data': None, 'logs': {'warning': '1K', 'critical': None}, 'media_incoming': {}}}, 'free_space', {'logs': {'warning': 1024}}),
+    ({'require_registered': 'off'}, 'require_registered', False),
+])
+def test_policy_values(policy, key, value):
+    assert merge_policy(policy)[key] == value
+
+
+@pytest.mark.parametrize('policy, message', [
+    (5, 'policy: expected a mapping, got 5'),
+    ({1: 2, 'x': 3}, "policy: unknown key(s) 1, 'x' (known keys: role_counts, expected_shards, expected_version, expected_db_engine, "
+                     'min_secondary_masters, min_standby_coreapps, free_space_warning, free_space_critical, free_space, '
+                     'build_expiry_warning_days, require_registered, severity, ignore)'),
+    ({'severity': {'node_error': 1}}, 'policy severity.node_error: expected warning or critical, got 1'),
+    ({'severity': []}, 'policy severity: expected a mapping of finding code -> warning|critical, got []'),
+    ({'build_expiry_warning_days': -1}, 'policy build_expiry_warning_days: expected a number of days from 0 to 1000000, got -1'),
+    ({'build_expiry_warning_days': 1000000.5}, 'policy build_expiry_warning_days: expected a number of days from 0 to 1000000, got 1000000.5'),
+    ({'build_expiry_warning_days': True}, 'policy build_expiry_warning_days: expected a number of days from 0 to 1000000, got True'),
+    ({'build_expiry_warning_days': '1e3'}, "policy build_expiry_warning_days: expected a number of days from 0 to 1000000, got '1e3'"),
+    ({'expected_shards': 3}, 'policy expected_shards: expected one of 1, 2, 4, 8, 16, 32, got 3'),
+    ({'expected_shards': 'x'}, "policy expected_shards: expected one of 1, 2, 4, 8, 16, 32, got 'x'"),
+    ({'min_standby_coreapps': 1000001}, 'policy min_standby_coreapps: expected an integer from 0 to 1000000, got 1000001'),
+    ({'min_secondary_masters': -1}, 'policy min_secondary_masters: expected an integer from 0 to 1000000, got -1'),
+    ({'role_counts': {'coreapp': 'x'}}, "policy role_counts.coreapp: expected an integer from 0 to 1000000, got 'x'"),
+    ({'role_counts': {'boss': 1}}, "policy role_counts: unknown role 'boss' (known roles: primary_master, secondary_master, coreapp, single, "
+                                   'unknown)'),
+    ({'role_counts': []}, 'policy role_counts: expected a mapping of role -> count, got []'),
+    ({'expected_version': ' '}, "policy expected_version: expected a version string such as v2.57.2, got ' '"),
+    ({'expected_version': 2}, 'policy expected_version: expected a version string such as v2.57.2, got 2'),
+    ({'expected_db_engine': 'oracle'}, "policy expected_db_engine: expected MYSQL or PGSQL, got 'oracle'"),
+    ({'expected_db_engine': 1}, 'policy expected_db_engine: expected MYSQL or PGSQL, got 1'),
+    ({'free_space': []}, 'policy free_space: expected a mapping of directory -> {warning, critical}, got []'),
+    ({'free_space': {'disk': {}}}, "policy free_space: unknown directory 'disk' (known directories: data, logs, media_incoming, media_outgoing)"),
+    ({'free_space': {'data': 5}}, 'policy free_space.data: expected a mapping with warning and/or critical, got 5'),
+    ({'free_space': {'data': {'low': 1}}}, "policy free_space.data: unknown key 'low' (known keys: warning, critical)"),
+    ({'free_space': {'data': {'warning': 'x'}}}, "policy free_space.data.warning: invalid size 'x': " + SIZE_HELP),
+    ({'require_registered': 'maybe'}, "policy require_registered: expected a boolean, got 'maybe'"),
+    ({'ignore': 5}, 'policy ignore: expected a list of finding codes, got 5'),
+    ({'free_space_warning': 'lots'}, "policy free_space_warning: invalid size 'lots': " + SIZE_HELP),
+    ({'free_space_critical': -1}, 'policy free_space_critical: invalid size -1: expected 0 up to 2^64 bytes'),
+])
+def test_policy_error_messages(policy, message):
+    assert policy_error(policy) == message
