@@ -194,3 +194,13 @@ def test_policy_values(policy, key, value):
 ])
 def test_policy_error_messages(policy, message):
     assert policy_error(policy) == message
+
+
+def test_an_upper_case_v_in_a_version():
+    assert findings({'expected_version': 'V2.57.2'}) == []
+
+    def upper(support):
+        support['version'] = 'V2.57.3'
+    assert findings({'expected_version': 'v2.57.3'}, upper) == []
+    assert findings({'expected_version': '2.57.2'}, upper) == [
+        ('warning', 'version_mismatch', 'node runs version V2.57.3 (expected 2.57.2)')]

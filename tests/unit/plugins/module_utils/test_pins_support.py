@@ -292,3 +292,11 @@ def test_json_object_pairs_records_repeated_keys_and_drops_the_marker():
 def test_redact_a_flat_env_string_of_several_lines_keeps_the_line_ends():
     assert _support.redact({'support': {'env': 'A_PASSWORD=x\nB=1\r\nexport C_TOKEN: y\n', 'version': 'v'}}) == {
         'support': {'env': 'A_PASSWORD=********\nB=1\r\nexport C_TOKEN: ********\n', 'version': 'v'}}
+
+
+def test_redact_env_lines_with_trailing_blanks_and_pairs():
+    assert _support.redact({'support': {'env': 'A_PASSWORD=xX  \nB_KEY=1X\r\n', 'version': 'v'}}) == {
+        'support': {'env': 'A_PASSWORD=********\nB_KEY=********\r\n', 'version': 'v'}}
+    assert _support.redact({'support': {'env': [['WA_DB_PORT', '3306'], ['WA_DB_PASSWORD', 'x'], ['NOTE', 'B_TOKEN=t']],
+                                        'version': 'v'}}) == {
+        'support': {'env': [['WA_DB_PORT', '3306'], ['WA_DB_PASSWORD', '********'], ['NOTE', 'B_TOKEN=********']], 'version': 'v'}}

@@ -260,3 +260,17 @@ def test_a_node_in_error_first_does_not_hide_the_versions_of_the_others():
     assert result['current_version'] == 'v2.57.2'
     assert [(f['code'], f['node']) for f in result['findings']] == [
         ('node_error', '10.0.0.11:wa-master-0'), ('primary_master_count', None), ('upgrade_node_state', '10.0.0.11:wa-master-0')]
+
+
+def test_upgrade_free_space_findings_name_their_node_and_errors_in_full():
+    result = verdict('ha', free_space={'data': None, 'logs': '1000 TiB'})
+    assert [(f['node'], f['message']) for f in result['blocking']] == [
+        (name, 'logs free space 13.3 GiB is below the upgrade level 1000.0 TiB')
+        for name in ('10.0.0.11:wa-master-0', '10.0.0.12:wa-master-1', '10.0.1.21:wa-core-0', '10.0.1.22:wa-core-1')]
+    with pytest.raises(ValueError) as info:
+        verdict('single', free_space={'tmp': '1G'})
+    assert str(info.value) == "free_space: unknown directory 'tmp' (known directories: data, logs, media_incoming, media_outgoing)"
+    with pytest.raises(ValueError) as info:
+        verdict('single', min_free_space='lots')
+    assert str(info.value) == ("upgrade free space level: invalid size 'lots': expected bytes as an integer, or a number with a unit B, "
+                               'KB, MB, GB, TB (powers of 1000), K/KiB, M/MiB, G/GiB, T/TiB (powers of 1024)')
