@@ -204,3 +204,84 @@ def test_an_upper_case_v_in_a_version():
     assert findings({'expected_version': 'v2.57.3'}, upper) == []
     assert findings({'expected_version': '2.57.2'}, upper) == [
         ('warning', 'version_mismatch', 'node runs version V2.57.3 (expected 2.57.2)')]
+
+
+def node(role, shards=None, sock='UP', **fields):
+    entry = dict(fields, role=role)
+    if sock:
+        entry['socket_conn'] = sock
+    if shards is not None:
+        entry['shards'] = shards
+    return entry
+
+
+TOPOLOGY_CASES = {
+    'mc, no primary master': (
+        {'c0': node('coreapp', [[0, 0]]), 'c1': node('coreapp', [[-1, -1], [1, 1]])}, {'expected_shards': 2}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c1 (coreapp) (expected the primary master)'),
+            ('primary_master_count', None, 'cluster has 0 primary_master nodes (expected exactly 1)')]),
+    'mc, two primary masters': (
+        {'p1': node('primary_master'), 'p2': node('primary_master'), 'c0': node('coreapp', [[-1, 0]]), 'c1': node('coreapp', [[1, 1]])},
+        {'expected_shards': 2}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c0 (coreapp) (expected the primary master)'),
+            ('primary_master_count', None, 'cluster has 2 primary_master nodes (p1, p2) (expected exactly 1)')]),
+    'mc, control shard on a coreapp': (
+        {'p': node('primary_master'), 'c0': node('coreapp', [[-1, 0]]), 'c1': node('coreapp', [[1, 1]])}, {'expected_shards': 2}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c0 (coreapp) (expected the primary master p)')]),
+    'ha, shard 0 unowned': (
+        {'c0': node('coreapp', [[-1, -1]]), 'p': node('primary_master')}, {'expected_shards': 1}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c0 (coreapp) (expected the coreapp owning shard 0)'),
+            ('shard_unowned', None, 'shard 0 has no owner (expected exactly one coreapp)')]),
+    'ha, control shard apart from shard 0': (
+        {'c0': node('coreapp', [[0, 0]]), 'c1': node('coreapp', [[-1, -1]]), 'p': node('primary_master')}, {'expected_shards': 1}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c1 (coreapp) (expected the coreapp owning shard 0, c0)')]),
+    'ha, shard 0 on a master': (
+        {'m': node('secondary_master', [[0, 0]]), 'c1': node('coreapp', [[-1, -1]]), 'p': node('primary_master')}, {'expected_shards': 1}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c1 (coreapp) (expected the coreapp owning shard 0)'),
+            ('shard_owner_role', 'm', 'node (secondary_master) owns message shard 0 (expected message shards on coreapps only)')]),
+    'mc sockets': (
+        {'p': node('primary_master', sock='DN'), 'c0': node('coreapp', [[-1, -1]], sock=None), 'c1': node('coreapp', [[0, 1]], sock='sc'),
+         'c2': node('coreapp', [[2, 3]], sock='up  receiving   OFFLINE'), 'c3': node('coreapp', [[3, 3]], sock='UNK')},
+        {'expected_shards': 4}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c0 (coreapp) (expected the primary master p)'),
+            ('coreapp_multiple_shards', 'c1', 'coreapp owns 2 message shards 0, 1 (expected at most one)'),
+            ('coreapp_multiple_shards', 'c2', 'coreapp owns 2 message shards 2, 3 (expected at most one)'),
+            ('shard_multiple_owners', None, 'shard 3 is owned by 2 nodes: c2, c3 (expected exactly one)'),
+            ('socket_conn_down', 'c3', 'node must be connected (it owns shard 3) but socket_conn is UNK (expected UP)'),
+            ('socket_conn_down', 'p', 'node must be connected (primary master) but socket_conn is DN (expected UP)'),
+            ('socket_conn_transient', 'c1', 'node must be connected (it owns shard 0, 1) but socket_conn is SC (still connecting; expected UP)'),
+            ('socket_conn_transient', 'c2', 'node must be connected (it owns shard 2, 3) but socket_conn is UP receiving offline (still '
+             'connecting; expected UP)')]),
+    'ha sockets': (
+        {'p': node('primary_master', [[-1, -1]], sock='DN'), 'c1': node('coreapp', [[0, 0]], sock=None), 'c2': node('coreapp', [[0, 0]], sock='weird')},
+        {'expected_shards': 1}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by p (primary_master) (expected the coreapp owning shard 0, c1, c2)'),
+            ('shard_multiple_owners', None, 'shard 0 is owned by 2 nodes: c1, c2 (expected exactly one)'),
+            ('socket_conn_down', 'c1', 'node must be connected (it owns shard 0) but socket_conn is missing (expected UP)'),
+            ('socket_conn_down', 'c2', 'node must be connected (it owns shard 0) but socket_conn is weird (expected UP)')]),
+    'ha, nobody owns shard 0: no node must be connected': (
+        {'p': node('primary_master', sock='DN'), 'c1': node('coreapp', [[-1, -1]], sock='DN')}, {'expected_shards': 1}, [
+            ('control_shard_owner', None, 'control shard -1 is owned by c1 (coreapp) (expected the coreapp owning shard 0)'),
+            ('shard_unowned', None, 'shard 0 has no owner (expected exactly one coreapp)')]),
+    'expiry at its boundaries': (
+        {'p': node('primary_master', expire_timestamp=NOW), 'q': node('coreapp', expire_timestamp='2026-03-08T00:00:00Z'),
+         'r': node('coreapp', expire_timestamp='2026-03-07T23:45:36Z')},
+        {'expected_shards': 1, 'ignore': ['field_missing', 'shard_unowned']}, [
+            ('build_expiring', 'p', 'build expires in 0 days (expire_timestamp 2026-03-01T00:00:00Z), within the warning window of 7 days'),
+            ('build_expiring', 'r', 'build expires in 6.99 days (expire_timestamp 2026-03-07T23:45:36Z), within the warning window of 7 days')]),
+    'schemas': (
+        {'a': node('primary_master', schema={'x': 1, 'y': 2, 'z': 3}), 'b': node('coreapp', schema={'x': 1, 'y': 3, 'z': 4}),
+         'c': node('coreapp', schema={'x': 1, 'y': 3, 'z': 4}), 'd': node('coreapp', schema={'x': 1, 'w': 5, 'y': 2, 'z': 3})},
+        {'expected_shards': 1, 'ignore': ['field_missing', 'shard_unowned']}, [
+            ('schema_mismatch', None, 'nodes report 3 different schema objects (expected one; differing keys: w, y, z): w=None, y=2, z=3 on a; '
+             'w=None, y=3, z=4 on b, c; w=5, y=2, z=3 on d')]),
+}
+
+
+@pytest.mark.parametrize('case', sorted(TOPOLOGY_CASES))
+def test_cluster_findings_in_full(case):
+    nodes, extra, expected = TOPOLOGY_CASES[case]
+    policy = {'ignore': ['field_missing'], 'min_standby_coreapps': 0, 'min_secondary_masters': 0}
+    policy.update(extra)
+    report = evaluate({'support': nodes}, policy=policy, now=NOW)
+    assert [(f['code'], f['node'], f['message']) for f in report['findings']] == expected
