@@ -300,3 +300,19 @@ def test_redact_env_lines_with_trailing_blanks_and_pairs():
     assert _support.redact({'support': {'env': [['WA_DB_PORT', '3306'], ['WA_DB_PASSWORD', 'x'], ['NOTE', 'B_TOKEN=t']],
                                         'version': 'v'}}) == {
         'support': {'env': [['WA_DB_PORT', '3306'], ['WA_DB_PASSWORD', '********'], ['NOTE', 'B_TOKEN=********']], 'version': 'v'}}
+
+
+def nested_note(value):
+    """(levels of lists, innermost value) of a redacted nest of lists."""
+    levels = 0
+    while isinstance(value, list):
+        value, levels = value[0], levels + 1
+    return levels, value
+
+
+def test_redact_keeps_32_levels_and_replaces_the_33rd():
+    note = '(nested deeper than 32 levels, left out)'
+    assert _support.redact({'support': {'x': deep(30)}}) == {'support': {'x': deep(30)}}   # innermost list at level 32
+    assert nested_note(_support.redact({'support': {'x': deep(31)}})['support']['x']) == (30, note)
+    assert _support.redact(deep(32)) == deep(32)
+    assert nested_note(_support.redact(deep(33))) == (32, note)

@@ -274,3 +274,13 @@ def test_upgrade_free_space_findings_name_their_node_and_errors_in_full():
         verdict('single', min_free_space='lots')
     assert str(info.value) == ("upgrade free space level: invalid size 'lots': expected bytes as an integer, or a number with a unit B, "
                                'KB, MB, GB, TB (powers of 1000), K/KiB, M/MiB, G/GiB, T/TiB (powers of 1024)')
+
+
+def test_topology_unknown_message():
+    def no_shards(support):
+        for key in support:
+            support[key]['shards'] = []
+    result = verdict('ha', no_shards, policy={})
+    assert result['topology'] == 'unknown'
+    assert [(f['code'], f['node'], f['message']) for f in result['findings'] if f['code'].startswith('upgrade_')] == [
+        ('upgrade_topology_unknown', None, 'topology is unknown: cannot plan a rolling restart')]
