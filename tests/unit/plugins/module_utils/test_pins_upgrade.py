@@ -284,3 +284,22 @@ def test_topology_unknown_message():
     assert result['topology'] == 'unknown'
     assert [(f['code'], f['node'], f['message']) for f in result['findings'] if f['code'].startswith('upgrade_')] == [
         ('upgrade_topology_unknown', None, 'topology is unknown: cannot plan a rolling restart')]
+
+
+def test_schema_upgrade_without_a_secondary_master():
+    def no_secondary(support):
+        del support['10.0.0.12:wa-master-1']
+    result = verdict('ha', no_secondary, policy={'expected_shards': 1, 'min_secondary_masters': 0})
+    note = ('DB schema upgrade (when v2.60.0 changes the schema; the API does not say): there is no secondary master, so the primary '
+            'master, restarted on v2.60.0, upgrades the database schema itself; /v1/health reports uninitialized until it is done: '
+            'wait for connected before going on')
+    assert result['go'] is True
+    assert result['schema_upgrade'] == {'step': 3, 'node': '10.0.0.11:wa-master-0', 'note': note}
+    assert result['plan'][-1]['note'] == (
+        'primary master: last; no secondary master can take over: the cluster has no master while it restarts (coreapps keep serving '
+        'the API; no registration, settings change or failover until it is back); ' + note)
+    assert result['message'] == ('cluster: GO for the upgrade v2.57.2 -> v2.60.0 (ha); restart order:\n'
+                                 '  1. 10.0.1.22:wa-core-1 (coreapp)\n'
+                                 '  2. 10.0.1.21:wa-core-0 (coreapp, shards -1, 0)\n'
+                                 '  3. 10.0.0.11:wa-master-0 (primary_master)\n'
+                                 'schema upgrade at step 3: ' + note)
