@@ -316,3 +316,74 @@ def test_redact_keeps_32_levels_and_replaces_the_33rd():
     assert nested_note(_support.redact({'support': {'x': deep(31)}})['support']['x']) == (30, note)
     assert _support.redact(deep(32)) == deep(32)
     assert nested_note(_support.redact(deep(33))) == (32, note)
+
+
+def blank(name, hostname, container_id, **fields):
+    node = {'name': name, 'hostname': hostname, 'container_id': container_id, 'role': 'unknown', 'shards': [], 'socket_conn': None,
+            'version': None, 'build': None, 'registered': None, 'phone_number': None, 'expire_timestamp': None, 'expires_in_days': None,
+            'free_space': {'data': None, 'logs': None, 'media_incoming': None, 'media_outgoing': None}, 'db_engine': None, 'schema': None,
+            'multi_connect': None, 'os_name': None, 'os_version': None, 'lc': None, 'lg': None, 'errors': [], 'invalid_fields': []}
+    node.update(fields)
+    return node
+
+
+KEYED_TEXT = '''{"support": {
+ "10.0.0.2:wa-core-1": {"role": "COREAPP", "shards": [], "socket_conn": " up ", "version": 2.5, "description": "build 7",
+     "debug_info": " UnRegistered ", "expire_timestamp": "2026-03-11T00:00:00Z", "db_engine": " pgsql ", "free_space_logs": 300,
+     "multi_connect": "yes", "os_name": "linux", "os_version": 20, "lc": "en", "lg": "US"},
+ "10.0.0.1:wa-core-0": {"role": "coreapp", "shards": [[0, 0], -1], "socket_conn": "sc", "version": "v2", "debug_info": " 1555 ",
+     "expire_timestamp": "2026-03-06T00:00:00Z", "db_engine": "MYSQL", "free_space_logs": 200, "free_space_data": 100,
+     "schema": {"a": "3"}, "multi_connect": 1},
+ "10.0.0.3:wa-core-2": {"role": "coreapp", "shards": "bad", "debug_info": "  ", "version": "v2", "role": "coreapp"},
+ "10.0.0.4:wa-master-0": {"role": "primary master", "errors": {"code": "1005", "title": "Access denied", "details": 7}},
+ "10.0.0.4:wa-master-0": {"role": "primary master", "errors": []},
+ "10.0.0.5:wa-core-3": {"role": "coreapp", "errors": {"code": "1005", "title": "Access denied", "details": 7}, "version": "v9"},
+ "nocolon": {"role": "secondary-master", "errors": [], "socket_conn": "UP"}
+}}'''
+
+
+def test_a_keyed_body_normalized_in_full():
+    result = normalize(json.loads(KEYED_TEXT, object_pairs_hook=json_object_pairs), now=NOW)
+    assert result['nodes'] == [
+        blank('10.0.0.1:wa-core-0', '10.0.0.1', 'wa-core-0', role='coreapp', shards=[-1, 0], socket_conn='SC', version='v2', registered=True,
+              phone_number='1555', expire_timestamp='2026-03-06T00:00:00Z', expires_in_days=5.0,
+              free_space={'data': 100, 'logs': 200, 'media_incoming': None, 'media_outgoing': None}, db_engine='MYSQL', schema={'a': 3},
+              multi_connect=True),
+        blank('10.0.0.2:wa-core-1', '10.0.0.2', 'wa-core-1', role='coreapp', socket_conn='UP', version='2.5', build='build 7',
+              registered=False, expire_timestamp='2026-03-11T00:00:00Z', expires_in_days=10.0,
+              free_space={'data': None, 'logs': 300, 'media_incoming': None, 'media_outgoing': None}, db_engine='PGSQL',
+              multi_connect=True, os_name='linux', os_version='20', lc='en', lg='US'),
+        blank('10.0.0.3:wa-core-2', '10.0.0.3', 'wa-core-2', role='coreapp', version='v2', invalid_fields=[
+            {'field': 'role', 'reason': 'the key appears more than once, so the value cannot be trusted'},
+            {'field': 'shards', 'reason': 'shard map unprovable: expected a list of [start, end] ranges, got string'}]),
+        blank('10.0.0.4:wa-master-0', '10.0.0.4', 'wa-master-0', role='primary_master'),
+        blank('10.0.0.5:wa-core-3', '10.0.0.5', 'wa-core-3', errors=[{'code': 1005, 'title': 'Access denied', 'details': '7'}]),
+        blank('nocolon', 'nocolon', None, role='secondary_master', socket_conn='UP'),
+    ]
+    assert result['topology'] == 'ha'
+    assert result['cluster'] == {
+        'topology': 'ha', 'node_count': 6, 'shard_count': 1, 'shard_count_source': 'inferred',
+        'owned_shards': {'-1': ['10.0.0.1:wa-core-0'], '0': ['10.0.0.1:wa-core-0']}, 'unowned_shards': [],
+        'versions': ['2.5', 'v2'], 'db_engines': ['MYSQL', 'PGSQL'],
+        'role_counts': {'primary_master': 1, 'secondary_master': 1, 'coreapp': 3, 'single': 0, 'unknown': 1},
+        'standby_coreapps': ['10.0.0.2:wa-core-1'], 'connected_nodes': ['10.0.0.2:wa-core-1', 'nocolon'],
+        'min_free_space': {'data': 100, 'logs': 200, 'media_incoming': None, 'media_outgoing': None},
+        'earliest_expiry': '2026-03-06T00:00:00Z', 'expires_in_days': 5.0, 'shard_count_rejected': None,
+        'duplicate_node_keys': ['10.0.0.4:wa-master-0']}
+
+
+def test_a_flat_body_normalized_in_full():
+    body = {'support': {'role': 'coreapp', 'shards': [[0, 3]], 'socket_conn': 'DN', 'version': 'v2.57.2', 'multi_connect': 'off',
+                        'free_space_data': 2 ** 63, 'expire_timestamp': '2026-02-28T00:00:00Z', '__wabiz_duplicate_keys__': 'x'}}
+    result = normalize(body, now=NOW, single_name=7, shard_count=4, expected_shards=2)
+    assert result == {'topology': 'single', 'nodes': [
+        blank('7', None, None, role='single', socket_conn='DN', version='v2.57.2', multi_connect=False, expire_timestamp='2026-02-28T00:00:00Z',
+              expires_in_days=-1.0, free_space={'data': 2 ** 63, 'logs': None, 'media_incoming': None, 'media_outgoing': None},
+              invalid_fields=[{'field': 'node', 'reason': 'the key appears more than once, so the value cannot be trusted'}])],
+        'cluster': {
+            'topology': 'single', 'node_count': 1, 'shard_count': None, 'shard_count_source': 'unknown', 'owned_shards': {},
+            'unowned_shards': [], 'versions': ['v2.57.2'], 'db_engines': [],
+            'role_counts': {'primary_master': 0, 'secondary_master': 0, 'coreapp': 0, 'single': 1, 'unknown': 0},
+            'standby_coreapps': [], 'connected_nodes': [],
+            'min_free_space': {'data': None, 'logs': None, 'media_incoming': None, 'media_outgoing': None},
+            'earliest_expiry': '2026-02-28T00:00:00Z', 'expires_in_days': -1.0, 'shard_count_rejected': None, 'duplicate_node_keys': []}}
