@@ -387,3 +387,32 @@ def test_a_flat_body_normalized_in_full():
             'standby_coreapps': [], 'connected_nodes': [],
             'min_free_space': {'data': None, 'logs': None, 'media_incoming': None, 'media_outgoing': None},
             'earliest_expiry': '2026-02-28T00:00:00Z', 'expires_in_days': -1.0, 'shard_count_rejected': None, 'duplicate_node_keys': []}}
+
+
+def test_stored_data_refreshed_in_full():
+    stored = {'topology': 'ha', 'nodes': [
+        {'name': 'b', 'role': 'coreapp', 'shards': [0, -1, 0], 'free_space': {'logs': 5}, 'schema': {1: 2},
+         'errors': [{'code': 1, 'title': ['x'], 'details': None, 'extra': 1}], 'invalid_fields': [{'field': 'x', 'reason': 'y'}],
+         'expire_timestamp': '2026-03-02T00:00:00+01:00', 'registered': True, 'hostname': 'h'},
+        {'name': 'a', 'role': 'coreapp'},                   # no shards key at all: owns none
+        {'name': 'a', 'role': 'primary_master'}],
+        'cluster': {'shard_count': 4, 'shard_count_source': 'inferred', 'shard_count_rejected': 5, 'shard_count_error': 'e',
+                    'duplicate_node_keys': ['z']}}
+    assert refresh(stored, now=NOW, expected_shards=2) == {'topology': 'multiconnect', 'nodes': [
+        blank('b', 'h', None, role='coreapp', shards=[-1, 0], registered=True, expire_timestamp='2026-03-01T23:00:00Z', expires_in_days=0.96,
+              free_space={'data': None, 'logs': 5, 'media_incoming': None, 'media_outgoing': None}, schema={'1': 2},
+              errors=[{'code': 1, 'title': "['x']", 'details': None}], invalid_fields=[{'field': 'x', 'reason': 'y'}]),
+        blank('a', None, None, role='coreapp'),
+        blank('a', None, None, role='primary_master')],
+        'cluster': {
+            'topology': 'multiconnect', 'node_count': 3, 'shard_count': 2, 'shard_count_source': 'policy', 'owned_shards': {'-1': ['b'], '0': ['b']},
+            'unowned_shards': [1], 'versions': [], 'db_engines': [],
+            'role_counts': {'primary_master': 1, 'secondary_master': 0, 'coreapp': 2, 'single': 0, 'unknown': 0},
+            'standby_coreapps': ['a'], 'connected_nodes': [],
+            'min_free_space': {'data': None, 'logs': 5, 'media_incoming': None, 'media_outgoing': None},
+            'earliest_expiry': '2026-03-01T23:00:00Z', 'expires_in_days': 0.96, 'shard_count_rejected': '5', 'shard_count_error': 'e',
+            'duplicate_node_keys': ['a', 'z']}}
+    stored['cluster']['shard_count_source'] = 'api'        # a count read from the API is kept whatever the policy
+    cluster = refresh(stored, now=NOW, expected_shards=2)['cluster']
+    assert (cluster['topology'], cluster['shard_count'], cluster['shard_count_source'], cluster['unowned_shards']) == (
+        'multiconnect', 4, 'api', [1, 2, 3])
