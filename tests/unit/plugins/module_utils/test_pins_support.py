@@ -416,3 +416,10 @@ def test_stored_data_refreshed_in_full():
     cluster = refresh(stored, now=NOW, expected_shards=2)['cluster']
     assert (cluster['topology'], cluster['shard_count'], cluster['shard_count_source'], cluster['unowned_shards']) == (
         'multiconnect', 4, 'api', [1, 2, 3])
+
+
+def test_stored_shards_may_list_every_id_once():
+    stored = {'topology': 'multiconnect', 'nodes': [{'name': 'c', 'role': 'coreapp', 'shards': list(range(-1, 32))}], 'cluster': {}}
+    assert refresh(stored, now=NOW)['nodes'][0]['shards'] == list(range(-1, 32))
+    stored['nodes'][0]['shards'].append(0)
+    assert shape_error(refresh, stored, now=NOW) == "stored support data: node 'c'.shards: expected a list of shard ids -1..31"

@@ -303,3 +303,29 @@ def test_schema_upgrade_without_a_secondary_master():
                                  '  2. 10.0.1.21:wa-core-0 (coreapp, shards -1, 0)\n'
                                  '  3. 10.0.0.11:wa-master-0 (primary_master)\n'
                                  'schema upgrade at step 3: ' + note)
+
+
+def test_the_policy_shard_count_decides_the_takeover_of_the_control_shard():
+    def no_secondary(support):
+        del support['10.0.0.12:wa-master-1']
+    result = verdict('ha', no_secondary, policy={'expected_shards': 2, 'min_secondary_masters': 0})   # stored as HA, checked as MC
+    assert [(f['code'], f['node'], f['message']) for f in result['findings'] if f['code'].startswith('upgrade_')] == [
+        ('upgrade_secondary_missing', '10.0.1.21:wa-core-0', 'step 2 restarts coreapp 10.0.1.21:wa-core-0: control shard -1 would have '
+         'no owner (no secondary master, not in error, can take it over)')]
+
+
+def test_a_gate_warning_blocks_the_upgrade_at_fail_on_warning():
+    result = verdict('single', fail_on='warning', policy={'free_space_warning': '20GiB'})
+    assert (result['go'], result['status'], result['fail_on']) == (False, 'warning', 'warning')
+    assert result['message'] == (
+        'cluster: NO-GO for the upgrade v2.57.2 -> v2.60.0: 1 blocking of 2 finding(s):\n'
+        '- [warning] free_space_low (single): logs free space 13.3 GiB is below the warning level 20.0 GiB\n'
+        '- [warning] upgrade_no_failover (cluster): single instance: nothing can take over, the restart interrupts service')
+
+
+@pytest.mark.parametrize('kwargs, message', [({'target': 5}, 'target_version: expected a string, got int'),
+                                             ({'cluster': 5}, 'cluster: expected a string, got int')])
+def test_text_options_must_be_strings(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        verdict('single', **kwargs)
+    assert str(info.value) == message
