@@ -329,3 +329,24 @@ def test_text_options_must_be_strings(kwargs, message):
     with pytest.raises(ValueError) as info:
         verdict('single', **kwargs)
     assert str(info.value) == message
+
+
+def test_go_with_findings_below_the_threshold():
+    result = verdict('single', policy={'free_space_warning': '20GiB'})
+    assert (result['go'], result['status']) == (True, 'warning')
+    assert result['message'] == (
+        'cluster: GO for the upgrade v2.57.2 -> v2.60.0 (single); restart order:\n  1. single (single)\nschema upgrade at step 1: '
+        + SINGLE_SCHEMA + '\nfinding(s) below the threshold:\n'
+        '- [warning] free_space_low (single): logs free space 13.3 GiB is below the warning level 20.0 GiB\n'
+        '- [warning] upgrade_no_failover (cluster): single instance: nothing can take over, the restart interrupts service')
+
+
+def test_go_without_a_primary_master_has_no_schema_step():
+    def no_primary(support):
+        del support['10.0.0.11:wa-master-0']
+    result = verdict('ha', no_primary, policy={'expected_shards': 1, 'ignore': ['primary_master_count']})
+    assert (result['go'], result['schema_upgrade']) == (True, None)
+    assert result['message'] == ('cluster: GO for the upgrade v2.57.2 -> v2.60.0 (ha); restart order:\n'
+                                 '  1. 10.0.1.22:wa-core-1 (coreapp)\n'
+                                 '  2. 10.0.0.12:wa-master-1 (secondary_master)\n'
+                                 '  3. 10.0.1.21:wa-core-0 (coreapp, shards -1, 0)')
