@@ -285,3 +285,21 @@ def test_cluster_findings_in_full(case):
     policy.update(extra)
     report = evaluate({'support': nodes}, policy=policy, now=NOW)
     assert [(f['code'], f['node'], f['message']) for f in report['findings']] == expected
+
+
+MISSING = 'field %s is missing, so the gate cannot prove what depends on it (expected it in every support answer)'
+NO_DEBUG_INFO = ('field debug_info is missing or empty, so the gate cannot prove the node registered (expected the business phone number; '
+                 'require_registered is on)')
+
+
+def test_missing_fields_in_full():
+    def drop(support):
+        del support['debug_info'], support['expire_timestamp'], support['free_space_data']
+    assert findings({}, drop) == [('critical', 'field_missing', NO_DEBUG_INFO), ('critical', 'field_missing', MISSING % 'expire_timestamp'),
+                                  ('critical', 'field_missing', MISSING % 'free_space_data')]
+    assert findings({'require_registered': False}, drop) == [('critical', 'field_missing', MISSING % 'expire_timestamp'),
+                                                             ('critical', 'field_missing', MISSING % 'free_space_data')]
+
+    def blank_debug_info(support):
+        support['debug_info'] = ' '
+    assert findings({}, blank_debug_info) == [('critical', 'field_missing', NO_DEBUG_INFO)]

@@ -272,6 +272,21 @@ STORED_ERRORS = [
     (lambda data: data['nodes'][0].update(errors=[1]), "node 'h:a'.errors: expected a list of objects"),
     (lambda data: data['nodes'][0].update(expire_timestamp='x'), "node 'h:a'.expire_timestamp: not an ISO 8601 timestamp: 'x'"),
     (lambda data: data['cluster'].update(duplicate_node_keys=[1]), 'cluster.duplicate_node_keys: expected a list of strings'),
+    (lambda data: data['nodes'][0].update(free_space=5), "node 'h:a'.free_space: expected an object"),
+    (lambda data: data['nodes'][0].update(free_space={'logs': True}), "node 'h:a'.free_space.logs: expected bytes or null"),
+    (lambda data: data['nodes'][0].update(free_space={'media_outgoing': 1.0}), "node 'h:a'.free_space.media_outgoing: expected bytes or null"),
+    (lambda data: data['nodes'][0].update(multi_connect='x'), "node 'h:a'.multi_connect: expected a boolean or null"),
+    (lambda data: data['nodes'][0].update(shards='x'), "node 'h:a'.shards: expected a list of shard ids -1..31"),
+    (lambda data: data['nodes'][0].update(shards=[-2]), "node 'h:a'.shards: expected a list of shard ids -1..31"),
+    (lambda data: data['nodes'][0].update(schema={'a': True}), "node 'h:a'.schema: expected an object of name -> integer or null"),
+    (lambda data: data['nodes'][0].update(schema=[]), "node 'h:a'.schema: expected an object of name -> integer or null"),
+    (lambda data: data['nodes'][0].update(invalid_fields='x'), "node 'h:a'.invalid_fields: expected a list of objects"),
+    (lambda data: data['nodes'][0].update(invalid_fields=[{}] * 10001), "node 'h:a'.invalid_fields: expected a list of objects"),
+    (lambda data: data['nodes'][0].update(errors=[{}, 'x']), "node 'h:a'.errors: expected a list of objects"),
+    (lambda data: data['nodes'][0].update(expire_timestamp=5), "node 'h:a'.expire_timestamp: expected an ISO 8601 timestamp string, got int"),
+    (lambda data: data['nodes'][0].update(version=2), "node 'h:a'.version: expected a string or null"),
+    (lambda data: data['nodes'][0].update(lg=[]), "node 'h:a'.lg: expected a string or null"),
+    (lambda data: data.update(nodes=[{'name': 'x', 'role': 'single'}] * 1025), 'nodes: expected a list of at most 1024 nodes'),
 ]
 
 
