@@ -58,18 +58,23 @@ def test_flat_fields_literal_and_each_member_makes_a_flat_body():
     assert is_keyed({'10.0.0.1:wa-core-0': {}, 'node': 1}) is True
 
 
-def test_parse_shards_keeps_good_entries_after_a_bad_one():
-    assert _support._parse_shards(['x', [0, 1], 3]) == ([0, 1, 3], ["shard 'x': expected an integer, got 'x'"])
-    assert _support._parse_shards([[0], [2, 1], [-2, 0], [0, 32], [1, 'a'], [4.0, 5]]) == ([4, 5], [
-        'range [0] does not have exactly two ids', 'range [2, 1] is reversed', 'range [-2, 0] is outside the shard ids -1..31',
-        'range [0, 32] is outside the shard ids -1..31', "range [1, 'a']: expected an integer, got 'a'"])
-    assert _support._parse_shards([[-1, 31]]) == (list(range(-1, 32)), [])
+def shards_of(shards):
+    node = normalize({'support': {'h:a': {'role': 'coreapp', 'shards': shards}}}, now='2026-03-01T00:00:00Z')['nodes'][0]
+    return node['shards'], [(item['field'], item['reason']) for item in node['invalid_fields']]
 
 
-@pytest.mark.parametrize('count, topology', [(None, 'unknown'), (0, 'unknown'), (1, 'ha'), (2, 'multiconnect'),
-                                             (32, 'multiconnect'), (33, 'unknown')])
-def test_topology_for_a_shard_count(count, topology):
-    assert _support._topology_for(count) == topology
+def test_shard_map_reasons_name_every_bad_entry_after_the_first():
+    # any bad entry makes the whole map unprovable: no shard is owned, and every bad entry is named
+    assert shards_of(['x', [0, 1], 3]) == ([], [('shards', "shard map unprovable: shard 'x': expected an integer, got 'x'")])
+    assert shards_of([[0], [2, 1], [-2, 0], [0, 32], [1, 'a'], [4.0, 5]]) == ([], [('shards', (
+        'shard map unprovable: range [0] does not have exactly two ids; range [2, 1] is reversed; range [-2, 0] is outside the shard '
+        "ids -1..31; range [0, 32] is outside the shard ids -1..31; range [1, 'a']: expected an integer, got 'a'"))])
+    assert shards_of(['x', 'y']) == ([], [('shards', "shard map unprovable: shard 'x': expected an integer, got 'x'; shard 'y': expected "
+                                                     "an integer, got 'y'")])
+    assert shards_of([[-1, 31]]) == (list(range(-1, 32)), [])
+    assert shards_of([(0, 1), 2.0, [1, 1]]) == ([0, 1, 2], [])
+    assert shards_of([0] * 65) == ([], [('shards', 'shard map unprovable: 65 entries (a node owns at most 33 shard ids)')])
+    assert shards_of([0] * 64) == ([0], [])
 
 
 def test_days_until():
