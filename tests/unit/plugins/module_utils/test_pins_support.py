@@ -445,3 +445,8 @@ def test_stored_shards_may_list_every_id_once():
     assert refresh(stored, now=NOW)['nodes'][0]['shards'] == list(range(-1, 32))
     stored['nodes'][0]['shards'].append(0)
     assert shape_error(refresh, stored, now=NOW) == "stored support data: node 'c'.shards: expected a list of shard ids -1..31"
+
+
+def test_stored_free_space_of_zero_bytes_is_kept():
+    stored = {'topology': 'single', 'nodes': [{'name': 's', 'role': 'single', 'free_space': {'data': 0}}], 'cluster': {}}
+    assert refresh(stored, now=NOW)['nodes'][0]['free_space'] == {'data': 0, 'logs': None, 'media_incoming': None, 'media_outgoing': None}
