@@ -450,3 +450,21 @@ def test_stored_shards_may_list_every_id_once():
 def test_stored_free_space_of_zero_bytes_is_kept():
     stored = {'topology': 'single', 'nodes': [{'name': 's', 'role': 'single', 'free_space': {'data': 0}}], 'cluster': {}}
     assert refresh(stored, now=NOW)['nodes'][0]['free_space'] == {'data': 0, 'logs': None, 'media_incoming': None, 'media_outgoing': None}
+    assert refresh(stored, now=NOW, expected_shards=4)['cluster'] == {
+        'topology': 'single', 'node_count': 1, 'shard_count': None, 'shard_count_source': 'unknown', 'owned_shards': {}, 'unowned_shards': [],
+        'versions': [], 'db_engines': [], 'role_counts': {'primary_master': 0, 'secondary_master': 0, 'coreapp': 0, 'single': 1, 'unknown': 0},
+        'standby_coreapps': [], 'connected_nodes': [], 'min_free_space': {'data': 0, 'logs': None, 'media_incoming': None, 'media_outgoing': None},
+        'earliest_expiry': None, 'expires_in_days': None, 'shard_count_rejected': None, 'duplicate_node_keys': []}
+
+
+@pytest.mark.parametrize('count, expected_shards, expected', [
+    (999999, None, ('unknown', 999999, 'inferred', [-1])),
+    (-999999, None, ('unknown', -999999, 'inferred', [-1])),
+    (4, 'x', ('multiconnect', 4, 'inferred', [-1, 1, 2, 3])),          # a policy count that is no number is not used
+    (None, 8, ('multiconnect', 8, 'policy', [-1, 1, 2, 3, 4, 5, 6, 7])),
+])
+def test_stored_shard_counts(count, expected_shards, expected):
+    stored = {'topology': 'ha', 'nodes': [{'name': 's', 'role': 'coreapp', 'shards': [0]}],
+              'cluster': {'shard_count': count, 'shard_count_source': 'inferred'}}
+    cluster = refresh(stored, now=NOW, expected_shards=expected_shards)['cluster']
+    assert (cluster['topology'], cluster['shard_count'], cluster['shard_count_source'], cluster['unowned_shards']) == expected
