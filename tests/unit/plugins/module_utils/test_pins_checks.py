@@ -303,3 +303,22 @@ def test_missing_fields_in_full():
     def blank_debug_info(support):
         support['debug_info'] = ' '
     assert findings({}, blank_debug_info) == [('critical', 'field_missing', NO_DEBUG_INFO)]
+
+
+@pytest.mark.parametrize('policy, status, found', [
+    ({}, 'ok', []),
+    ({'free_space_warning': '20GiB'}, 'warning', [('warning', 'free_space_low')]),
+    ({'free_space_warning': '20GiB', 'free_space_critical': '20GiB'}, 'critical', [('critical', 'free_space_low')]),
+    ({'free_space_warning': '20GiB', 'expected_version': 'v1', 'severity': {'version_mismatch': 'critical'}}, 'critical',
+     [('critical', 'version_mismatch'), ('warning', 'free_space_low')]),
+    ({'free_space_warning': '20GiB', 'severity': {'free_space_low': 'critical'}}, 'critical', [('critical', 'free_space_low')]),
+    ({'free_space_warning': '20GiB', 'ignore': 'free_space_low'}, 'ok', []),
+])
+def test_report_status_and_shape(policy, status, found):
+    with open(os.path.join(FIXTURES, 'single.json')) as handle:
+        body = json.load(handle)
+    report = evaluate(body, policy=policy, now=NOW, single_name='wa-1')
+    assert sorted(report) == ['cluster', 'findings', 'nodes', 'policy', 'status', 'topology']
+    assert (report['status'], report['topology'], report['nodes'][0]['name']) == (status, 'single', 'wa-1')
+    assert [(f['severity'], f['code']) for f in report['findings']] == found
+    assert report['policy']['free_space_warning'] == (21474836480 if policy else 5368709120)
