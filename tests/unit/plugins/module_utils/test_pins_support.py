@@ -71,8 +71,8 @@ def test_shard_map_reasons_name_every_bad_entry_after_the_first():
         "ids -1..31; range [0, 32] is outside the shard ids -1..31; range [1, 'a']: expected an integer, got 'a'"))])
     assert shards_of(['x', 'y']) == ([], [('shards', "shard map unprovable: shard 'x': expected an integer, got 'x'; shard 'y': expected "
                                                      "an integer, got 'y'")])
-    assert shards_of([[1, 'a'], [2, 1]]) == ([], [('shards', "shard map unprovable: range [1, 'a']: expected an integer, got 'a'; range "
-                                                              '[2, 1] is reversed')])
+    reason = "shard map unprovable: range [1, 'a']: expected an integer, got 'a'; range [2, 1] is reversed"
+    assert shards_of([[1, 'a'], [2, 1]]) == ([], [('shards', reason)])
     assert shards_of([[-1, 31]]) == (list(range(-1, 32)), [])
     assert shards_of([(0, 1), 2.0, [1, 1]]) == ([0, 1, 2], [])
     assert shards_of([0] * 65) == ([], [('shards', 'shard map unprovable: 65 entries (a node owns at most 33 shard ids)')])
