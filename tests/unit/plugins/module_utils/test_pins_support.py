@@ -468,3 +468,12 @@ def test_stored_shard_counts(count, expected_shards, expected):
               'cluster': {'shard_count': count, 'shard_count_source': 'inferred'}}
     cluster = refresh(stored, now=NOW, expected_shards=expected_shards)['cluster']
     assert (cluster['topology'], cluster['shard_count'], cluster['shard_count_source'], cluster['unowned_shards']) == expected
+
+
+def test_schema_with_a_repeated_key_and_error_lists():
+    body = json.loads('{"support": {"version": "v", "schema": {"a": 1, "a": 2, "b": "x", "c": 3}}}', object_pairs_hook=json_object_pairs)
+    assert invalid_fields(body) == [('single', [('schema', "'b': expected an integer, got 'x'; repeated key(s) in the object")])]
+    errors = normalize({'support': {'errors': [{'code': index} for index in range(70)]}}, now=NOW)['nodes'][0]['errors']
+    assert (len(errors), errors[-1]) == (64, {'code': 63, 'title': None, 'details': None})
+    assert normalize({'support': {'errors': [{'code': 'E1', 'title': 5, 'details': 1.5}, {'code': True, 'title': None}]}},
+                     now=NOW)['nodes'][0]['errors'] == [{'code': 'E1', 'title': '5', 'details': '1.5'}, {'code': None, 'title': None, 'details': None}]
