@@ -322,3 +322,18 @@ def test_report_status_and_shape(policy, status, found):
     assert (report['status'], report['topology'], report['nodes'][0]['name']) == (status, 'single', 'wa-1')
     assert [(f['severity'], f['code']) for f in report['findings']] == found
     assert report['policy']['free_space_warning'] == (21474836480 if policy else 5368709120)
+
+
+@pytest.mark.parametrize('extra, expected', [
+    ({}, [('db_engine_mismatch', None, 'nodes use 2 different database engines (expected one): MYSQL on a; PGSQL on b, d'),
+          ('version_mismatch', None, 'nodes run 2 different versions (expected one): 2.1 on a, b; 2.2 on c')]),
+    ({'expected_version': 'v2.1', 'expected_db_engine': 'pgsql'}, [
+        ('db_engine_mismatch', 'a', 'node uses database engine MYSQL (expected PGSQL)'),
+        ('version_mismatch', 'c', 'node runs version v2.2 (expected v2.1)')]),
+])
+def test_version_and_engine_consistency(extra, expected):
+    nodes = {'a': node('primary_master', version='v2.1', db_engine='mysql'), 'b': node('coreapp', version='2.1', db_engine='PGSQL'),
+             'c': node('coreapp', version='v2.2'), 'd': node('coreapp', db_engine='PGSQL')}
+    policy = {'ignore': ['field_missing', 'shard_unowned', 'shard_count_unknown'], 'min_standby_coreapps': 0, 'min_secondary_masters': 0}
+    policy.update(extra)
+    assert [(f['code'], f['node'], f['message']) for f in evaluate({'support': nodes}, policy=policy, now=NOW)['findings']] == expected
