@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, wabiz.onprem contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Literal pins of the support parser's pure helpers (_support.py): the examples of issue 13 that no test pinned."""
+"""Literal pins of the support parser (_support.py): what the mutation runs showed unpinned (issue 13).
+
+Behaviour only, through the public functions (normalize, refresh, redact, to_int...): whole normalized nodes and
+summaries, reasons and error messages compared with literals."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
