@@ -480,3 +480,9 @@ def test_schema_with_a_repeated_key_and_error_lists():
     assert (len(errors), errors[-1]) == (64, {'code': 63, 'title': None, 'details': None})
     assert normalize({'support': {'errors': [{'code': 'E1', 'title': 5, 'details': 1.5}, {'code': True, 'title': None}]}},
                      now=NOW)['nodes'][0]['errors'] == [{'code': 'E1', 'title': '5', 'details': '1.5'}, {'code': None, 'title': None, 'details': None}]
+
+
+def test_stored_lists_of_10000_objects_are_accepted():
+    stored = {'topology': 'single', 'nodes': [{'name': 's', 'role': 'single', 'invalid_fields': [{'field': 'x', 'reason': 'y'}] * 10000}],
+              'cluster': {}}
+    assert len(refresh(stored, now=NOW)['nodes'][0]['invalid_fields']) == 10000
