@@ -340,3 +340,12 @@ def test_version_and_engine_consistency(extra, expected):
     policy = {'ignore': ['field_missing', 'shard_unowned', 'shard_count_unknown'], 'min_standby_coreapps': 0, 'min_secondary_masters': 0}
     policy.update(extra)
     assert [(f['code'], f['node'], f['message']) for f in evaluate({'support': nodes}, policy=policy, now=NOW)['findings']] == expected
+
+
+def test_days_of_the_policy_keep_their_type_and_bounds():
+    assert repr(merge_policy({'build_expiry_warning_days': '3'})['build_expiry_warning_days']) == '3'
+    assert repr(merge_policy({'build_expiry_warning_days': '3.0'})['build_expiry_warning_days']) == '3.0'
+    assert merge_policy({'build_expiry_warning_days': 1000000})['build_expiry_warning_days'] == 1000000
+    assert merge_policy({'build_expiry_warning_days': '0' * 63 + '5'})['build_expiry_warning_days'] == 5
+    assert policy_error({'build_expiry_warning_days': '0' * 64 + '5'}) == (
+        "policy build_expiry_warning_days: expected a number of days from 0 to 1000000, got '00000000000000000...000000000000000005'")

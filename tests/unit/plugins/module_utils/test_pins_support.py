@@ -486,3 +486,8 @@ def test_stored_lists_of_10000_objects_are_accepted():
     stored = {'topology': 'single', 'nodes': [{'name': 's', 'role': 'single', 'invalid_fields': [{'field': 'x', 'reason': 'y'}] * 10000}],
               'cluster': {}}
     assert len(refresh(stored, now=NOW)['nodes'][0]['invalid_fields']) == 10000
+
+
+def test_stored_data_of_1024_nodes_is_accepted():
+    stored = {'topology': 'ha', 'nodes': [{'name': 'n%d' % index, 'role': 'coreapp'} for index in range(1024)], 'cluster': {}}
+    assert refresh(stored, now=NOW)['cluster']['node_count'] == 1024
