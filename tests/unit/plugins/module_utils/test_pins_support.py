@@ -491,3 +491,13 @@ def test_stored_lists_of_10000_objects_are_accepted():
 def test_stored_data_of_1024_nodes_is_accepted():
     stored = {'topology': 'ha', 'nodes': [{'name': 'n%d' % index, 'role': 'coreapp'} for index in range(1024)], 'cluster': {}}
     assert refresh(stored, now=NOW)['cluster']['node_count'] == 1024
+
+
+def test_default_now_is_an_aware_current_time():
+    node = normalize({'support': {'version': 'v', 'expire_timestamp': '9999-01-01T00:00:00Z'}})['nodes'][0]
+    assert node['invalid_fields'] == [] and node['expires_in_days'] > 2000000
+
+
+def test_schema_marker_of_repeated_keys_anywhere_in_the_object():
+    body = {'support': {'version': 'v', 'schema': {'__wabiz_duplicate_keys__': ['a'], 'b': 'x'}}}
+    assert invalid_fields(body) == [('single', [('schema', "repeated key(s) in the object; 'b': expected an integer, got 'x'")])]
