@@ -233,3 +233,120 @@ def test_state_findings_in_full():
         ('upgrade_node_state', 'critical', '10.0.1.21:wa-core-0',
          'node is in a transient state (socket_conn SC); wait until it settles'),
     ]
+
+
+def test_findings_sorted_critical_first_then_cluster_wide_before_nodes():
+    def no_version(support):
+        support['version'] = None
+    assert [(f['code'], f['node'], f['severity']) for f in verdict('single', no_version)['findings']] == [
+        ('upgrade_version_unknown', None, 'critical'), ('upgrade_version_unknown', 'single', 'critical'),
+        ('upgrade_no_failover', None, 'warning')]
+
+    def no_versions(support):
+        for key in support:
+            support[key]['version'] = None
+    result = verdict('ha', no_versions)
+    assert result['findings'][0]['message'] == 'no node reports a version that can be compared'
+    assert [(f['code'], f['node']) for f in result['findings']] == [
+        ('upgrade_version_unknown', None), ('upgrade_version_unknown', '10.0.0.11:wa-master-0'),
+        ('upgrade_version_unknown', '10.0.0.12:wa-master-1'), ('upgrade_version_unknown', '10.0.1.21:wa-core-0'),
+        ('upgrade_version_unknown', '10.0.1.22:wa-core-1')]
+
+
+def test_a_node_in_error_first_does_not_hide_the_versions_of_the_others():
+    def first_in_error(support):
+        support['10.0.0.11:wa-master-0']['errors'] = [{'code': 1013, 'title': 'User is not admin'}]
+    result = verdict('ha', first_in_error)
+    assert result['current_version'] == 'v2.57.2'
+    assert [(f['code'], f['node']) for f in result['findings']] == [
+        ('node_error', '10.0.0.11:wa-master-0'), ('primary_master_count', None), ('upgrade_node_state', '10.0.0.11:wa-master-0')]
+
+
+def test_upgrade_free_space_findings_name_their_node_and_errors_in_full():
+    result = verdict('ha', free_space={'data': None, 'logs': '1000 TiB'})
+    assert [(f['node'], f['message']) for f in result['blocking']] == [
+        (name, 'logs free space 13.3 GiB is below the upgrade level 1000.0 TiB')
+        for name in ('10.0.0.11:wa-master-0', '10.0.0.12:wa-master-1', '10.0.1.21:wa-core-0', '10.0.1.22:wa-core-1')]
+    with pytest.raises(ValueError) as info:
+        verdict('single', free_space={'tmp': '1G'})
+    assert str(info.value) == "free_space: unknown directory 'tmp' (known directories: data, logs, media_incoming, media_outgoing)"
+    with pytest.raises(ValueError) as info:
+        verdict('single', min_free_space='lots')
+    assert str(info.value) == ("upgrade free space level: invalid size 'lots': expected bytes as an integer, or a number with a unit B, "
+                               'KB, MB, GB, TB (powers of 1000), K/KiB, M/MiB, G/GiB, T/TiB (powers of 1024)')
+
+
+def test_topology_unknown_message():
+    def no_shards(support):
+        for key in support:
+            support[key]['shards'] = []
+    result = verdict('ha', no_shards, policy={})
+    assert result['topology'] == 'unknown'
+    assert [(f['code'], f['node'], f['message']) for f in result['findings'] if f['code'].startswith('upgrade_')] == [
+        ('upgrade_topology_unknown', None, 'topology is unknown: cannot plan a rolling restart')]
+
+
+def test_schema_upgrade_without_a_secondary_master():
+    def no_secondary(support):
+        del support['10.0.0.12:wa-master-1']
+    result = verdict('ha', no_secondary, policy={'expected_shards': 1, 'min_secondary_masters': 0})
+    note = ('DB schema upgrade (when v2.60.0 changes the schema; the API does not say): there is no secondary master, so the primary '
+            'master, restarted on v2.60.0, upgrades the database schema itself; /v1/health reports uninitialized until it is done: '
+            'wait for connected before going on')
+    assert result['go'] is True
+    assert result['schema_upgrade'] == {'step': 3, 'node': '10.0.0.11:wa-master-0', 'note': note}
+    assert result['plan'][-1]['note'] == (
+        'primary master: last; no secondary master can take over: the cluster has no master while it restarts (coreapps keep serving '
+        'the API; no registration, settings change or failover until it is back); ' + note)
+    assert result['message'] == ('cluster: GO for the upgrade v2.57.2 -> v2.60.0 (ha); restart order:\n'
+                                 '  1. 10.0.1.22:wa-core-1 (coreapp)\n'
+                                 '  2. 10.0.1.21:wa-core-0 (coreapp, shards -1, 0)\n'
+                                 '  3. 10.0.0.11:wa-master-0 (primary_master)\n'
+                                 'schema upgrade at step 3: ' + note)
+
+
+def test_the_policy_shard_count_decides_the_takeover_of_the_control_shard():
+    def no_secondary(support):
+        del support['10.0.0.12:wa-master-1']
+    result = verdict('ha', no_secondary, policy={'expected_shards': 2, 'min_secondary_masters': 0})   # stored as HA, checked as MC
+    assert [(f['code'], f['node'], f['message']) for f in result['findings'] if f['code'].startswith('upgrade_')] == [
+        ('upgrade_secondary_missing', '10.0.1.21:wa-core-0', 'step 2 restarts coreapp 10.0.1.21:wa-core-0: control shard -1 would have '
+         'no owner (no secondary master, not in error, can take it over)')]
+
+
+def test_a_gate_warning_blocks_the_upgrade_at_fail_on_warning():
+    result = verdict('single', fail_on='warning', policy={'free_space_warning': '20GiB'})
+    assert (result['go'], result['status'], result['fail_on']) == (False, 'warning', 'warning')
+    assert result['message'] == (
+        'cluster: NO-GO for the upgrade v2.57.2 -> v2.60.0: 1 blocking of 2 finding(s):\n'
+        '- [warning] free_space_low (single): logs free space 13.3 GiB is below the warning level 20.0 GiB\n'
+        '- [warning] upgrade_no_failover (cluster): single instance: nothing can take over, the restart interrupts service')
+
+
+@pytest.mark.parametrize('kwargs, message', [({'target': 5}, 'target_version: expected a string, got int'),
+                                             ({'cluster': 5}, 'cluster: expected a string, got int')])
+def test_text_options_must_be_strings(kwargs, message):
+    with pytest.raises(ValueError) as info:
+        verdict('single', **kwargs)
+    assert str(info.value) == message
+
+
+def test_go_with_findings_below_the_threshold():
+    result = verdict('single', policy={'free_space_warning': '20GiB'})
+    assert (result['go'], result['status']) == (True, 'warning')
+    assert result['message'] == (
+        'cluster: GO for the upgrade v2.57.2 -> v2.60.0 (single); restart order:\n  1. single (single)\nschema upgrade at step 1: '
+        + SINGLE_SCHEMA + '\nfinding(s) below the threshold:\n'
+        '- [warning] free_space_low (single): logs free space 13.3 GiB is below the warning level 20.0 GiB\n'
+        '- [warning] upgrade_no_failover (cluster): single instance: nothing can take over, the restart interrupts service')
+
+
+def test_go_without_a_primary_master_has_no_schema_step():
+    def no_primary(support):
+        del support['10.0.0.11:wa-master-0']
+    result = verdict('ha', no_primary, policy={'expected_shards': 1, 'ignore': ['primary_master_count']})
+    assert (result['go'], result['schema_upgrade']) == (True, None)
+    assert result['message'] == ('cluster: GO for the upgrade v2.57.2 -> v2.60.0 (ha); restart order:\n'
+                                 '  1. 10.0.1.22:wa-core-1 (coreapp)\n'
+                                 '  2. 10.0.0.12:wa-master-1 (secondary_master)\n'
+                                 '  3. 10.0.1.21:wa-core-0 (coreapp, shards -1, 0)')
