@@ -269,9 +269,10 @@ def test_a_wait_never_repeats_an_error_of_the_options(code):
 ])
 def test_bad_options_fail_before_any_request(kwargs, code, bodies):
     healthy, dummy = bodies
-    policy = kwargs.pop('policy', {})
+    options = dict(kwargs)  # a copy: the parameter itself is shared by every run of the test (mutmut runs it twice)
+    policy = options.pop('policy', {})
     with pytest.raises(WabizError) as caught:
-        _connection.check(OPTIONS, policy, client_class=session([healthy]), sleep=lambda s: None, **kwargs)
+        _connection.check(OPTIONS, policy, client_class=session([healthy]), sleep=lambda s: None, **options)
     assert caught.value.code == code
     assert Session.made == []
 
