@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""False passes of the fleet playbooks: a run that exits 0 while a cluster of the play failed or was not gated."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from wabiz_sim.testing import Simulator
+from test_fleet_failclosed import ADMIN_PASSWORD, playbook, report_of
+
+FLEET = {
+    'seed': 9,
+    'defaults': {
+        'version': 'v2.45.1',
+        'expire_timestamp': '2099-01-01T00:00:00',
+        'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}},
+    },
+    'clusters': [
+        {'name': 'ha-ok', 'mode': 'ha', 'masters': 2, 'coreapps': 2},
+        {'name': 'ha-down', 'mode': 'ha', 'masters': 2, 'coreapps': 2,
+         'nodes': {'wacore1': {'socket_conn': 'DN'}, 'wacore2': {'socket_conn': 'DN'}}},
+    ],
+}
+
+
+@pytest.fixture(scope='module')
+def sim():
+    with Simulator(FLEET) as simulator:
+        yield simulator
+
+
+def fleet_file(tmp_path, sim):
+    path = tmp_path / 'fleet.wabiz.yml'
+    path.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\nclusters:\n'
+                    '  - {name: ha-ok, url: "%s"}\n  - {name: ha-down, url: "%s"}\n'
+                    % (sim.ca_path, sim.url('ha-ok'), sim.url('ha-down')))
+    return path
+
+
+@pytest.mark.parametrize('extra', [[], ['-e', 'health_gate_refresh=true']], ids=['stored', 'api'])
+def test_a_report_narrowed_by_fleet_report_hosts_does_not_hide_a_failed_cluster(sim, tmp_path, extra):
+    """fleet_report_hosts (a fleet_report role variable, e.g. in group_vars) chooses what the report lists; the
+    playbook's verdict is still over every cluster it gated."""
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', json.dumps({'fleet_report_hosts': ['ha-ok']}), *extra)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert 'ha-down' in proc.stdout.split('did not pass the health gate', 1)[-1]
+
+
+@pytest.mark.parametrize('extra', [[], ['-e', 'health_gate_refresh=true']], ids=['stored', 'api'])
+def test_health_gate_fail_host_false_still_fails_the_run(sim, tmp_path, extra):
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', 'health_gate_fail_host=false', *extra)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] == 'failed'
+
+
+def test_pre_upgrade_fail_host_false_still_fails_the_run(sim, tmp_path):
+    """The playbook's contract: the run fails when any cluster is not ready, whatever the role's fail_host says."""
+    proc = playbook(tmp_path, 'pre_upgrade', fleet_file(tmp_path, sim), '-e', 'pre_upgrade_check_target_version=v2.47.0',
+                    '-e', 'pre_upgrade_check_fail_host=false')
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'pre_upgrade')]['outcome'] == 'failed'
+    assert proc.returncode != 0, proc.stdout[-3000:]
