@@ -66,3 +66,42 @@ def test_pre_upgrade_fail_host_false_still_fails_the_run(sim, tmp_path):
     results, dummy = report_of(tmp_path)
     assert results[('ha-down', 'pre_upgrade')]['outcome'] == 'failed'
     assert proc.returncode != 0, proc.stdout[-3000:]
+
+
+def stored_report(sim, cluster, fetched_at):
+    """What the inventory plugin stores as wabiz_support for a cluster (a checked report), dated ``fetched_at``."""
+    from ansible_collections.wabiz.onprem.plugins.module_utils._connection import check
+    data = check({'url': sim.url(cluster), 'username': 'admin', 'password': ADMIN_PASSWORD, 'ca_path': sim.ca_path})
+    data.pop('support', None)
+    data['fetched_at'] = fetched_at
+    return data
+
+
+@pytest.mark.parametrize('max_age', ['300', '0'])
+def test_stored_data_dated_in_the_future_never_gates_a_cluster(sim, tmp_path, max_age):
+    """A host carries healthy stored data that says it was read in 2099 (a clock set back, a saved host_vars file):
+    it has no age, so it is read again over the API, which shows the cluster down."""
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
+                              'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'health_gate_retries': 0}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory, '-e', 'health_gate_max_age=%s' % max_age)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] == 'failed'
+    assert 'socket_conn_down' in results[('ha-down', 'health_gate')]['message']
+
+
+def test_pre_upgrade_never_decides_on_stored_data_dated_in_the_future(sim, tmp_path):
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
+                              'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'pre_upgrade_check_retries': 0}}}))
+    proc = playbook(tmp_path, 'pre_upgrade', inventory, '-e', 'pre_upgrade_check_target_version=v2.47.0')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'pre_upgrade')]['outcome'] == 'failed'
