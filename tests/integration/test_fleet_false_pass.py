@@ -105,3 +105,53 @@ def test_pre_upgrade_never_decides_on_stored_data_dated_in_the_future(sim, tmp_p
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
     assert results[('ha-down', 'pre_upgrade')]['outcome'] == 'failed'
+
+
+@pytest.mark.parametrize('order', [('ha-ok', 'ha-lost'), ('ha-lost', 'ha-ok')], ids=['writer-ok', 'writer-lost'])
+def test_a_cluster_whose_api_read_is_unreachable_fails_the_run_and_is_reported(sim, tmp_path, order):
+    """The API play delegates support_info to a host Ansible cannot reach (health_gate_delegate_to): unreachable is not
+    rescued by the play's block, so that cluster leaves the run; the report still lists it as not passed."""
+    hosts = {'ha-ok': {'wabiz_url': sim.url('ha-ok')},
+             'ha-lost': {'wabiz_url': sim.url('ha-ok'), 'health_gate_delegate_to': 'jump'}}
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'all': {'children': {
+        'wabiz_clusters': {'hosts': dict((name, hosts[name]) for name in order),
+                           'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                                    'health_gate_retries': 0}},
+        'jumps': {'hosts': {'jump': {'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1', 'ansible_port': 1,
+                                     'ansible_ssh_common_args': '-o ConnectTimeout=2 -o BatchMode=yes'}}}}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] == 'passed'
+    assert results[('ha-lost', 'health_gate')]['outcome'] != 'passed'
+
+
+def test_a_verdict_left_from_an_earlier_play_never_stands_in_for_a_gate_that_could_not_run(sim, tmp_path):
+    """The host already has a passing wabiz_gate (an earlier play of the same run, e.g. wabiz.onprem.gather); the API
+    play's role then fails before it records its own verdict (here: health_gate_wait_delay 0). The old verdict must not
+    reach the report as this run's."""
+    old = {'cluster': 'ha-down', 'passed': True, 'status': 'ok', 'fail_on': 'critical', 'findings': [], 'blocking': [],
+           'error': None, 'topology': 'ha', 'checked_at': '2026-01-01T00:00:00Z', 'message': 'ha-down passed (earlier play)'}
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'), 'wabiz_gate': old}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'health_gate_retries': 0}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory, '-e', 'health_gate_wait_delay=0')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] != 'passed'
+
+
+def test_a_pre_upgrade_verdict_left_from_an_earlier_play_never_reaches_the_report(sim, tmp_path):
+    old = {'cluster': 'ha-down', 'go': True, 'status': 'ok', 'target_version': 'v2.47.0', 'findings': [], 'blocking': [],
+           'error': None, 'plan': [], 'message': 'ha-down: GO (earlier play)'}
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'), 'wabiz_pre_upgrade': old}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path}}}))
+    proc = playbook(tmp_path, 'pre_upgrade', inventory, '-e', 'pre_upgrade_check_target_version=""')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'pre_upgrade')]['outcome'] != 'passed'
