@@ -32,7 +32,7 @@ not pass the message says the deadline ran out) only annotate the verdict.
 -> ``(report, verdict)``: the same verdict (not annotated) and the report it was decided on, from one evaluation
 (``report`` is ``None`` when ``verdict['error']`` is set); for callers that go on from the report (``_upgrade``).
 
-``stored_age(data, now=None)``: seconds since the data was read (``fetched_at``), None when unknown.
+``stored_age(data, now=None)``: seconds since the data was read (``fetched_at``), None when unknown or after ``now``.
 
 ``layered_policy(stored, policy)``: the stored policy of the data refined key by key by ``policy``.
 
@@ -122,7 +122,10 @@ def stored_age(data, now=None):
     except ValueError:
         return None
     now = _evaluation_time(now) or datetime.now(timezone.utc)
-    return (now - then).total_seconds()
+    age = (now - then).total_seconds()
+    # read after now (a clock set back, a hand-written or copied fetched_at): its age is unknown, so it is too old, never
+    # forever fresh (fetched_at is cut to the second, so data read on this clock is never dated after now)
+    return age if age >= 0 else None
 
 
 def check_gate_options(fail_on='critical', now=None):

@@ -355,6 +355,17 @@ def test_fleet_gate_sends_stale_or_undated_stored_data_to_the_api():
         F['fleet_gate'](hostvars, hosts, max_age='soon')
 
 
+def test_fleet_gate_never_trusts_stored_data_dated_in_the_future():
+    """Data that says it was read after now (a clock set back, a hand-written host_vars file) has no age: it cannot
+    prove the cluster healthy now, however old it really is."""
+    future = dict(report('ha'), fetched_at='2099-01-01T00:00:00Z')
+    now = dict(report('ha'), fetched_at='2026-03-01T12:00:00Z')
+    hostvars = {'future': {'wabiz_support': future}, 'now': {'wabiz_support': now}}
+    fleet = F['fleet_gate'](hostvars, ['future', 'now'], max_age=900, now='2026-03-01T12:00:00Z')
+    assert (sorted(fleet['verdicts']), fleet['pending']) == (['now'], ['future'])
+    assert F['stored_age'](future, now='2026-03-01T12:00:00Z') is None
+
+
 @pytest.fixture
 def evaluations(monkeypatch):
     """Count the evaluations of stored data (each one is a _support.refresh + the checks)."""

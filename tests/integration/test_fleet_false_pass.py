@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, wabiz.onprem contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""False passes of the fleet playbooks: a run that exits 0 while a cluster of the play failed or was not gated."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from wabiz_sim.testing import Simulator
+from test_fleet_failclosed import ADMIN_PASSWORD, playbook, report_of
+
+FLEET = {
+    'seed': 9,
+    'defaults': {
+        'version': 'v2.45.1',
+        'expire_timestamp': '2099-01-01T00:00:00',
+        'users': {'admin': {'password': ADMIN_PASSWORD, 'must_change': False}},
+    },
+    'clusters': [
+        {'name': 'ha-ok', 'mode': 'ha', 'masters': 2, 'coreapps': 2},
+        {'name': 'ha-down', 'mode': 'ha', 'masters': 2, 'coreapps': 2,
+         'nodes': {'wacore1': {'socket_conn': 'DN'}, 'wacore2': {'socket_conn': 'DN'}}},
+    ],
+}
+
+
+@pytest.fixture(scope='module')
+def sim():
+    with Simulator(FLEET) as simulator:
+        yield simulator
+
+
+def fleet_file(tmp_path, sim):
+    path = tmp_path / 'fleet.wabiz.yml'
+    path.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\nclusters:\n'
+                    '  - {name: ha-ok, url: "%s"}\n  - {name: ha-down, url: "%s"}\n'
+                    % (sim.ca_path, sim.url('ha-ok'), sim.url('ha-down')))
+    return path
+
+
+@pytest.mark.parametrize('extra', [[], ['-e', 'health_gate_refresh=true']], ids=['stored', 'api'])
+def test_a_report_narrowed_by_fleet_report_hosts_does_not_hide_a_failed_cluster(sim, tmp_path, extra):
+    """fleet_report_hosts (a fleet_report role variable, e.g. in group_vars) chooses what the report lists; the
+    playbook's verdict is still over every cluster it gated."""
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', json.dumps({'fleet_report_hosts': ['ha-ok']}), *extra)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert 'ha-down' in proc.stdout.split('did not pass the health gate', 1)[-1]
+
+
+@pytest.mark.parametrize('extra', [[], ['-e', 'health_gate_refresh=true']], ids=['stored', 'api'])
+def test_health_gate_fail_host_false_still_fails_the_run(sim, tmp_path, extra):
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', 'health_gate_fail_host=false', *extra)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] == 'failed'
+
+
+def test_pre_upgrade_fail_host_false_still_fails_the_run(sim, tmp_path):
+    """The playbook's contract: the run fails when any cluster is not ready, whatever the role's fail_host says."""
+    proc = playbook(tmp_path, 'pre_upgrade', fleet_file(tmp_path, sim), '-e', 'pre_upgrade_check_target_version=v2.47.0',
+                    '-e', 'pre_upgrade_check_fail_host=false')
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'pre_upgrade')]['outcome'] == 'failed'
+    assert proc.returncode != 0, proc.stdout[-3000:]
+
+
+def stored_report(sim, cluster, fetched_at):
+    """What the inventory plugin stores as wabiz_support for a cluster (a checked report), dated ``fetched_at``."""
+    from ansible_collections.wabiz.onprem.plugins.module_utils._connection import check
+    data = check({'url': sim.url(cluster), 'username': 'admin', 'password': ADMIN_PASSWORD, 'ca_path': sim.ca_path})
+    data.pop('support', None)
+    data['fetched_at'] = fetched_at
+    return data
+
+
+@pytest.mark.parametrize('max_age', ['300', '0'])
+def test_stored_data_dated_in_the_future_never_gates_a_cluster(sim, tmp_path, max_age):
+    """A host carries healthy stored data that says it was read in 2099 (a clock set back, a saved host_vars file):
+    it has no age, so it is read again over the API, which shows the cluster down."""
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
+                              'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'health_gate_retries': 0}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory, '-e', 'health_gate_max_age=%s' % max_age)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] == 'failed'
+    assert 'socket_conn_down' in results[('ha-down', 'health_gate')]['message']
+
+
+def test_pre_upgrade_never_decides_on_stored_data_dated_in_the_future(sim, tmp_path):
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
+                              'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'pre_upgrade_check_retries': 0}}}))
+    proc = playbook(tmp_path, 'pre_upgrade', inventory, '-e', 'pre_upgrade_check_target_version=v2.47.0')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'pre_upgrade')]['outcome'] == 'failed'
+
+
+@pytest.mark.parametrize('order', [('ha-ok', 'ha-lost'), ('ha-lost', 'ha-ok')], ids=['writer-ok', 'writer-lost'])
+def test_a_cluster_whose_api_read_is_unreachable_fails_the_run_and_is_reported(sim, tmp_path, order):
+    """The API play delegates support_info to a host Ansible cannot reach (health_gate_delegate_to): unreachable is not
+    rescued by the play's block, so that cluster leaves the run; the report still lists it as not passed."""
+    hosts = {'ha-ok': {'wabiz_url': sim.url('ha-ok')},
+             'ha-lost': {'wabiz_url': sim.url('ha-ok'), 'health_gate_delegate_to': 'jump'}}
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'all': {'children': {
+        'wabiz_clusters': {'hosts': dict((name, hosts[name]) for name in order),
+                           'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                                    'health_gate_retries': 0}},
+        'jumps': {'hosts': {'jump': {'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1', 'ansible_port': 1,
+                                     'ansible_ssh_common_args': '-o ConnectTimeout=2 -o BatchMode=yes'}}}}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] == 'passed'
+    assert results[('ha-lost', 'health_gate')]['outcome'] != 'passed'
+
+
+def test_a_verdict_left_from_an_earlier_play_never_stands_in_for_a_gate_that_could_not_run(sim, tmp_path):
+    """The host already has a passing wabiz_gate (an earlier play of the same run, e.g. wabiz.onprem.gather); the API
+    play's role then fails before it records its own verdict (here: health_gate_wait_delay 0). The old verdict must not
+    reach the report as this run's."""
+    old = {'cluster': 'ha-down', 'passed': True, 'status': 'ok', 'fail_on': 'critical', 'findings': [], 'blocking': [],
+           'error': None, 'topology': 'ha', 'checked_at': '2026-01-01T00:00:00Z', 'message': 'ha-down passed (earlier play)'}
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'), 'wabiz_gate': old}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'health_gate_retries': 0}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory, '-e', 'health_gate_wait_delay=0')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] != 'passed'
+
+
+def test_a_pre_upgrade_verdict_left_from_an_earlier_play_never_reaches_the_report(sim, tmp_path):
+    old = {'cluster': 'ha-down', 'go': True, 'status': 'ok', 'target_version': 'v2.47.0', 'findings': [], 'blocking': [],
+           'error': None, 'plan': [], 'message': 'ha-down: GO (earlier play)'}
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'), 'wabiz_pre_upgrade': old}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path}}}))
+    proc = playbook(tmp_path, 'pre_upgrade', inventory, '-e', 'pre_upgrade_check_target_version=""')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'pre_upgrade')]['outcome'] != 'passed'
