@@ -155,7 +155,7 @@ echo "    wacore1 (owner of shards -1 and 0) is down; the standby takes over aft
   -e health_gate_refresh=true -e health_gate_wait_timeout=60 -e health_gate_wait_delay=2 \
   -e "fleet_report_dir=$DEMO/failover-report" >"$DEMO/wait.log" 2>&1
 rc=$?
-grep -E "the health gate|^ha-healthy" "$DEMO/wait.log"
+grep -E '"msg": ".*the health gate|^ha-healthy' "$DEMO/wait.log"
 [ "$rc" = 0 ] || { tail -40 "$DEMO/wait.log"; fail "the wait gate did not pass (exit $rc)"; }
 echo "    The gate polled (one login, every read in one session; the password again from \$WABIZ_PASSWORD) while the"
 echo "    cluster had no shard owner, and let the change go on once it had one."
