@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import datetime
 import json
 import os
 import re
@@ -491,3 +492,22 @@ def test_a_fleet_with_stored_and_api_clusters_gates_each_once(sim, tmp_path):
     # the API play ran the role on the static host only
     included = proc.stdout.split('TASK [Run the health gate]', 1)[1].split('TASK [', 1)[0]
     assert 'static-ha' in included and 'mc-ok' not in included, included
+
+
+def test_the_final_failure_lists_the_first_50_clusters_and_counts_the_rest(tmp_path):
+    """53 clusters whose stored data records a failed read: the one failure says whose verdict it is, lists 50 of
+    them and counts the other 3 (all 53 are in the report)."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    stored = {'failed': True, 'reachable': False, 'fetched_at': now,
+              'error': {'code': 'unreachable', 'message': 'cannot connect'}}
+    hosts = dict(('c%02d' % index, {'wabiz_support': stored}) for index in range(53))
+    inventory = tmp_path / 'clusters.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {'hosts': hosts, 'vars': {'ansible_connection': 'local'}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory)
+    assert proc.returncode == 2, (proc.stdout + proc.stderr)[-4000:]
+    assert "The fleet's verdict (reported once, on c00, the host that wrote the report): 53 of 53 cluster(s)" in proc.stdout
+    listed = not_passed(proc)
+    assert sorted(listed) == ['c%02d' % index for index in range(50)] and set(listed.values()) == {'error'}
+    assert '\n... and 3 more (the fleet report lists every cluster)' in proc.stdout
+    results, dummy = report_of(tmp_path)
+    assert len(results) == 53 and set(result['outcome'] for result in results.values()) == {'error'}
