@@ -16,7 +16,8 @@ import pytest
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
-    blocking, finding_line, gate_verdict, layered_policy, safe_error, safe_url, stored_age, support_report, utc_now)
+    blocking, check_gate_options, finding_line, gate_verdict, gate_with_report, layered_policy, safe_error, safe_url, stored_age,
+    support_report, utc_now)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 NOW = '2026-03-01T00:00:00Z'
@@ -287,3 +288,10 @@ def test_a_failed_flag_with_nodes_and_no_error_is_checked_again():
     data.update(failed=True, failed_when_result=True)
     result, error = support_report(data, now=NOW)
     assert (error, result['status'], result['topology']) == (None, 'ok', 'single')
+
+
+def test_the_default_fail_on_is_critical():
+    """check_gate_options() and gate_with_report() without fail_on: critical (a mutated default is no known level)."""
+    assert check_gate_options() is None
+    dummy, verdict = gate_with_report(report('single'), now=NOW)
+    assert verdict['fail_on'] == 'critical'
