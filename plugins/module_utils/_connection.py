@@ -41,7 +41,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
-    Client, WabizError, DEFAULT_TIMEOUT, DEFAULT_RETRIES, MAX_TIMEOUT,
+    Client, WabizError, DEFAULT_TIMEOUT, DEFAULT_RETRIES, MAX_TIMEOUT, usable_token,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
@@ -224,7 +224,7 @@ class SessionStore(object):
             token = os.read(fd, 65536).decode('utf-8', 'replace').strip()
         finally:
             os.close(fd)
-        return token or None
+        return token if usable_token(token) else None
 
     def prepare(self):
         """Make the directory (mode 0700) when it is missing; an existing one must be a directory (not a link) of

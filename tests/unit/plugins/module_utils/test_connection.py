@@ -373,10 +373,6 @@ def test_an_entry_with_an_option_and_its_alias_is_a_problem():
     assert problems == ['cluster x: ca_path and its alias ca_cert are both set; give one']
 
 
-def _session_options(tmp_path, directory):
-    return dict(OPTIONS), dict(session='keep', session_dir=str(directory))
-
-
 def test_a_session_dir_others_can_write_is_refused_and_left_as_it_is(tmp_path, bodies):
     healthy, dummy = bodies
     shared = tmp_path / 'shared'
@@ -413,3 +409,9 @@ def test_a_planted_temporary_file_never_makes_the_session_file_readable(tmp_path
     store.save('T0ken')
     assert os.stat(store.path).st_mode & 0o777 == 0o600
     assert store.load() == 'T0ken'
+
+
+def test_a_kept_token_with_control_characters_is_never_read(tmp_path):
+    store = _connection.SessionStore(str(tmp_path / 'sessions'), 'https://wa', 'monitor')
+    store.save('T0ken\r\nX-Evil: 1')
+    assert store.load() is None
