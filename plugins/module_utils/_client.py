@@ -418,6 +418,9 @@ def _secret_forms(value):
 _TOKEN_RE = re.compile(r'[\x21-\x7e]+')
 
 
+TOKEN_PROBLEM = 'token: holds whitespace, control or non-ASCII characters, which a bearer token never holds (a newline read from a file?)'
+
+
 def usable_token(value):
     """Whether ``value`` can be sent as ``Authorization: Bearer <value>``."""
     return isinstance(value, str) and bool(_TOKEN_RE.fullmatch(value))
@@ -467,8 +470,7 @@ class Client(object):
         self._warn = lambda message: warn(_clip(self._mask(message), MAX_MESSAGE_CHARS))
         self._sleep = sleep
         if token and not usable_token(token):
-            raise WabizError('invalid_option', 'token: holds whitespace, control or non-ASCII characters, which a bearer '
-                             'token never holds (a newline read from a file?)')
+            raise WabizError('invalid_option', TOKEN_PROBLEM)
         self._given_token = token
         self._token = token
         self._own_token = False

@@ -41,7 +41,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
-    Client, WabizError, DEFAULT_TIMEOUT, DEFAULT_RETRIES, MAX_TIMEOUT, usable_token,
+    Client, WabizError, DEFAULT_TIMEOUT, DEFAULT_RETRIES, MAX_TIMEOUT, TOKEN_PROBLEM, usable_token,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
@@ -96,7 +96,7 @@ def entry_spec(extra=None):
 
 
 def check_values(values, where=None):
-    """The bounds the types do not say: a finite timeout and counts that are not negative. Returns the list of
+    """The bounds the types do not say: a finite timeout, counts that are not negative, a token fit for a header. Returns the list of
     problems (empty when the values are usable)."""
     prefix = '%s: ' % where if where else ''
     problems = []
@@ -108,6 +108,9 @@ def check_values(values, where=None):
     retries = values.get('retries')
     if retries is not None and retries < 0:
         problems.append('%sretries: must not be negative' % prefix)
+    token = values.get('token')
+    if token and not usable_token(token):
+        problems.append(prefix + TOKEN_PROBLEM)  # never the value: it is a secret
     return problems
 
 
