@@ -235,7 +235,7 @@ class SessionStore(object):
         /tmp). WabizError ``invalid_option`` otherwise."""
         try:
             if not os.path.lexists(self.directory):
-                os.makedirs(self.directory, mode=0o700)
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)  # two tasks may make it at once
             info = os.lstat(self.directory)
         except OSError as exc:
             raise WabizError('invalid_option', 'session_dir %s: cannot keep the session there (%s)' % (

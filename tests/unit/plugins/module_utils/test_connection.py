@@ -415,3 +415,14 @@ def test_a_kept_token_with_control_characters_is_never_read(tmp_path):
     store = _connection.SessionStore(str(tmp_path / 'sessions'), 'https://wa', 'monitor')
     store.save('T0ken\r\nX-Evil: 1')
     assert store.load() is None
+
+
+def test_two_tasks_making_the_session_dir_at_once_both_keep_their_session(tmp_path, monkeypatch):
+    directory = str(tmp_path / 'sessions')
+    first = _connection.SessionStore(directory, 'https://wa', 'monitor')
+    second = _connection.SessionStore(directory, 'https://wa', 'admin')
+    real_lexists = os.path.lexists
+    monkeypatch.setattr(os.path, 'lexists', lambda path: False if path == directory else real_lexists(path))
+    first.prepare()  # the other task made it between the check and makedirs
+    second.prepare()
+    assert os.stat(directory).st_mode & 0o777 == 0o700
