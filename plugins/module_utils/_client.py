@@ -413,12 +413,12 @@ def _secret_forms(value):
     return set((value, html_escape(value), quote(value, safe=''), repr(value)[1:-1])) - set([''])
 
 
-# A bearer token is visible ASCII (RFC 6750 b64token is a subset): anything else cannot travel in a header, and
-# requests' error for it would repeat the header, token included.
-_TOKEN_RE = re.compile(r'[\x21-\x7e]+')
+# A bearer token is printable ASCII without whitespace at either end (RFC 6750 b64token is a subset): anything else
+# cannot travel in a header, and requests' error for it would repeat the header, token included.
+_TOKEN_RE = re.compile(r'[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?')
 
 
-TOKEN_PROBLEM = 'token: holds whitespace, control or non-ASCII characters, which a bearer token never holds (a newline read from a file?)'
+TOKEN_PROBLEM = 'token: starts or ends with whitespace or holds control or non-ASCII characters (a newline read from a file?)'
 
 
 def usable_token(value):
@@ -663,8 +663,8 @@ class Client(object):
         if response.status != 200 or error or not isinstance(token, str) or not token:
             raise self._unexpected(response, where, 'a token in users[0].token')
         if not usable_token(token):
-            raise self._error('bad_response', '%s: the token in users[0].token holds characters a bearer token never holds'
-                              % where, status=response.status)
+            raise self._error('bad_response', '%s: the token in users[0].token cannot be sent back in a header (whitespace at '
+                              'an end, control or non-ASCII characters)' % where, status=response.status)
         self._token = token
         self._own_token = True
         return token

@@ -689,7 +689,7 @@ def test_hostile_bodies_never_drop_the_fleet(fake_client):
     # review: ansible-core's int conversion raised OverflowError (the whole source failed); an alias hid its option
     ({'retries': float('inf')}, 'invalid_config', 'retries: the value cannot be converted to int'),
     ({'ca_path': '/a', 'ca_cert': '/b'}, 'invalid_config', 'ca_path and its alias ca_cert are both set'),
-    ({'token': 'pw2\n'}, 'invalid_config', 'token: holds whitespace, control or non-ASCII characters'),
+    ({'token': 'pw2\n'}, 'invalid_config', 'token: starts or ends with whitespace or holds control or non-ASCII'),
 ])
 def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings, code, message):
     clusters = copy.deepcopy(DEFAULT_CLUSTERS)
@@ -711,9 +711,9 @@ def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings,
 
 def test_secret_from_the_environment_is_used_verbatim(fake_client):
     # the configuration system hands environment values over trusted as templates
-    inventory = run(make_plugin(environment={'password': trusted('p{{w{%d{#x'), 'token': trusted('{{7*6}}')}))
+    inventory = run(make_plugin(environment={'password': trusted('p{{w{%d{#x'), 'token': trusted('{{ 7 * 6 }}')}))
     kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
-    assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x' and kwargs['https://sim/mc-1']['token'] == '{{7*6}}'
+    assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x' and kwargs['https://sim/mc-1']['token'] == '{{ 7 * 6 }}'
     assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1', 'single-1']
 
 
@@ -722,12 +722,12 @@ def test_secret_with_template_characters_is_used_verbatim_when_not_trusted(fake_
     clusters_yaml = (
         'clusters:\n'
         '  - {name: mc-1, url: "https://sim/mc-1", password: !unsafe "p{{w{%d{#x"}\n'
-        '  - {name: ha-1, url: "https://sim/ha-1", token: !unsafe "{{7*6}}"}\n'
+        '  - {name: ha-1, url: "https://sim/ha-1", token: !unsafe "{{ 7 * 6 }}"}\n'
     )
     inventory = run(make_plugin(clusters_yaml=clusters_yaml))
     kwargs = dict((url, kw) for kind, url, kw in FakeClient.calls if kind == 'init')
     assert kwargs['https://sim/mc-1']['password'] == 'p{{w{%d{#x'
-    assert kwargs['https://sim/ha-1']['token'] == '{{7*6}}'
+    assert kwargs['https://sim/ha-1']['token'] == '{{ 7 * 6 }}'
     assert hosts_of(inventory, 'wabiz_status_ok') == ['ha-1', 'mc-1']
 
 
