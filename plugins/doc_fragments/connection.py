@@ -117,6 +117,8 @@ options:
   session_dir:
     description:
       - Directory of the kept sessions (O(session)), on the host the module runs on.
+      - Made with mode C(0700) when missing. An existing path must be a directory of the user the module runs as, not a
+        link, that no one else can read or write; it is never changed (a shared directory such as C(/tmp) is refused).
     type: path
     default: ~/.ansible/tmp/wabiz_sessions
 '''

@@ -409,8 +409,21 @@ def _clip(text, limit):
 
 
 def _secret_forms(value):
-    """A secret as it may come back in an answer: as is, HTML-escaped, URL-encoded."""
-    return set((value, html_escape(value), quote(value, safe=''))) - set([''])
+    """A secret as it may come back in an answer or an error: as is, HTML-escaped, URL-encoded, repr-escaped."""
+    return set((value, html_escape(value), quote(value, safe=''), repr(value)[1:-1])) - set([''])
+
+
+# A bearer token is printable ASCII without whitespace at either end (RFC 6750 b64token is a subset): anything else
+# cannot travel in a header, and requests' error for it would repeat the header, token included.
+_TOKEN_RE = re.compile(r'[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?')
+
+
+TOKEN_PROBLEM = 'token: starts or ends with whitespace or holds control or non-ASCII characters (a newline read from a file?)'
+
+
+def usable_token(value):
+    """Whether ``value`` can be sent as ``Authorization: Bearer <value>``."""
+    return isinstance(value, str) and bool(_TOKEN_RE.fullmatch(value))
 
 
 _APP_EXPIRED_RE = re.compile(r'\b(app|application|build|client|version)\b[^.;]{0,20}\bexpired\b|\bupgrade (is )?required\b',
@@ -456,11 +469,13 @@ class Client(object):
         warn = warn or (lambda msg: None)
         self._warn = lambda message: warn(_clip(self._mask(message), MAX_MESSAGE_CHARS))
         self._sleep = sleep
+        if token and not usable_token(token):
+            raise WabizError('invalid_option', TOKEN_PROBLEM)
         self._given_token = token
         self._token = token
         self._own_token = False
         self._keep_session = keep_session
-        if session_token and not token:
+        if session_token and not token and usable_token(session_token):
             self._token = session_token
             self._own_token = True
         self._basic = None
@@ -643,9 +658,13 @@ class Client(object):
         self._raise_common(response, where, login=True)
         users = response.data.get('users') if isinstance(response.data, dict) else None
         token = users[0].get('token') if isinstance(users, list) and users and isinstance(users[0], dict) else None
+        if isinstance(token, str) and token:
+            self._add_secret(token)
         if response.status != 200 or error or not isinstance(token, str) or not token:
             raise self._unexpected(response, where, 'a token in users[0].token')
-        self._add_secret(token)
+        if not usable_token(token):
+            raise self._error('bad_response', '%s: the token in users[0].token cannot be sent back in a header (whitespace at '
+                              'an end, control or non-ASCII characters)' % where, status=response.status)
         self._token = token
         self._own_token = True
         return token

@@ -27,6 +27,7 @@ optional wait (polls of one session: one login, one logout).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import binascii
 import hashlib
 import math
 import os
@@ -40,7 +41,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
-    Client, WabizError, DEFAULT_TIMEOUT, DEFAULT_RETRIES,
+    Client, WabizError, DEFAULT_TIMEOUT, DEFAULT_RETRIES, MAX_TIMEOUT, TOKEN_PROBLEM, usable_token,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
@@ -95,7 +96,7 @@ def entry_spec(extra=None):
 
 
 def check_values(values, where=None):
-    """The bounds the types do not say: a finite timeout and counts that are not negative. Returns the list of
+    """The bounds the types do not say: a finite timeout, counts that are not negative, a token fit for a header. Returns the list of
     problems (empty when the values are usable)."""
     prefix = '%s: ' % where if where else ''
     problems = []
@@ -107,6 +108,9 @@ def check_values(values, where=None):
     retries = values.get('retries')
     if retries is not None and retries < 0:
         problems.append('%sretries: must not be negative' % prefix)
+    token = values.get('token')
+    if token and not usable_token(token):
+        problems.append(prefix + TOKEN_PROBLEM)  # never the value: it is a secret
     return problems
 
 
@@ -115,9 +119,14 @@ def validate(params, extra_spec=None, where=None):
     options plus ``extra_spec``, as a task's arguments are, then against ``check_values``. ``values`` holds every
     option of the spec (None when not given, aliases resolved); ``problems`` the messages (never a secret value)."""
     spec = entry_spec(extra_spec)
-    result = ArgumentSpecValidator(spec).validate(dict(params))
     prefix = '%s: ' % where if where else ''
-    problems = []
+    try:
+        result = ArgumentSpecValidator(spec).validate(dict(params))
+    except (OverflowError, ValueError, TypeError) as exc:
+        # ansible-core's conversions let OverflowError through (int(.inf)); name the option, never its value
+        return dict((name, None) for name in spec), [prefix + _unconvertible(spec, params, exc)]
+    problems = ['%s%s and its alias %s are both set; give one' % (prefix, warning['option'], warning['alias'])
+                for warning in getattr(result, '_warnings', ()) if 'alias' in warning]
     for error in result.errors.errors:
         text = error.msg if hasattr(error, 'msg') else str(error)
         if isinstance(error, UnsupportedError):
@@ -127,6 +136,24 @@ def validate(params, extra_spec=None, where=None):
     if not problems:
         problems = check_values(values, where)
     return values, problems
+
+
+def _unconvertible(spec, params, exc):
+    """The message of a value ansible-core's validator raised on: the first option that fails alone (no value)."""
+    for name in spec:
+        if name in params:
+            try:
+                ArgumentSpecValidator({name: spec[name]}).validate({name: params[name]})
+            except (OverflowError, ValueError, TypeError):
+                return '%s: the value cannot be converted to %s' % (name, spec[name].get('type', 'str'))
+    return 'a value cannot be converted (%s)' % type(exc).__name__
+
+
+def _seconds(value, zero=False):
+    """Whether ``value`` is a number of seconds above 0 (or 0 with ``zero``) and at most MAX_TIMEOUT."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (0 <= value if zero else 0 < value) and value <= MAX_TIMEOUT
 
 
 class ConnectionOptions(object):
@@ -200,14 +227,28 @@ class SessionStore(object):
             token = os.read(fd, 65536).decode('utf-8', 'replace').strip()
         finally:
             os.close(fd)
-        return token or None
+        return token if usable_token(token) else None
+
+    def prepare(self):
+        """Make the directory (mode 0700) when it is missing; an existing one must be a directory (not a link) of
+        the current user that no one else can read or write: it is never chmod-ed (session_dir=/tmp must not lock
+        /tmp). WabizError ``invalid_option`` otherwise."""
+        try:
+            if not os.path.lexists(self.directory):
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)  # two tasks may make it at once
+            info = os.lstat(self.directory)
+        except OSError as exc:
+            raise WabizError('invalid_option', 'session_dir %s: cannot keep the session there (%s)' % (
+                self.directory, exc.strerror or type(exc).__name__))
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            raise WabizError('invalid_option', 'session_dir %s: not a private directory of this user (a directory, not '
+                             'a link, of mode 0700); give a new path, it is made with that mode' % self.directory)
 
     def save(self, token):
+        self.prepare()
+        temporary = '%s.%d.%s.tmp' % (self.path, os.getpid(), binascii.hexlify(os.urandom(6)).decode('ascii'))
         try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            os.chmod(self.directory, 0o700)
-            temporary = '%s.%d.tmp' % (self.path, os.getpid())
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
             try:
                 os.write(fd, token.encode('utf-8'))
             finally:
@@ -288,10 +329,12 @@ def check(options, policy=None, client_class=Client, warn=None, on_secret=None, 
         raise WabizError('invalid_policy', str(exc))
     if fail_on not in FAIL_ON:
         raise WabizError('invalid_option', 'fail_on must be critical or warning, got %r' % (fail_on,))
-    if wait_timeout and not (isinstance(wait_delay, (int, float)) and wait_delay > 0):
-        raise WabizError('invalid_option', 'wait_delay must be a number of seconds above 0, got %r' % (wait_delay,))
-    if wait_timeout is None or wait_timeout < 0:
-        raise WabizError('invalid_option', 'wait_timeout must be a number of seconds >= 0, got %r' % (wait_timeout,))
+    if not _seconds(wait_timeout, zero=True):
+        raise WabizError('invalid_option', 'wait_timeout must be a number of seconds >= 0 and at most %d, got %r' % (
+            MAX_TIMEOUT, wait_timeout))
+    if wait_timeout and not _seconds(wait_delay):
+        raise WabizError('invalid_option', 'wait_delay must be a number of seconds above 0 and at most %d, got %r' % (
+            MAX_TIMEOUT, wait_delay))
     total = polls(wait_timeout, wait_delay)
     store = _session_store(options, session, session_dir)
     client = open_client(options, client_class=client_class, warn=warn, on_secret=on_secret,
@@ -319,7 +362,9 @@ def _session_store(options, session, session_dir):
     if options.get('token') or not (options.get('username') and options.get('password')):
         raise WabizError('invalid_option', 'session %s needs username and password (and no token: a given token is '
                          'already reused as it is)' % session)
-    return SessionStore(session_dir, options.get('url'), options.get('username'))
+    store = SessionStore(session_dir, options.get('url'), options.get('username'))
+    store.prepare()
+    return store
 
 
 def _poll(client, policy, total, wait_delay, fail_on, sleep):

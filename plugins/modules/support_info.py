@@ -33,7 +33,8 @@ extends_documentation_fragment:
 options:
   wait_timeout:
     description:
-      - Seconds to keep reading until the cluster passes (no finding at or above O(fail_on)); V(0) reads once.
+      - Seconds to keep reading until the cluster passes (no finding at or above O(fail_on)); V(0) reads once. At
+        most V(86400) (a day), like O(wait_delay).
       - Every read of the wait shares one session with the webapp, so a wait logs in once and logs out once,
         however many times it reads. A read that fails (the cluster restarts, a failover is under way) is read
         again too, except for errors of the options themselves (C(invalid_policy), C(invalid_option),

@@ -228,6 +228,10 @@ def test_concurrency_is_bounded():
     ({'clusters': [{'name': 'a', 'url': 'https://x', 'timeout': 'inf'}]}, 'cluster a: timeout: expected a number, got inf'),
     ({'clusters': [{'name': 'a', 'url': 'https://x', 'retries': -1}]}, 'cluster a: retries: must not be negative'),
     ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'fail_on': 'info'}, 'fail_on must be one of critical, warning'),
+    # int(inf) raises OverflowError, which neither the source nor ansible-core's validator caught (a traceback)
+    ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'workers': float('inf')}, 'workers must be a number'),
+    ({'clusters': [{'name': 'a', 'url': 'https://x', 'retries': float('inf')}]}, 'cluster a: retries: the value cannot be converted'),
+    ({'clusters': [{'name': 'a', 'url': 'https://x', 'token': 'T0k\n'}]}, 'cluster a: token: starts or ends with whitespace'),
     ({'clusters': [{'name': 'a', 'url': 'https://x'}], 'validate_certs': 'maybe'},
      "option: argument 'validate_certs' is of type str and we were unable to convert to bool"),
 ])

@@ -283,6 +283,17 @@ def test_a_limit_gates_only_the_limited_clusters_and_fails_when_it_leaves_none(s
     assert "no cluster to check: the host pattern 'ha-ok' matches no inventory host within --limit mc-ok" in proc.stdout
 
 
+def test_a_report_on_some_clusters_never_lets_the_others_pass_unseen(sim, hostile, tmp_path):
+    """fleet_report_hosts (a role variable the playbook takes) narrowed the report to passing clusters: the run said
+    they passed and exited 0 while three clusters failed."""
+    fleet = write_fleet(tmp_path, sim, *hostile)
+    proc = playbook(tmp_path, 'health_gate', fleet, '-e', json.dumps({'fleet_report_hosts': ['mc-ok', 'ha-ok']}))
+    assert proc.returncode == 2, proc.stdout[-4000:]
+    # the run's verdict covers every cluster of the play, with its own outcome, whatever the report was narrowed to
+    listed = not_passed(proc)
+    assert sorted(listed) == ['echo_1_2____', 'eu_prod', 'hostile_deep'] and 'passed' not in listed.values(), listed
+
+
 def test_static_inventory_names_are_never_read_as_patterns(sim, tmp_path):
     """Without the inventory plugin the names come as they are: the playbook gates them over the API and never
     re-reads one as a host pattern."""

@@ -101,7 +101,7 @@ class OptionError(ValueError):
 def _number(value, what, cast, minimum):
     try:
         number = cast(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise OptionError('%s must be a number, got %r' % (what, value))
     if isinstance(value, bool) or not number >= minimum or not math.isfinite(number):
         raise OptionError('%s must be a number >= %s, got %r' % (what, minimum, value))

@@ -686,6 +686,10 @@ def test_hostile_bodies_never_drop_the_fleet(fake_client):
     ({'policy': {'free_space_warning': 'lots'}}, 'invalid_policy', 'free_space_warning'),
     ({'password': '{{ undefined_variable_xyz }}'}, 'invalid_config', 'password: cannot template the value'),
     ({'password': 'pa{{ss'}, 'invalid_config', 'password: cannot template the value'),
+    # review: ansible-core's int conversion raised OverflowError (the whole source failed); an alias hid its option
+    ({'retries': float('inf')}, 'invalid_config', 'retries: the value cannot be converted to int'),
+    ({'ca_path': '/a', 'ca_cert': '/b'}, 'invalid_config', 'ca_path and its alias ca_cert are both set'),
+    ({'token': 'pw2\n'}, 'invalid_config', 'token: starts or ends with whitespace or holds control or non-ASCII'),
 ])
 def test_bad_settings_of_one_cluster_never_drop_the_fleet(fake_client, settings, code, message):
     clusters = copy.deepcopy(DEFAULT_CLUSTERS)

@@ -711,3 +711,36 @@ def test_a_json_null_answer_is_called_json_not_non_json(server):
         make_client(server, token='given.tok.en').get_support()
     assert info.value.code == 'bad_response'
     assert info.value.message.endswith('/v1/support: unexpected answer (HTTP 200), expected a JSON object')
+
+
+# ---- tokens that cannot be a header value (review) -------------------------------------------------------------
+
+@pytest.mark.parametrize('token', ['SecretTok\n', ' SecretTok', 'Secret\x01Tok', 'Secret\u2603Tok', 'SecretTok '])
+def test_a_given_token_that_cannot_be_a_header_is_an_invalid_option_that_never_shows_it(server, token):
+    with pytest.raises(WabizError) as caught:
+        make_client(server, username=None, password=None, token=token)
+    assert caught.value.code == 'invalid_option'
+    assert 'Secret' not in str(caught.value) and 'Tok' not in str(caught.value)
+    assert server.calls == []
+
+
+def test_a_login_token_that_cannot_be_a_header_is_a_bad_response_that_never_shows_it(server):
+    server.on('POST', '/v1/users/login', (200, {'users': [{'token': 'Srv\r\nTok3n', 'expires_after': 'x'}]}))
+    server.on('GET', '/v1/support', (200, SUPPORT))
+    client = make_client(server)
+    with pytest.raises(WabizError) as caught:
+        with client:
+            client.fetch()
+    assert caught.value.code == 'bad_response'
+    assert 'Tok3n' not in str(caught.value) and 'Tok3n' not in json.dumps(caught.value.to_dict())
+    assert ('GET', '/v1/support') not in [c[:2] for c in server.calls]
+
+
+def test_a_kept_token_that_cannot_be_a_header_is_ignored_and_replaced_by_a_login(server):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (200, SUPPORT))
+    client = make_client(server, session_token='Kept\r\nX-Evil: 1', keep_session=True)
+    with client:
+        client.fetch()
+        assert client.session_token() == 'aaa.bbb.ccc'
+    assert [c[:2] for c in server.calls][:2] == [('POST', '/v1/users/login'), ('GET', '/v1/support')]

@@ -340,3 +340,90 @@ def test_a_session_needs_username_and_password_and_no_token(options, tmp_path):
         _connection.check(options, {}, client_class=session([]), session='keep', session_dir=str(tmp_path))
     assert caught.value.code == 'invalid_option' and 'needs username and password' in caught.value.message
     assert Session.made == []
+
+
+# ---- hostile inputs (review) ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('kwargs', [
+    {'wait_timeout': float('nan')},
+    {'wait_timeout': float('inf')},
+    {'wait_timeout': 10 ** 9},  # longer than MAX_TIMEOUT: the run would never end
+    {'wait_timeout': True},
+    {'wait_timeout': 'abc'},
+    {'wait_timeout': 10, 'wait_delay': float('nan')},
+    {'wait_timeout': 10, 'wait_delay': float('inf')},  # one read only, the wait silently dropped
+    {'wait_timeout': 10, 'wait_delay': 1e300},  # time.sleep overflows
+])
+def test_a_wait_out_of_bounds_is_an_invalid_option_before_any_request(kwargs, bodies):
+    healthy, dummy = bodies
+    with pytest.raises(WabizError) as caught:
+        _connection.check(OPTIONS, {}, client_class=session([healthy]), sleep=lambda s: None, **kwargs)
+    assert caught.value.code == 'invalid_option'
+    assert Session.made == []
+
+
+@pytest.mark.parametrize('given', [{'retries': float('inf')}, {'timeout': 10 ** 400}])
+def test_an_entry_whose_value_cannot_be_converted_is_a_problem_not_an_exception(given):
+    values, problems = _connection.validate(dict(given, url='https://wa', password='S3cret-pw'), where='cluster x')
+    assert problems and all(problem.startswith('cluster x: ') for problem in problems)
+    assert 'S3cret-pw' not in ' '.join(problems)
+
+
+def test_an_entry_with_an_option_and_its_alias_is_a_problem():
+    values, problems = _connection.validate({'url': 'https://wa', 'ca_path': '/a', 'ca_cert': '/b'}, where='cluster x')
+    assert problems == ['cluster x: ca_path and its alias ca_cert are both set; give one']
+
+
+def test_a_session_dir_others_can_write_is_refused_and_left_as_it_is(tmp_path, bodies):
+    healthy, dummy = bodies
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    os.chmod(str(shared), 0o1777)
+    link = tmp_path / 'link'
+    os.symlink(str(shared), str(link))
+    for directory in (shared, link):
+        with pytest.raises(WabizError) as caught:
+            _connection.check(OPTIONS, {}, client_class=session([healthy]), session='keep', session_dir=str(directory))
+        assert caught.value.code == 'invalid_option' and 'session_dir' in caught.value.message
+        assert Session.made == []
+        assert os.stat(str(shared)).st_mode & 0o7777 == 0o1777  # never chmod-ed
+        assert os.listdir(str(shared)) == []
+
+
+def test_a_session_dir_that_is_a_file_is_an_invalid_option(tmp_path, bodies):
+    healthy, dummy = bodies
+    plain = tmp_path / 'file'
+    plain.write_text('x')
+    with pytest.raises(WabizError) as caught:
+        _connection.check(OPTIONS, {}, client_class=session([healthy]), session='keep', session_dir=str(plain))
+    assert caught.value.code == 'invalid_option' and Session.made == []
+
+
+def test_a_planted_temporary_file_never_makes_the_session_file_readable(tmp_path):
+    directory = tmp_path / 'sessions'
+    store = _connection.SessionStore(str(directory), 'https://wa', 'monitor')
+    store.save('first')
+    planted = '%s.%d.tmp' % (store.path, os.getpid())
+    with open(planted, 'w') as handle:
+        handle.write('x')
+    os.chmod(planted, 0o644)
+    store.save('T0ken')
+    assert os.stat(store.path).st_mode & 0o777 == 0o600
+    assert store.load() == 'T0ken'
+
+
+def test_a_kept_token_with_control_characters_is_never_read(tmp_path):
+    store = _connection.SessionStore(str(tmp_path / 'sessions'), 'https://wa', 'monitor')
+    store.save('T0ken\r\nX-Evil: 1')
+    assert store.load() is None
+
+
+def test_two_tasks_making_the_session_dir_at_once_both_keep_their_session(tmp_path, monkeypatch):
+    directory = str(tmp_path / 'sessions')
+    first = _connection.SessionStore(directory, 'https://wa', 'monitor')
+    second = _connection.SessionStore(directory, 'https://wa', 'admin')
+    real_lexists = os.path.lexists
+    monkeypatch.setattr(os.path, 'lexists', lambda path: False if path == directory else real_lexists(path))
+    first.prepare()  # the other task made it between the check and makedirs
+    second.prepare()
+    assert os.stat(directory).st_mode & 0o777 == 0o700
