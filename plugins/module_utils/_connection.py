@@ -46,7 +46,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact, SupportShapeError
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, FAIL_ON
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, FAIL_ON, NOT_RETRIED
 
 # The one declaration of the connection options. ``env``: the environment variable a module falls back to (the
 # inventory plugin reads the same variables through its documented ``env`` entries).
@@ -71,7 +71,6 @@ SESSION_OPTIONS = {
     'session_dir': dict(type='path', default=DEFAULT_SESSION_DIR),
 }
 # Error codes that a wait never retries: the options themselves are wrong, another poll cannot fix them.
-PERMANENT_ERRORS = frozenset(('invalid_policy', 'invalid_option', 'password_change_required', 'missing_library'))
 
 
 def argument_spec():
@@ -318,7 +317,7 @@ def check(options, policy=None, client_class=Client, warn=None, on_secret=None, 
 
     With ``wait_timeout``, reads again every ``wait_delay`` seconds until no finding is at or above ``fail_on``,
     at most ``polls(wait_timeout, wait_delay)`` times, all in one client session: one login, one logout. A
-    failed read is read again too, unless the options themselves are wrong (PERMANENT_ERRORS). Raises WabizError
+    failed read is read again too, unless the options themselves are wrong (_verdict.NOT_RETRIED). Raises WabizError
     with a stable code (and ``attempts``) when the last read failed.
 
     ``session``: ``off`` (log in and out here), ``keep`` (reuse the token kept by an earlier call for the same url and
@@ -376,7 +375,7 @@ def _poll(client, policy, total, wait_delay, fail_on, sleep):
             fetched = fetch(client)
             report = report_from_fetched(fetched, client.url, policy)
         except WabizError as error:
-            if attempt >= total or error.code in PERMANENT_ERRORS:
+            if attempt >= total or error.code in NOT_RETRIED:
                 error.attempts = attempt
                 raise
         else:

@@ -56,6 +56,12 @@ SEVERITY_RANK = {'critical': 2, 'warning': 1}
 ERROR_KEYS = ('code', 'message', 'status', 'api_code', 'title', 'details', 'retry_after')
 
 
+# Errors a wait never polls again (the options themselves are wrong, or the module could not run): a verdict with one
+# of them says why, not that a deadline passed.
+NOT_RETRIED = frozenset(('invalid_policy', 'invalid_option', 'password_change_required', 'missing_library'))
+NOT_WAITED_ON = NOT_RETRIED | frozenset(('module_failed',))
+
+
 def safe_url(url):
     """``_client.public_url``, and None for a URL that does not even parse (it is never shown raw)."""
     try:
@@ -182,7 +188,7 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, checked_at
     dummy, verdict = gate_with_report(data, policy, fail_on, cluster, checked_at, url, now)
     verdict['source'] = source
     verdict['attempts'] = attempts
-    if wait_timeout and not verdict['passed']:
+    if wait_timeout and not verdict['passed'] and (verdict['error'] or {}).get('code') not in NOT_WAITED_ON:
         verdict['message'] = 'deadline of %s s passed after %s poll(s), the last one says: %s' % (
             wait_timeout, attempts if attempts is not None else '?', verdict['message'])
     return verdict

@@ -295,3 +295,11 @@ def test_the_default_fail_on_is_critical():
     assert check_gate_options() is None
     dummy, verdict = gate_with_report(report('single'), now=NOW)
     assert verdict['fail_on'] == 'critical'
+
+
+@pytest.mark.parametrize('code', ['invalid_option', 'invalid_policy', 'password_change_required', 'missing_library',
+                                  'module_failed'])
+def test_a_wait_stopped_by_its_options_says_why_not_that_a_deadline_passed(code):
+    stopped = {'failed': True, 'error': {'code': code, 'message': 'bad'}}
+    assert gate_verdict(stopped, wait_timeout=300, attempts=1, source='api', checked_at='t')['message'] == (
+        'cluster could not be checked: [%s] bad' % code)
