@@ -348,3 +348,13 @@ def test_days_of_the_policy_keep_their_type_and_bounds():
     assert merge_policy({'build_expiry_warning_days': '0' * 63 + '5'})['build_expiry_warning_days'] == 5
     assert policy_error({'build_expiry_warning_days': '0' * 64 + '5'}) == (
         "policy build_expiry_warning_days: expected a number of days from 0 to 1000000, got '00000000000000000...000000000000000005'")
+
+
+def test_a_node_skipped_by_a_check_never_hides_the_nodes_after_it():
+    """A node in error (no missing-field check) or without an expiry comes first by name: the node after it is still
+    checked (a loop that stopped there would pass it)."""
+    body = {'support': {'10.0.0.1:a': {'role': 'coreapp', 'errors': [{'code': 1005, 'title': 'Access denied'}]},
+                        '10.0.0.2:b': {'role': 'coreapp', 'expire_timestamp': '2026-02-01T00:00:00Z'}}}
+    found = set((f['code'], f['node']) for f in evaluate(body, now=NOW)['findings'])
+    assert ('field_missing', '10.0.0.2:b') in found and ('field_missing', '10.0.0.1:a') not in found
+    assert ('build_expired', '10.0.0.2:b') in found

@@ -501,3 +501,16 @@ def test_default_now_is_an_aware_current_time():
 def test_schema_marker_of_repeated_keys_anywhere_in_the_object():
     body = {'support': {'version': 'v', 'schema': {'__wabiz_duplicate_keys__': ['a'], 'b': 'x'}}}
     assert invalid_fields(body) == [('single', [('schema', "repeated key(s) in the object; 'b': expected an integer, got 'x'")])]
+
+
+def test_redact_env_pairs_by_their_name_whatever_the_value():
+    """A [name, value] pair is a secret by its NAME: a value with a blank, '=' or ':', or empty, is masked all the same."""
+    env = [['WA_DB_PASSWORD', 'p w'], ['API_TOKEN', 'a=b'], ['X_SECRET', 'k: v'], ['DB_PASSWORD', ''], ['PORT', 'p w']]
+    assert _support.redact({'support': {'env': env, 'version': 'v'}}) == {'support': {'env': [
+        ['WA_DB_PASSWORD', '********'], ['API_TOKEN', '********'], ['X_SECRET', '********'], ['DB_PASSWORD', '********'],
+        ['PORT', 'p w']], 'version': 'v'}}
+
+
+def test_two_keyed_nodes_come_sorted_by_name_not_in_body_order():
+    body = {'support': {'10.0.0.9:wa-core-1': {'role': 'coreapp'}, '10.0.0.1:wa-core-0': {'role': 'coreapp'}}}
+    assert [node['name'] for node in normalize(body, now=NOW)['nodes']] == ['10.0.0.1:wa-core-0', '10.0.0.9:wa-core-1']
