@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -21,6 +22,15 @@ if SIMULATOR_DIR not in sys.path:
 BIN = os.path.dirname(sys.executable)
 ADMIN_PASSWORD = 'Adm1n!pass'
 FLEET = os.path.join(os.path.dirname(__file__), 'fleet.yml')
+
+
+def closed_port():
+    """A local TCP port nothing listens on (bound, then released)."""
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
 
 
 def ansible_env(extra=None):

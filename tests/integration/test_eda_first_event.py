@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import socket
 import subprocess
 import time
 
@@ -16,21 +15,13 @@ import yaml
 
 from wabiz_sim.testing import Simulator
 
-from integration_helpers import ADMIN_PASSWORD, BIN, FLEET, ansible_env
+from integration_helpers import ADMIN_PASSWORD, BIN, FLEET, ansible_env, closed_port
 
 
 @pytest.fixture(scope='module')
 def sim():
     with Simulator(FLEET) as simulator:
         yield simulator
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.mark.parametrize('cluster, expected', [

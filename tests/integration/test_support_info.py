@@ -9,12 +9,11 @@ __metaclass__ = type
 
 import json
 import os
-import socket
 
 import pytest
 import requests
 
-from integration_helpers import ADMIN_PASSWORD, connection, run_module, run_playbook
+from integration_helpers import ADMIN_PASSWORD, closed_port, connection, run_module, run_playbook
 
 # (case id, cluster, extra module args) -> one loop item of a single playbook run
 FINDING_CASES = {
@@ -65,14 +64,6 @@ FINDING_CASES = {
     'unreachable:bad_port': ('mc-ok', {'url': 'https://127.0.0.1:99999/mc-ok'}),
     'unreachable:bad_url': ('mc-ok', {'url': 'https://bob:Url!secret9@wa example.com/mc-ok?token=Url!secret9'}),
 }
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture(scope='session')
