@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, wabiz.onprem contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write the fleet report files on the controller, atomically, without a module run per file."""
+"""Write the fleet report files on the controller, atomically, without a module run per file; with ``hosts``, build the
+report first from the hosts' variables, so that a fleet's report never passes through a template."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -13,19 +14,24 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDERERS, EXTENSIONS
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDERERS, EXTENSIONS, ReportError, build_report, checked_report, summary_lines
 from ansible_collections.wabiz.onprem.plugins.module_utils._report_diff import change_lines, report_changes
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import report_entries
 
 # written on every run: node_exporter's textfile collector wants fresh timestamps even when no verdict changed
 ALWAYS_WRITTEN = ('prometheus',)
 
 ARGUMENT_SPEC = dict(
-    report=dict(type='dict', required=True),
+    report=dict(type='dict'),
+    hosts=dict(type='list', elements='str'),
+    title=dict(type='str'),
+    gate_verdicts=dict(type='dict'),
     dir=dict(type='path', required=True),
     basename=dict(type='str', default='wabiz-report'),
     formats=dict(type='list', elements='str', default=['json', 'markdown', 'junit'], choices=sorted(EXTENSIONS)),
     mode=dict(type='raw', default='0644'),
 )
+ARGUMENT_RULES = dict(required_one_of=[['report', 'hosts']], mutually_exclusive=[['report', 'hosts'], ['report', 'title'], ['report', 'gate_verdicts']])
 
 
 def _previous_report(path):
@@ -50,14 +56,26 @@ def _write_atomically(path, data, mode):
         raise
 
 
+def _cannot_write(directory, exc):
+    # a report not made by wabiz.onprem.fleet_report (or a file system error): one message, never a traceback
+    return 'cannot write the fleet report to %s: %s: %s' % (directory, type(exc).__name__, to_native(exc))
+
+
+def _outline(report):
+    """What a play needs of a checked report, small whatever the size of the fleet: the summary, its lines for people,
+    and the results that did not pass."""
+    return dict(summary=report['summary'], summary_lines=summary_lines(report), not_passed=[
+        dict((key, result[key]) for key in ('host', 'cluster', 'check', 'outcome', 'message'))
+        for result in report['results'] if result['outcome'] != 'passed'])
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        report = args['report']
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, **ARGUMENT_RULES)
         try:
             mode = int(str(args['mode']), 8)
         except ValueError:
@@ -66,11 +84,21 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg='mode must be an octal string such as 0644 (permission bits only), got %r' % (args['mode'],))
         if args['basename'] in ('', '.', '..') or '/' in args['basename'] or (os.sep != '/' and os.sep in args['basename']):
             return dict(result, failed=True, msg='basename must be a plain file name (no /, not empty, . or ..), got %r' % (args['basename'],))
+        report = args['report']
+        if report is None:
+            try:
+                report = build_report(report_entries(task_vars['hostvars'], args['hosts'], args['gate_verdicts']), title=args['title'])
+            except ValueError as exc:
+                return dict(result, failed=True, msg='cannot build the fleet report: %s' % to_native(exc))
         paths = [os.path.join(args['dir'], '%s.%s' % (args['basename'], EXTENSIONS[name])) for name in args['formats']]
         # what changed since the previous report in the same directory: in the files written now and in the result
         report = dict(report, changes=report_changes(_previous_report(os.path.join(args['dir'], args['basename'] + '.json')), report))
+        try:
+            report = checked_report(report)  # once: the renderers do not check it again
+        except ReportError as exc:
+            return dict(result, failed=True, msg=_cannot_write(args['dir'], exc))
         result.update(changed=False, paths=paths, fingerprint=report.get('fingerprint'), changes=report['changes'],
-                      changes_summary=change_lines(report['changes']))
+                      changes_summary=change_lines(report['changes']), **_outline(report))
         if not paths:
             return result
         try:
@@ -90,7 +118,5 @@ class ActionModule(ActionBase):
                 if name in formats:
                     _write_atomically(path, to_bytes(RENDERERS[name](report)), mode)
         except (OSError, IOError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            # a report not made by wabiz.onprem.fleet_report (or a file system error): one message, never a traceback
-            return dict(result, failed=True, msg='cannot write the fleet report to %s: %s: %s' % (
-                args['dir'], type(exc).__name__, to_native(exc)))
+            return dict(result, failed=True, msg=_cannot_write(args['dir'], exc))
         return result

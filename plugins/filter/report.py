@@ -6,43 +6,23 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from collections.abc import Mapping
-
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._report import CHECKS, RENDERERS, build_report, report_text, summary_lines
+from ansible_collections.wabiz.onprem.plugins.module_utils._report import RENDERERS, build_report, report_text, summary_lines
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import report_entries
 
 FORMATS = dict(RENDERERS, summary=summary_lines)
 
 
 def _entries(data, hosts, gate_verdicts=None):
-    """The entries of build_report from ``hostvars`` + ``hosts`` (only the verdict facts are read) or a list of entries.
-    ``gate_verdicts`` ({host: wabiz_gate}, the ``verdicts`` of the health gate's fleet pass) come before the hosts' own."""
+    """The entries of build_report from ``hostvars`` + ``hosts`` or, without hosts, a list of entries."""
     if hosts is None:
         return plain(data)
-    if not isinstance(data, Mapping):
-        raise AnsibleFilterError('wabiz.onprem.fleet_report: with hosts=, the input must be hostvars, got %s' % type(data).__name__)
-    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError('wabiz.onprem.fleet_report: hosts must be a list of inventory host names, got %s' % report_text(hosts))
-    if gate_verdicts is None:
-        gate_verdicts = {}
-    if not isinstance(gate_verdicts, Mapping):
-        raise AnsibleFilterError('wabiz.onprem.fleet_report: gate_verdicts must be a dictionary host: verdict, got %s' % report_text(gate_verdicts))
-    entries = []
-    for host in hosts:
-        if not isinstance(host, str) or host not in data:
-            raise AnsibleFilterError('wabiz.onprem.fleet_report: %s is not an inventory host' % report_text(host))
-        host_vars = data[host]
-        entry = {'host': host}
-        for dummy, fact in CHECKS:
-            entry[fact] = plain(host_vars.get(fact)) if fact in host_vars else None
-        if host in gate_verdicts:
-            entry['wabiz_gate'] = plain(gate_verdicts[host])
-        if 'wabiz_support' in host_vars:  # node data for the HTML and Prometheus reports (_report_nodes)
-            entry['wabiz_support'] = plain(host_vars['wabiz_support'])
-        entries.append(entry)
-    return entries
+    try:
+        return report_entries(data, hosts, gate_verdicts)
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.fleet_report: %s' % exc)
 
 
 def fleet_report(data, hosts=None, title=None, generated_at=None, gate_verdicts=None):

@@ -21,6 +21,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import stored_age
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import check_hosts, gate_inputs
 
 
 def _report(name, data, policy=None, now=None):
@@ -94,44 +95,29 @@ def gate_verdict(data, policy=None, fail_on='critical', cluster=None, url=None, 
         raise AnsibleFilterError('wabiz.onprem.gate_verdict: %s' % exc)
 
 
-def stored_support(host_vars):
-    """The support data a host already carries: ``ansible_facts['wabiz_support']`` (support_facts) first, then the
-    ``wabiz_support`` host variable (inventory plugin); None when there is none."""
-    facts = host_vars.get('ansible_facts')
-    data = facts.get('wabiz_support') if isinstance(facts, Mapping) else None
-    if data is None:
-        data = host_vars.get('wabiz_support')
-    return data if isinstance(data, Mapping) else None
-
-
 def _fleet_options(hostvars, hosts, policy, fail_on, max_age, now):
     """The policy as plain data; AnsibleFilterError for options that hold for every host (one error, not one per host)."""
-    if not isinstance(hostvars, Mapping):
-        raise AnsibleFilterError('wabiz.onprem.fleet_gate: the input must be hostvars, got %s' % type(hostvars).__name__)
-    if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError('wabiz.onprem.fleet_gate: hosts must be a list of inventory host names, got %s' % type(hosts).__name__)
     try:
         policy = plain(policy)
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age < 0):
             raise ValueError('max_age: expected a number of seconds >= 0, got %r' % (max_age,))
         check_gate_options(fail_on=fail_on, now=now)
+        check_hosts(hostvars, hosts)
     except ValueError as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s' % exc)
     return policy
 
 
 def _fleet_data(hostvars, host, use_stored, max_age, now):
-    """(host vars, the stored support data to gate, or None when the host must be read over the API)."""
-    if not isinstance(host, str) or host not in hostvars:
-        raise AnsibleFilterError('wabiz.onprem.fleet_gate: %s is not an inventory host'
-                                 % (repr(host) if isinstance(host, str) else 'a value of type %s' % type(host).__name__))
-    host_vars = hostvars[host]
-    data = stored_support(host_vars) if use_stored and isinstance(host_vars, Mapping) else None
+    """(the stored support data to gate, or None when the host must be read over the API; wabiz_cluster; wabiz_url)."""
+    data, cluster, url = gate_inputs(hostvars, host)
+    if not use_stored:
+        data = None
     if data is not None and max_age is not None:
         age = stored_age(data, now)
         if age is None or age > max_age:
-            return host_vars, None  # too old (or undated) to prove the cluster is healthy now: read it again
-    return host_vars, data
+            data = None  # too old (or undated) to prove the cluster is healthy now: read it again
+    return data, cluster, url
 
 
 def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None, max_age=None):
@@ -144,15 +130,15 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     verdicts = {}
     pending = []
     for host in hosts:
-        host_vars, data = _fleet_data(hostvars, host, use_stored, max_age, now)
-        if data is None:
-            pending.append(host)
-            continue
-        cluster = host_vars.get('wabiz_cluster')
-        options = dict(policy=policy, fail_on=fail_on, cluster=cluster if isinstance(cluster, str) and cluster else host,
-                       url=host_vars.get('wabiz_url'), source='stored', now=now)
+        options = dict(policy=policy, fail_on=fail_on, cluster=host, url=None, source='stored', now=now)
         try:
-            verdicts[host] = _gate_verdict(plain(data), **options)
+            data, cluster, options['url'] = _fleet_data(hostvars, host, use_stored, max_age, now)
+            if isinstance(cluster, str) and cluster:
+                options['cluster'] = cluster
+            if data is None:
+                pending.append(host)
+                continue
+            verdicts[host] = _gate_verdict(data, **options)
         except ValueError as exc:
             # one cluster's unusable data never drops the fleet: it fails closed on its own
             error = {'code': 'bad_response', 'message': 'the stored support data cannot be checked: %s' % exc}

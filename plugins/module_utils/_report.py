@@ -325,12 +325,18 @@ def _clean(value):
     return _text(value) if isinstance(value, str) else value
 
 
+class _CheckedReport(dict):
+    """What ``checked_report`` returns; given to it again (a renderer after another), it is not checked twice."""
+
+
 def checked_report(report):
     """``report`` if it fits ``REPORT_SCHEMA`` (texts cleaned again), else ``ReportError`` naming the field."""
+    if type(report) is _CheckedReport:  # pylint: disable=unidiomatic-typecheck
+        return report
     problem = _problem(report, REPORT_SCHEMA, 'report')
     if problem:
         raise ReportError('not a report made by build_report: %s' % problem)
-    return _clean(report)
+    return _CheckedReport(_clean(report))
 
 
 # ------------------------------------------------------------------------------------------------ json

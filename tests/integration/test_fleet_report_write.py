@@ -94,3 +94,52 @@ def test_a_basename_or_mode_that_escapes_the_directory_is_refused(tmp_path):
         assert message in result.output, result
         assert 'Traceback' not in result.output
     assert not out.exists() and not (tmp_path / 'escaped.json').exists()
+
+
+def test_builds_the_report_from_the_hosts_variables_like_the_filter(tmp_path):
+    """With hosts=, the action builds the report itself from the hosts' variables: the same report as the filter's,
+    a verdict written as a template in the inventory included (read through templating, not as its raw text), and
+    returns only what a play needs of it (summary, lines, the results that did not pass)."""
+    inventory = tmp_path / 'hosts.yml'
+    passed = dict(VERDICT, cluster='eu-2', passed=True, blocking=[], findings=[], status='ok', message='eu-2 passed')
+    inventory.write_text(json.dumps({'all': {'hosts': {
+        'eu-1': {'wabiz_gate': VERDICT},
+        'eu-2': {'wabiz_gate': "{{ verdict_eu2 }}", 'verdict_eu2': passed},
+        'eu-3': {},
+    }}}))
+    out = tmp_path / 'reports'
+    status = tmp_path / 'status.json'
+    playbook = [{'hosts': 'all', 'gather_facts': False, 'tasks': [
+        {'name': 'Write', 'wabiz.onprem.fleet_report_write': {'hosts': '{{ ansible_play_hosts_all }}', 'title': 'T', 'dir': str(out)},
+         'register': 'written', 'run_once': True},
+        {'name': 'Save', 'ansible.builtin.copy': {
+            'content': '{{ {"written": written, "filter": hostvars | wabiz.onprem.fleet_report(hosts=ansible_play_hosts_all, title="T")} | to_json }}',
+            'dest': str(status), 'mode': '0600'}, 'delegate_to': 'localhost', 'run_once': True},
+    ]}]
+    result = run_playbook(tmp_path / 'play.yml', playbook, inventory=inventory)
+    assert result.rc == 0, result
+    saved = json.loads(status.read_text())
+    written, expected = saved['written'], saved['filter']
+    report = json.loads((out / 'wabiz-report.json').read_text())
+    assert report['fingerprint'] == expected['fingerprint'] == written['fingerprint']
+    assert report['results'] == expected['results'] and report['title'] == 'T'
+    assert [(item['host'], item['outcome']) for item in report['results']] == [('eu-1', 'failed'), ('eu-2', 'passed'), ('eu-3', 'not_run')]
+    assert written['summary'] == report['summary'] and written['summary']['verdict'] == 'failed'
+    assert [(item['host'], item['cluster'], item['check'], item['outcome']) for item in written['not_passed']] == [
+        ('eu-1', 'eu-1', 'health_gate', 'failed'), ('eu-3', 'eu-3', 'health_gate', 'not_run')]
+    assert written['not_passed'][0]['message'] == 'eu-1 FAILED'
+    assert written['summary_lines'][-1] == 'verdict FAILED: 1 passed, 1 failed, 0 error, 1 not run'
+
+
+def test_report_and_hosts_are_one_or_the_other(tmp_path):
+    status = tmp_path / 'status.json'
+    for extra in ({'hosts': ['localhost']}, {'report': None, 'title': 'T'}):
+        args = dict({'report': {'results': []}, 'dir': str(tmp_path / 'out')}, **extra)
+        if args['report'] is None:
+            del args['report']
+        playbook = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'name': 'Write', 'wabiz.onprem.fleet_report_write': args}]}]
+        result = run_playbook(tmp_path / 'play.yml', playbook)
+        assert result.rc == 2, result
+        assert ('mutually exclusive' in result.output or 'one of the following is required' in result.output), result
+        assert 'Traceback' not in result.output
+    assert not status.exists()

@@ -161,7 +161,7 @@ def test_pre_upgrade(sim, tmp_path):
                if event['event'] == 'runner_on_ok' and event['event_data']['task'] == 'Run the pre-upgrade check']
     assert sorted(checked) == ['mc-ok', 'mixed-version', 'no-standby']
     written = [event for event in events if event['event'] == 'runner_on_ok'
-               and event['event_data']['task'].startswith('Write the report files')]
+               and event['event_data']['task'].startswith('Build and write the fleet report files')]
     assert len(written) == 1
     # localhost: the preflight play (is there any cluster to check?)
     assert sorted(runner.stats['ok']) == ['localhost', 'mc-ok', 'mixed-version', 'no-standby']
