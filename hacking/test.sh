@@ -283,13 +283,13 @@ stage_ee() {  # execution environment: introspection of the built collection, th
   echo "=== ansible-builder introspect --sanitize (installed $(basename "$tarball"))"
   deps=$(ansible-builder introspect --sanitize "$inst" 2>/dev/null) || return 1
   echo "$deps"
-  # exactly one Python requirement, requests; no system package
+  # exactly one Python requirement, urllib3; no system package
   python - "$deps" <<'PY' || return 1
 import sys, yaml
 deps = yaml.safe_load(sys.argv[1].split('\n', 1)[1])
 names = sorted(line.split('>=')[0].split()[0] for line in deps['python'])
-if names != ['requests'] or deps['system']:
-    sys.exit('EE requirements: expected python [requests] and no system package, got %r' % deps)
+if names != ['urllib3'] or deps['system']:
+    sys.exit('EE requirements: expected python [urllib3] and no system package, got %r' % deps)
 print('ok: python requirements %s, no system package' % names)
 PY
   echo "=== ansible-builder create (build context only; no container engine here)"

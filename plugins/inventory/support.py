@@ -40,7 +40,7 @@ description:
 author:
   - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
-  - requests (Python library, on the controller)
+  - urllib3 (Python library, on the controller)
 extends_documentation_fragment:
   - constructed
   - inventory_cache
@@ -167,7 +167,7 @@ from ansible.utils.display import Display
 from urllib.parse import urlsplit
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
-    Client, WabizError, HAS_REQUESTS, REQUESTS_IMPORT_ERROR, public_url,
+    Client, WabizError, HAS_URLLIB3, URLLIB3_IMPORT_ERROR, public_url,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (
@@ -511,9 +511,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """Read the clusters concurrently with a bounded pool. Returns {name: cache entry}."""
         if not configs:
             return {}
-        if not HAS_REQUESTS:
-            raise AnsibleError('The wabiz.onprem.support inventory plugin needs the Python library requests on the '
-                               'controller (pip install requests): %s' % REQUESTS_IMPORT_ERROR)
+        if not HAS_URLLIB3:
+            raise AnsibleError('The wabiz.onprem.support inventory plugin needs the Python library urllib3 on the '
+                               'controller (pip install urllib3): %s' % URLLIB3_IMPORT_ERROR)
         workers = self.get_option('workers')
         workers = max(1, min(int(workers if workers is not None else 32), MAX_WORKERS, len(configs)))
         results = {}

@@ -28,24 +28,27 @@ from html import escape as html_escape
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, json_object_pairs, to_int, REDACTED
 
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.request import getproxies, proxy_bypass
 
+# urllib3 directly, not requests on top of it: requests' per-request work (settings merged from the environment,
+# netrc, cookies, hooks) doubled the client's CPU time per request, which is what bounds a fleet read.
 try:
-    import requests
-    from requests.adapters import HTTPAdapter
+    import urllib3
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-    from urllib3.exceptions import HTTPError as Urllib3Error, ReadTimeoutError
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
+    from urllib3.exceptions import HTTPError as Urllib3Error, LocationParseError, NewConnectionError, SSLError as Urllib3SSLError
+    from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+    HAS_URLLIB3 = True
+    URLLIB3_IMPORT_ERROR = None
 except ImportError:
-    requests = None
-    HTTPAdapter = None
-    Urllib3Error = ReadTimeoutError = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    urllib3 = None
+    Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
+    HAS_URLLIB3 = False
+    URLLIB3_IMPORT_ERROR = traceback.format_exc()
 
 USER_AGENT = 'wabiz.onprem/0.1.0'
+_HEADERS = {'User-Agent': USER_AGENT, 'Accept': 'application/json', 'Accept-Encoding': 'gzip, deflate'}
 DEFAULT_TIMEOUT = 10
 DEFAULT_RETRIES = 2
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -278,7 +281,7 @@ def _deeper_than(data, limit):
 class _Deadline(object):
     """The total time limit of one attempt, from connect to the last body byte.
 
-    requests' timeout bounds each socket read, so a server that trickles a byte at a time (TLS handshake,
+    urllib3's timeout bounds each socket read, so a server that trickles a byte at a time (TLS handshake,
     headers or body) never hits it. The connections of a Client's session register a duplicate of their
     socket here as soon as they connect (see _WatchedConnection); when an attempt overruns, a timer thread
     shuts those sockets down, which ends the read or handshake in progress (close() from another thread would
@@ -351,7 +354,7 @@ class _Deadline(object):
 _ACTIVE = threading.local()  # the _Deadline of the attempt running in this thread
 
 
-if HAS_REQUESTS:
+if HAS_URLLIB3:
     class _WatchedConnection(object):
         """Mixin for urllib3 connections: registers each new socket with the running attempt's _Deadline."""
 
@@ -374,26 +377,79 @@ if HAS_REQUESTS:
     class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
         ConnectionCls = _WatchedHTTPSConnection
 
-    class _DeadlineAdapter(HTTPAdapter):
-        """An HTTPAdapter whose connections report their sockets to the running attempt's _Deadline."""
-        _POOLS = {'http': _WatchedHTTPConnectionPool, 'https': _WatchedHTTPSConnectionPool}
+    _WATCHED_POOLS = {'http': _WatchedHTTPConnectionPool, 'https': _WatchedHTTPSConnectionPool}
 
-        def init_poolmanager(self, *args, **kwargs):
-            super(_DeadlineAdapter, self).init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = self._POOLS
 
-        def proxy_manager_for(self, *args, **kwargs):
-            manager = super(_DeadlineAdapter, self).proxy_manager_for(*args, **kwargs)
-            if hasattr(manager, 'pool_classes_by_scheme'):
-                manager.pool_classes_by_scheme = self._POOLS
-            return manager
+_SSL_CONTEXTS = {}  # (validate_certs, ca_path, its os.stat identity) -> ssl.SSLContext, shared by the clients of a process
+_SSL_CONTEXTS_LOCK = threading.Lock()
+
+
+def _ssl_context(validate_certs, ca_path):
+    """The TLS context of a client: the system CA store, or ``ca_path``; none of the checks when not validate_certs.
+    Built once per process for the same settings and the same CA file (a CA file that changed gets a new one)."""
+    identity = None
+    if validate_certs and ca_path:
+        try:
+            stat = os.stat(ca_path)
+            identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            _check_ca_path(ca_path)  # the clear error
+            raise
+    key = (bool(validate_certs), ca_path if validate_certs else None, identity)
+    with _SSL_CONTEXTS_LOCK:
+        context = _SSL_CONTEXTS.get(key)
+    if context is not None:
+        return context
+    if validate_certs and ca_path:
+        _check_ca_path(ca_path)
+        context = ssl.create_default_context(**({'capath': ca_path} if os.path.isdir(ca_path) else {'cafile': ca_path}))
+    elif validate_certs:
+        context = ssl.create_default_context()
+    else:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with _SSL_CONTEXTS_LOCK:
+        return _SSL_CONTEXTS.setdefault(key, context)
+
+
+def _environ_proxy(url):
+    """The proxy the environment gives for ``url`` (https_proxy / http_proxy / all_proxy, no_proxy), or None."""
+    parts = urlsplit(url)
+    proxies = getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get('all')
+    if not proxy or proxy_bypass(parts.hostname or ''):
+        return None
+    return proxy if '://' in proxy else 'http://' + proxy
+
+
+def _pool_manager(url, validate_certs, ca_path):
+    """The urllib3 pool manager of one client (through the environment's proxy, if any), whose connections report
+    their sockets to the running attempt's _Deadline."""
+    options = dict(num_pools=1, maxsize=2, block=False, retries=False)
+    if urlsplit(url).scheme == 'https':
+        options['ssl_context'] = _ssl_context(validate_certs, ca_path)
+        if not validate_certs:
+            options.update(cert_reqs='CERT_NONE', assert_hostname=False)
+    proxy = _environ_proxy(url)
+    if proxy:
+        proxy_parts = urlsplit(proxy)
+        if proxy_parts.username is not None:
+            credentials = '%s:%s' % (unquote(proxy_parts.username), unquote(proxy_parts.password or ''))
+            options['proxy_headers'] = urllib3.make_headers(proxy_basic_auth=credentials)
+            proxy = urlunsplit((proxy_parts.scheme, proxy_parts.hostname + (':%d' % proxy_parts.port if proxy_parts.port else ''),
+                                proxy_parts.path, '', ''))
+        manager = urllib3.ProxyManager(proxy, **options)
+    else:
+        manager = urllib3.PoolManager(**options)
+    manager.pool_classes_by_scheme = _WATCHED_POOLS
+    return manager
 
 
 def _is_read_timeout(exc):
-    """True for a read timeout, however wrapped: while streaming a body, requests reports urllib3's
-    ReadTimeoutError as a ConnectionError."""
+    """True for a read timeout, however wrapped (urllib3 may wrap the socket's timeout in a ProtocolError)."""
     for _level in range(5):
-        if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError, socket.timeout)):
+        if isinstance(exc, (Urllib3TimeoutError, socket.timeout)):
             return True
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__context__
         if cause is None:
@@ -438,7 +494,7 @@ def _is_app_expired(error):
 
 
 class Client(object):
-    """One webapp endpoint: one requests.Session, one bearer token reused for every call.
+    """One webapp endpoint: one urllib3 pool (one kept-alive connection), one bearer token reused for every call.
 
     ``url`` may carry a path prefix (a webapp behind a reverse proxy: https://gw/wa/eu-1).
     ``warn`` is called with operator-facing warnings, ``on_secret`` with every secret the client
@@ -452,11 +508,9 @@ class Client(object):
     def __init__(self, url, username=None, password=None, token=None, validate_certs=True, ca_path=None,
                  timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=0.5, warn=None, on_secret=None,
                  max_body_bytes=MAX_BODY_BYTES, sleep=time.sleep, session_token=None, keep_session=False):
-        if not HAS_REQUESTS:
-            raise RuntimeError('the Python library requests is required')
+        if not HAS_URLLIB3:
+            raise RuntimeError('the Python library urllib3 is required')
         parts = _check_url(url)
-        if validate_certs and ca_path:
-            _check_ca_path(ca_path)
         self.url = public_url(url).rstrip('/')
         self.username = username
         self.password = password
@@ -480,19 +534,16 @@ class Client(object):
             self._own_token = True
         self._basic = None
         self._deadline = _Deadline()
-        self.verify = (ca_path or True) if validate_certs else False
         if parts.scheme == 'http':
             self._warn('%s uses plain http: the password and the token travel unencrypted' % self.url)
         elif not validate_certs:
             self._warn('TLS certificate validation is off for %s: anyone on the path can read the token' % self.url)
-        self.session = requests.Session()
-        self.session.headers['User-Agent'] = USER_AGENT
-        self.session.headers['Accept'] = 'application/json'
-        self.session.mount(self.url, _DeadlineAdapter(pool_connections=1, pool_maxsize=2, max_retries=0))
+        self._pool = _pool_manager(self.url, validate_certs, ca_path)
+        self._timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
         for secret in (token, password, session_token):
             self._add_secret(secret)
         if username and password:
-            # Built here rather than by requests (latin-1 only): UTF-8, and known so that an echo can be masked.
+            # Built here (UTF-8, not latin-1), and known so that an echo can be masked.
             self._basic = base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
             self._add_secret(self._basic)
 
@@ -533,7 +584,7 @@ class Client(object):
             pass
         finally:
             self._token = None if self._own_token else self._token
-            self.session.close()
+            self._pool.clear()
             self._deadline.close()
 
     def session_token(self):
@@ -601,46 +652,54 @@ class Client(object):
     def _transfer(self, method, url, headers, where):
         """The HTTP exchange itself: (status, headers, text) or a WabizError."""
         try:
-            raw = self.session.request(method, url, headers=headers, timeout=self.timeout,
-                                       verify=self.verify, stream=True, allow_redirects=False)
-        except requests.exceptions.SSLError as exc:
+            raw = self._pool.request(method, url, headers=dict(_HEADERS, **(headers or {})), timeout=self._timeout,
+                                     preload_content=False, redirect=False, retries=False)
+        except NewConnectionError as exc:  # before the timeouts: urllib3 makes it one of them
+            raise self._error('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
+        except Urllib3SSLError as exc:
             raise self._error('tls_error', '%s: TLS failed (%s). Give ca_path with the CA that signed the webapp '
                               'certificate, or set validate_certs=false only for a test' % (where, _short(exc)))
-        except requests.exceptions.Timeout:
+        except Urllib3TimeoutError:
             raise self._error('timeout', '%s: no answer within %s s' % (where, self.timeout))
-        except requests.exceptions.InvalidURL as exc:
+        except LocationParseError as exc:
             raise self._error('unreachable', '%s: invalid URL (%s)' % (where, _short(exc)))
-        except (requests.exceptions.RequestException, Urllib3Error, OSError, ValueError) as exc:
+        except (Urllib3Error, OSError, ValueError) as exc:
+            if isinstance(getattr(exc, 'reason', None), Urllib3SSLError):  # a TLS failure behind a proxy
+                raise self._error('tls_error', '%s: TLS failed (%s)' % (where, _short(exc)))
             raise self._error('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
+        done = False
         try:
             text = self._read(raw, where)
+            done = True
         finally:
-            raw.close()
-        return raw.status_code, raw.headers, text
+            if not done:
+                raw.close()  # a connection with an answer left in it is never reused
+            raw.release_conn()
+        return raw.status, raw.headers, text
 
     def _read(self, raw, where):
         declared = raw.headers.get('Content-Length')
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise self._error('bad_response', '%s: answer of %s bytes is over the %d byte limit' % (where, declared, self.max_body_bytes),
-                              status=raw.status_code)
+                              status=raw.status)
         chunks = []
         size = 0
         try:
-            for chunk in raw.iter_content(65536):
+            for chunk in raw.stream(65536, decode_content=True):
                 size += len(chunk)
                 if size > self.max_body_bytes:
                     raise self._error('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),
-                                      status=raw.status_code)
+                                      status=raw.status)
                 chunks.append(chunk)
-        except (requests.exceptions.RequestException, Urllib3Error, OSError) as exc:
+        except (Urllib3Error, OSError) as exc:
             if _is_read_timeout(exc):
                 raise self._error('timeout', '%s: no complete answer within %s s (the answer stalled)' % (where, self.timeout))
-            raise self._error('bad_response', '%s: the answer was cut off (%s)' % (where, _short(exc)), status=raw.status_code)
+            raise self._error('bad_response', '%s: the answer was cut off (%s)' % (where, _short(exc)), status=raw.status)
         encoded = raw.headers.get('Content-Encoding', 'identity').lower() != 'identity'
         if declared and declared.isdigit() and not encoded and size != int(declared):
             # urllib3 1.x does not enforce Content-Length: the check is here so that every version agrees
             raise self._error('bad_response', '%s: the answer was cut off (IncompleteRead: %d of %s bytes)' % (where, size, declared),
-                              status=raw.status_code)
+                              status=raw.status)
         return b''.join(chunks).decode('utf-8', 'replace')
 
     # ---- API ---------------------------------------------------------------------------------
@@ -770,7 +829,7 @@ _SSL_RE = re.compile(r"\[SSL[^\]]*\][^'\")]*")
 
 
 def _short(exc):
-    """The operator-relevant reason of a requests/urllib3 exception, without pool and object reprs."""
+    """The operator-relevant reason of a urllib3 exception, without pool and object reprs."""
     text = str(exc)
     for pattern in (_SSL_RE, _ERRNO_RE):
         match = pattern.search(text)

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.wabiz.onprem.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.wabiz.onprem.plugins.module_utils._client import HAS_URLLIB3, URLLIB3_IMPORT_ERROR
 from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (
     ConnectionOptions, SESSION_OPTIONS, argument_spec, check,
 )
@@ -33,10 +33,10 @@ def module_kwargs(**options):
     )
 
 
-def require_requests(module):
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR,
-                         error={'code': 'missing_library', 'message': 'requests is not installed'}, reachable=False)
+def require_urllib3(module):
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib('urllib3'), exception=URLLIB3_IMPORT_ERROR,
+                         error={'code': 'missing_library', 'message': 'urllib3 is not installed'}, reachable=False)
 
 
 def collect(module, **wait):

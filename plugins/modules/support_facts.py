@@ -21,7 +21,7 @@ description:
 author:
   - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
-  - requests
+  - urllib3
 extends_documentation_fragment:
   - wabiz.onprem.connection
   - wabiz.onprem.connection.CREDENTIALS
@@ -113,7 +113,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError, public_url
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect
+from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_urllib3, collect
 
 
 def pick_node(nodes, wanted):
@@ -131,7 +131,7 @@ def main():
         on_error=dict(type='str', choices=['fail', 'warn', 'ignore'], default='fail'),
         include_support=dict(type='bool', default=False),
     ))
-    require_requests(module)
+    require_urllib3(module)
     params = module.params
     try:
         report = collect(module)

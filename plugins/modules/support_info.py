@@ -23,7 +23,7 @@ description:
 author:
   - wabiz.onprem maintainers (@wabiz-onprem)
 requirements:
-  - requests
+  - urllib3
 extends_documentation_fragment:
   - wabiz.onprem.connection
   - wabiz.onprem.connection.CREDENTIALS
@@ -55,7 +55,7 @@ options:
     default: critical
 notes:
   - The module can run on the controller (C(delegate_to=localhost)) or on any host that reaches the webapp;
-    C(requests) is needed where it runs.
+    C(urllib3) is needed where it runs.
   - Finding codes, error codes and the node fields are a public contract, listed in the collection's C(docs/data-model.md).
 seealso:
   - module: wabiz.onprem.support_facts
@@ -228,7 +228,7 @@ error:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError
-from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_requests, collect
+from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_urllib3, collect
 
 
 def main():
@@ -237,7 +237,7 @@ def main():
         wait_delay=dict(type='float', default=10),
         fail_on=dict(type='str', choices=['critical', 'warning'], default='critical'),
     ))
-    require_requests(module)
+    require_urllib3(module)
     params = module.params
     try:
         report = collect(module, wait_timeout=params['wait_timeout'], wait_delay=params['wait_delay'], fail_on=params['fail_on'])

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 
@@ -23,6 +24,7 @@ import pytest
 import trustme
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
+from ansible_collections.wabiz.onprem.plugins.module_utils import _client
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import Client, WabizError
 
 SUPPORT = {'support': {'multi_connect': False, 'socket_conn': 'UP', 'version': 'v2.45.1'}, 'meta': {'version': 'v2.45.1'}}
@@ -383,12 +385,21 @@ def test_plain_http_and_disabled_validation_warn(server):
     assert any('validation is off' in w for w in warnings)
 
 
-def test_ca_path_becomes_verify(tmp_path):
+def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     ca_path = str(tmp_path / 'ca.pem')
     trustme.CA().cert_pem.write_to_path(ca_path)
-    client = Client('https://wa.example.com', token='x', ca_path=ca_path)
-    assert client.verify == ca_path
-    assert Client('https://wa.example.com', token='x').verify is True
+    first = _client._ssl_context(True, ca_path)
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
+    assert len(first.get_ca_certs()) == 1  # the given CA, not the system store
+    assert _client._ssl_context(True, ca_path) is first  # shared by the clients of the process
+    trustme.CA().cert_pem.write_to_path(ca_path)
+    os.utime(ca_path, ns=(1, 1))
+    changed = _client._ssl_context(True, ca_path)
+    assert changed is not first and changed.get_ca_certs() != first.get_ca_certs()
+    system = _client._ssl_context(True, None)
+    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname and system is not first
+    unchecked = _client._ssl_context(False, ca_path)
+    assert unchecked.verify_mode == ssl.CERT_NONE and not unchecked.check_hostname
 
 
 @pytest.mark.parametrize('url', ['', 'wa.example.com', 'ftp://wa.example.com', 'https://'])
