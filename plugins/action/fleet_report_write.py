@@ -11,6 +11,10 @@ import json
 import os
 import tempfile
 
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
@@ -73,9 +77,23 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
 
+    def _arguments(self):
+        """The validated arguments. ``gate_verdicts`` (a fleet's verdicts) is checked here but never deep-copied, which
+        the validator does to every argument: for a thousand verdicts that copy alone cost seconds."""
+        given = dict(self._task.args)
+        verdicts = given.pop('gate_verdicts', None)
+        if 'gate_verdicts' in self._task.args:
+            given['gate_verdicts'] = {}  # stands for it in the checks of which options go together
+        result = ArgumentSpecValidator(ARGUMENT_SPEC, **ARGUMENT_RULES).validate(given)
+        if result.error_messages:
+            raise AnsibleActionFail('Validation of arguments failed:\n%s' % '\n'.join(result.error_messages))
+        if verdicts is not None and not isinstance(verdicts, Mapping):
+            raise AnsibleActionFail('gate_verdicts must be a dictionary host: verdict, got %s' % type(verdicts).__name__)
+        return dict(result.validated_parameters, gate_verdicts=verdicts)
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, **ARGUMENT_RULES)
+        args = self._arguments()
         try:
             mode = int(str(args['mode']), 8)
         except ValueError:

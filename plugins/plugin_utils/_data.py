@@ -16,6 +16,7 @@ from ansible.template import is_trusted_as_template
 MAX_DEPTH = 100
 
 _SCALARS = (int, float, type(None))  # bool is an int
+_PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))  # untagged: never a template
 
 
 def plain(value, depth=0):
@@ -38,18 +39,23 @@ class _Templated(Exception):
 def _raw_copy(value, depth=0):
     """Deep copy of raw (untemplated) variable data into plain dicts and lists; raises _Templated at a string Ansible
     would template (trusted as a template) or at any type other than JSON's (a vaulted value, a marker)."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:  # the bulk of the data: checked by type alone
+        return value
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise _Templated()  # the templated read reports the depth
+        return {key: item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise _Templated()
+        return [item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for item in value]
     if isinstance(value, str):
         if is_trusted_as_template(value):
             raise _Templated()
-        return value
+        return str(value)
     if isinstance(value, _SCALARS):
         return value
-    if depth >= MAX_DEPTH:
-        raise _Templated()  # the templated read reports the depth
-    if isinstance(value, dict):
-        return dict((key, _raw_copy(item, depth + 1)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_raw_copy(item, depth + 1) for item in value]
     raise _Templated()
 
 

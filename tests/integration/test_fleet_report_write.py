@@ -143,3 +143,17 @@ def test_report_and_hosts_are_one_or_the_other(tmp_path):
         assert ('mutually exclusive' in result.output or 'one of the following is required' in result.output), result
         assert 'Traceback' not in result.output
     assert not status.exists()
+
+
+def test_gate_verdicts_must_be_a_mapping(tmp_path):
+    for value, fragment in (('not a dict', 'gate_verdicts must be a dictionary'), (None, None)):
+        args = {'hosts': ['localhost'], 'dir': str(tmp_path / 'out')}
+        if value is not None:
+            args['gate_verdicts'] = value
+        playbook = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'name': 'Write', 'wabiz.onprem.fleet_report_write': args}]}]
+        result = run_playbook(tmp_path / 'play.yml', playbook)
+        assert 'Traceback' not in result.output
+        if fragment:
+            assert result.rc == 2 and fragment in result.output, result
+        else:
+            assert result.rc == 0, result
