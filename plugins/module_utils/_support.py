@@ -850,6 +850,9 @@ def json_object_pairs(pairs):
     """``object_pairs_hook`` for ``json.loads``: a dict keeping the last value of a repeated key (as
     ``json`` does) and, when keys repeat, the sorted list of them under ``DUPLICATE_KEYS``. normalize()
     turns repeated node keys into a finding and repeated fields of a node into unusable fields."""
+    result = dict(pairs)  # C speed: the answer of every request goes through here
+    if len(result) == len(pairs) and DUPLICATE_KEYS not in result:
+        return result
     result = {}
     repeated = set()
     for key, value in pairs:
