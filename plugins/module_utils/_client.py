@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import heapq
+import itertools
 import json
 import os
 import re
@@ -235,6 +237,7 @@ class _JSONRefused(ValueError):
 
 _ESCAPE_RE = re.compile(r'\\.', re.DOTALL)
 _STRING_RE = re.compile(r'"[^"]*"')
+_DECODER = json.JSONDecoder(object_pairs_hook=json_object_pairs)
 
 
 def _parse_json(text):
@@ -244,17 +247,19 @@ def _parse_json(text):
 
     Duplicate keys: the last value wins, as with json.loads, and ``_support.json_object_pairs`` marks every
     object whose keys repeat, for normalize() to turn into findings (a node hiding behind a twin)."""
-    # Escapes removed first, then strings: what is left is the structure. Both patterns are linear.
-    skeleton = _STRING_RE.sub('""', _ESCAPE_RE.sub('', text))
-    containers = skeleton.count('[') + skeleton.count('{')
+    # Escapes removed first, then strings: what is left is the structure. Both patterns are linear. The skeleton
+    # holds a subset of the text's brackets and commas: a text whose own counts are within bounds needs no skeleton.
     too_much = ': too much for a webapp answer'
-    if containers > MAX_JSON_CONTAINERS:
-        raise _JSONRefused('more than %d JSON containers (objects and arrays)%s' % (MAX_JSON_CONTAINERS, too_much))
-    if skeleton.count(',') + 1 > MAX_JSON_VALUES:
-        raise _JSONRefused('more than %d JSON values%s' % (MAX_JSON_VALUES, too_much))
+    if text.count('[') + text.count('{') > MAX_JSON_CONTAINERS or text.count(',') + 1 > MAX_JSON_VALUES:
+        skeleton = _STRING_RE.sub('""', _ESCAPE_RE.sub('', text))
+        containers = skeleton.count('[') + skeleton.count('{')
+        if containers > MAX_JSON_CONTAINERS:
+            raise _JSONRefused('more than %d JSON containers (objects and arrays)%s' % (MAX_JSON_CONTAINERS, too_much))
+        if skeleton.count(',') + 1 > MAX_JSON_VALUES:
+            raise _JSONRefused('more than %d JSON values%s' % (MAX_JSON_VALUES, too_much))
     too_deep = 'JSON nested too deeply (more than %d levels)%s' % (MAX_JSON_DEPTH, too_much)
     try:
-        data = json.loads(text, object_pairs_hook=json_object_pairs)
+        data = _DECODER.decode(text)  # json.loads(text, object_pairs_hook=json_object_pairs), one decoder for all
     except RecursionError:
         raise _JSONRefused(too_deep)
     except ValueError:
@@ -265,17 +270,101 @@ def _parse_json(text):
 
 
 def _deeper_than(data, limit):
-    """True when containers nest more than ``limit`` levels (iterative: no recursion limit to hit)."""
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
-        if children is None:
-            continue
+    """True when containers nest more than ``limit`` levels (iterative, one level at a time: no recursion limit to
+    hit, and only containers are visited)."""
+    level = [data] if isinstance(data, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        deeper = []
+        for value in level:
+            deeper.extend([child for child in (value.values() if isinstance(value, dict) else value) if isinstance(child, (dict, list))])
+        level = deeper
     return False
+
+
+class _Watchdog(object):
+    """The one thread of a process that ends the attempts that overran their _Deadline: a heap of
+    ``[due, sequence, deadline, generation, queued]`` entries and one Condition (a threading.Timer per attempt
+    cost a new thread each). An attempt that ends in time cancels its entry (dropped when it reaches the top of the
+    heap); the thread sleeps until the first live entry is due. Made anew in a forked child, where the parent's
+    thread does not exist."""
+
+    def __init__(self):
+        self._reset()
+
+    def _reset(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._heap = []
+        self._sequence = itertools.count()
+        self._cancelled = 0  # cancelled entries still in the heap
+        self._thread = None
+
+    def schedule(self, seconds, deadline, generation):
+        """Call ``deadline._expire(generation)`` in ``seconds``; returns the entry to ``cancel``."""
+        entry = [time.monotonic() + seconds, next(self._sequence), deadline, generation, True]
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name='wabiz-deadline-watchdog')
+                self._thread.daemon = True
+                self._thread.start()
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
+                self._cond.notify()
+        return entry
+
+    def cancel(self, entry):
+        with self._cond:
+            if entry[2] is None:
+                return
+            entry[2] = None
+            if entry[4]:
+                self._cancelled += 1
+                if self._cancelled > 64 and 2 * self._cancelled > len(self._heap):
+                    self._heap = [queued for queued in self._heap if queued[2] is not None]
+                    heapq.heapify(self._heap)
+                    self._cancelled = 0
+
+    def _due(self):
+        """Wait for the entries that are due; returns them (live ones only)."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                due = []
+                while self._heap and (self._heap[0][2] is None or self._heap[0][0] <= now):
+                    entry = heapq.heappop(self._heap)
+                    entry[4] = False
+                    if entry[2] is None:
+                        self._cancelled -= 1
+                    else:
+                        due.append((entry[2], entry[3]))
+                if due:
+                    return due
+                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+
+    def _run(self):
+        while True:
+            for deadline, generation in self._due():
+                try:
+                    deadline._expire(generation)  # pylint: disable=protected-access
+                except Exception:  # pylint: disable=broad-except
+                    pass  # the watchdog never dies: the other attempts still need it
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _after_fork_in_child():
+    """A forked child has only the thread that forked: no watchdog, and a lock another thread held stays held."""
+    global _SSL_CONTEXTS_LOCK  # pylint: disable=global-statement
+    _SSL_CONTEXTS_LOCK = threading.Lock()
+    _WATCHDOG._reset()  # pylint: disable=protected-access
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Deadline(object):
@@ -283,16 +372,18 @@ class _Deadline(object):
 
     urllib3's timeout bounds each socket read, so a server that trickles a byte at a time (TLS handshake,
     headers or body) never hits it. The connections of a Client's session register a duplicate of their
-    socket here as soon as they connect (see _WatchedConnection); when an attempt overruns, a timer thread
-    shuts those sockets down, which ends the read or handshake in progress (close() from another thread would
-    not wake a blocked read, shutdown() does). DNS resolution happens before there is a socket and is not
-    covered.
+    socket here as soon as they connect (see _WatchedConnection); when an attempt overruns, the process's one
+    watchdog thread (_Watchdog) shuts those sockets down, which ends the read or handshake in progress (close()
+    from another thread would not wake a blocked read, shutdown() does). DNS resolution happens before there is
+    a socket and is not covered.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._sockets = {}  # connection -> duplicate of its current socket
-        self._timer = None
+        self._entry = None  # the watchdog entry of the running attempt
+        self._generation = 0  # which attempt: a late watchdog call for an earlier one changes nothing
+        self._running = False
         self._expired = False
 
     def watch(self, connection, sock):
@@ -308,22 +399,24 @@ class _Deadline(object):
         if previous is not None:
             previous.close()
         if expired:
-            self._expire()
+            self._shut_down()
 
     def start(self, seconds):
         with self._lock:
             self._expired = False
-            self._timer = threading.Timer(seconds, self._expire)
-            self._timer.daemon = True
-            self._timer.start()
+            self._running = True
+            self._generation += 1
+            generation = self._generation
+        self._entry = _WATCHDOG.schedule(seconds, self, generation)
 
     def stop(self):
         """End the attempt; True when the deadline had passed (the answer may then be cut short).
         Forgets the sockets of connections that are no longer open: only idle pooled ones stay."""
+        entry, self._entry = self._entry, None
+        if entry is not None:
+            _WATCHDOG.cancel(entry)
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._running = False
             expired, self._expired = self._expired, False
             gone = [connection for connection in self._sockets if getattr(connection, 'sock', None) is None]
             dups = [self._sockets.pop(connection) for connection in gone]
@@ -331,11 +424,16 @@ class _Deadline(object):
             dup.close()
         return expired
 
-    def _expire(self):
+    def _expire(self, generation):
+        """Called by the watchdog when attempt ``generation`` is due."""
         with self._lock:
-            if self._timer is None and not self._expired:
+            if not self._running or generation != self._generation:
                 return  # stopped in time
             self._expired = True
+        self._shut_down()
+
+    def _shut_down(self):
+        with self._lock:
             dups, self._sockets = list(self._sockets.values()), {}
         for dup in dups:
             try:
@@ -382,6 +480,7 @@ if HAS_URLLIB3:
 
 _SSL_CONTEXTS = {}  # (validate_certs, ca_path, its os.stat identity) -> ssl.SSLContext, shared by the clients of a process
 _SSL_CONTEXTS_LOCK = threading.Lock()
+MAX_SSL_CONTEXTS = 32  # the oldest goes first: clients of many CA files, or a CA file that keeps changing, stay bounded
 
 
 def _ssl_context(validate_certs, ca_path):
@@ -410,6 +509,8 @@ def _ssl_context(validate_certs, ca_path):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     with _SSL_CONTEXTS_LOCK:
+        if key not in _SSL_CONTEXTS and len(_SSL_CONTEXTS) >= MAX_SSL_CONTEXTS:
+            del _SSL_CONTEXTS[next(iter(_SSL_CONTEXTS))]
         return _SSL_CONTEXTS.setdefault(key, context)
 
 
