@@ -40,20 +40,18 @@ def _raw_copy(value, depth=0):
     """Deep copy of raw (untemplated) variable data into plain dicts and lists; raises _Templated at a string Ansible
     would template (trusted as a template) or at any type other than JSON's (a vaulted value, a marker)."""
     kind = type(value)
-    if kind in _PLAIN_SCALARS:  # the bulk of the data: checked by type alone
+    if kind in _PLAIN_SCALARS:  # the bulk of the data: decided by its type alone
         return value
-    if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            raise _Templated()  # the templated read reports the depth
-        return {key: item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        if depth >= MAX_DEPTH:
-            raise _Templated()
-        return [item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for item in value]
-    if isinstance(value, str):
+    if isinstance(value, str):  # tagged text (data from the inventory cache is)
         if is_trusted_as_template(value):
             raise _Templated()
         return str(value)
+    if isinstance(value, (dict, list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise _Templated()  # the templated read reports the depth
+        if isinstance(value, dict):
+            return {key: item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for key, item in value.items()}
+        return [item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for item in value]
     if isinstance(value, _SCALARS):
         return value
     raise _Templated()
