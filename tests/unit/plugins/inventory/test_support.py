@@ -503,30 +503,40 @@ def test_a_string_trusted_in_the_cache_is_never_templated(fake_client):
 def test_the_collector_is_paused_for_the_build_and_restored(fake_client, monkeypatch):
     import gc
     seen = []
+    collections = []
     populate = InventoryModule._populate
+    collect = gc.collect
 
     def spy(self, configs, data):
         seen.append(gc.isenabled())
         return populate(self, configs, data)
 
+    def counted_collect(*args):
+        collections.append((args, gc.isenabled()))
+        return collect(*args)
+
     monkeypatch.setattr(InventoryModule, '_populate', spy)
+    monkeypatch.setattr(gc, 'collect', counted_collect)
     assert gc.isenabled()
     run(make_plugin())
-    assert seen == [False] and gc.isenabled()
-    # an error inside the block restores it too; a collector that was off stays off
+    # paused while building; after the build, back on and one full collection
+    assert seen == [False] and gc.isenabled() and collections == [((), True)]
+    # an error raised after the block restores it too; a collector that was off stays off and is never run
     with pytest.raises(AnsibleError):
         run(make_plugin({'fail_on_error': True}))
     assert gc.isenabled()
+    del collections[:]
     gc.disable()
     try:
         run(make_plugin())
-        assert not gc.isenabled()
+        assert not gc.isenabled() and seen[-1] is False and collections == []
     finally:
         gc.enable()
+    # an error inside the block: the collector is back on, without the full collection
     monkeypatch.setattr(InventoryModule, '_populate', lambda self, configs, data: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         run(make_plugin())
-    assert gc.isenabled()
+    assert gc.isenabled() and collections == []
 
 
 # ---- failures and concurrency ------------------------------------------------------------------
