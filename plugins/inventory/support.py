@@ -149,6 +149,8 @@ clusters:
 '''
 
 import base64
+import contextlib
+import gc
 import os
 import re
 import stat
@@ -173,7 +175,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_
 from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (
     ConnectionOptions, NAMES, OPTIONS, SECRETS, fetch, open_client, report_from_fetched, validate as validate_options,
 )
-from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import make_unsafe
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import as_unsafe, make_unsafe
 
 display = Display()
 
@@ -198,6 +200,33 @@ class ClusterConfigError(Exception):
         super(ClusterConfigError, self).__init__(message)
         self.code = code
         self.message = message
+
+
+@contextlib.contextmanager
+def _collector_paused(collect=False):
+    """Pause Python's cyclic garbage collector for the block, then restore it as it was (also on error).
+
+    Building the inventory allocates a few hundred thousand objects that stay alive (the copies ansible-core's
+    ``set_variable`` makes, the decoded cache), with no reference cycles among them: the automatic passes of the
+    collector over them find nothing to free, and cost about as much as the build itself (1000 clusters). Memory is
+    still freed by reference counting meanwhile, and any cycle is collected once the collector is back; the reads of
+    the clusters (threads, sockets) never run in such a block.
+
+    ``collect``: when the block ends without error and the collector was on, run one full collection: the new objects
+    then join the oldest generation at once, instead of being scanned again as they age through the younger ones and
+    counted towards the next full collections (one pass instead of several, for the rest of the run)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    except BaseException:
+        if enabled:
+            gc.enable()
+        raise
+    if enabled:
+        gc.enable()
+        if collect:
+            gc.collect()
 
 
 def _now_iso():
@@ -337,6 +366,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     client_class = Client
     # compose, groups, keyed_groups: read once per parse
     _constructed = (None, None, None)
+
+    def __init__(self):
+        super(InventoryModule, self).__init__()
+        # per parse (reset by _populate): {group name: the name add_group returned}, {parts of a group name: the name}
+        self._groups = {}
+        self._group_names = {}
 
     def verify_file(self, path):
         if super(InventoryModule, self).verify_file(path):
@@ -543,26 +578,31 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 display.vvv(message)
 
     # ---- building the inventory ----------------------------------------------------------------
-    def _report(self, config, entry):
-        """wabiz_support for one cluster, derived from a cache entry (never modified)."""
+    def _report(self, config, entry, url=None):
+        """wabiz_support for one cluster, derived from a cache entry (never modified). ``url``: the public form of
+        the cluster's URL when the caller has it already.
+
+        The report is handed to ``set_variable``, which copies it: it is copied here only when it holds a value of
+        another type than plain JSON (for example a string restored from the cache with a trust tag), see as_unsafe."""
         fetched_at = entry.get('fetched_at')
         if entry.get('error'):
             error = _flat_error(entry['error'])
             report = {'reachable': bool(entry.get('reachable')), 'error': error,
                       'msg': '[%s] %s' % (error.get('code'), error.get('message'))}
             report['fetched_at'] = fetched_at
-            return make_unsafe(report)
-        url = _safe_public_url(config['url'])
+            return as_unsafe(report)
+        if url is None:
+            url = _safe_public_url(config['url'])
         try:
             report = report_from_fetched(entry, url, config['policy'])
             report['fetched_at'] = fetched_at
-            return make_unsafe(report)
+            return as_unsafe(report)
         except WabizError as exc:
             error = _flat_error(exc.to_dict())
         except Exception as exc:  # pylint: disable=broad-except
             error = _unprocessable(url, exc)
-        return make_unsafe({'reachable': True, 'error': error, 'msg': '[%s] %s' % (error.get('code'), error.get('message')),
-                            'fetched_at': fetched_at})
+        return as_unsafe({'reachable': True, 'error': error, 'msg': '[%s] %s' % (error.get('code'), error.get('message')),
+                          'fetched_at': fetched_at})
 
     def _construct(self, host, strict, resolved=None):
         """compose, groups and keyed_groups for one host (skipped entirely when none is set). ``resolved``: variables
@@ -578,10 +618,23 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict)
 
     def _add_group(self, name, parent=None):
-        group = self.inventory.add_group(name)
+        """``inventory.add_group(name)``, called once per name and parse (the role and shard groups of the nodes repeat
+        for every node)."""
+        added = self._groups.get(name)
+        if added is None:
+            added = self._groups[name] = self.inventory.add_group(name)
         if parent:
-            self.inventory.add_child(parent, group)
-        return group
+            self.inventory.add_child(parent, added)
+        return added
+
+    def _group_name(self, *parts):
+        """``group_name(*parts)``, remembered for this parse (keyed by the parts and their types: ``1`` and ``True``
+        make different names)."""
+        key = parts + tuple(type(part) for part in parts)
+        name = self._group_names.get(key)
+        if name is None:
+            name = self._group_names[key] = group_name(*parts)
+        return name
 
     def _cluster_host_names(self, configs):
         """{cluster name: inventory host name}, unique, in configuration order (see cluster_host_name)."""
@@ -600,6 +653,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option('strict')
         with_nodes = self.get_option('nodes')
         self._constructed = (self.get_option('compose'), self.get_option('groups'), self.get_option('keyed_groups'))
+        self._groups = {}
+        self._group_names = {}
         self._add_group('wabiz_clusters')
         self._add_group('wabiz_unreachable')
         if with_nodes:
@@ -610,11 +665,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         failed = []
         for config in configs:
             name = config['name']
-            report = self._report(config, data[name])
+            url = _safe_public_url(config['url'])
+            report = self._report(config, data[name], url)
             host = inventory.add_host(host_names[name], group='wabiz_clusters')
             variables = {
                 'wabiz_cluster': make_unsafe(name),
-                'wabiz_url': make_unsafe(_safe_public_url(config['url'])),
+                'wabiz_url': make_unsafe(url),
                 'wabiz_validate_certs': config['validate_certs'],
                 'wabiz_ca_path': make_unsafe(config['ca_path']),
                 'wabiz_username': make_unsafe(config['username']),
@@ -625,10 +681,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if report.get('error'):
                 failed.append((name, report['error']))
                 inventory.add_child('wabiz_unreachable', host)
-                inventory.add_child(self._add_group(group_name('wabiz_error', report['error'].get('code') or 'unknown')), host)
+                inventory.add_child(self._add_group(self._group_name('wabiz_error', report['error'].get('code') or 'unknown')), host)
             else:
-                inventory.add_child(self._add_group(group_name('wabiz_status', report['status'])), host)
-                inventory.add_child(self._add_group(group_name('wabiz_topology', report['topology'])), host)
+                inventory.add_child(self._add_group(self._group_name('wabiz_status', report['status'])), host)
+                inventory.add_child(self._add_group(self._group_name('wabiz_topology', report['topology'])), host)
             self._construct(host, strict)
             if with_nodes and not report.get('error') and report['nodes']:
                 group = _claim(group_name('wabiz_cluster', host), taken_groups, '_')
@@ -648,9 +704,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for index, (host_name, node) in enumerate(zip(node_host_names(cluster_host, nodes, taken_hosts), nodes)):
             host = inventory.add_host(host_name, group='wabiz_nodes')
             inventory.add_child(cluster_group, host)
-            inventory.add_child(self._add_group(group_name('wabiz_role', node.get('role') or 'unknown')), host)
+            inventory.add_child(self._add_group(self._group_name('wabiz_role', node.get('role') or 'unknown')), host)
             for shard in node.get('shards') or ():
-                shard_group = 'wabiz_shard_control' if shard == -1 else group_name('wabiz_shard', shard)
+                shard_group = 'wabiz_shard_control' if shard == -1 else self._group_name('wabiz_shard', shard)
                 inventory.add_child(self._add_group(shard_group), host)
             inventory.set_variable(host, 'wabiz_cluster', cluster_var)
             inventory.set_variable(host, 'wabiz_node', node_reference(cluster_host, index))
@@ -665,7 +721,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         cached = None
         if use_cache and cache:
             try:
-                cached = self._cache[cache_key]
+                with _collector_paused():
+                    cached = self._cache[cache_key]
             except KeyError:
                 cached = None
             if not (isinstance(cached, dict) and cached.get('format') == CACHE_FORMAT and isinstance(cached.get('clusters'), dict)):
@@ -715,11 +772,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # ---- entry point -----------------------------------------------------------------------------
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
-        self._read_config_data(path)
-        configs = self._cluster_configs()
+        with _collector_paused():
+            self._read_config_data(path)
+            configs = self._cluster_configs()
         data = self._load(path, configs, cache)
         started = time.time()
-        failed = self._populate(configs, data)
+        with _collector_paused(collect=True):
+            failed = self._populate(configs, data)
         display.vvv('wabiz.onprem.support: built %d host(s) in %.2f s' % (len(self.inventory.hosts), time.time() - started))
         if failed and self.get_option('fail_on_error'):
             raise AnsibleError('wabiz.onprem.support: %d cluster(s) could not be read (fail_on_error is set): %s' % (

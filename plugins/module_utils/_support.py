@@ -248,7 +248,11 @@ def parse_timestamp(value):
 
 def format_timestamp(stamp):
     """Aware datetime -> ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds)."""
-    return stamp.astimezone(_UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+    stamp = stamp.astimezone(_UTC)
+    if stamp.year < 1000:  # how strftime writes such a year depends on the platform: leave it to strftime
+        return stamp.strftime('%Y-%m-%dT%H:%M:%SZ')
+    # the same text as strftime, several times faster (one per node and per report)
+    return '%d-%02d-%02dT%02d:%02d:%02dZ' % (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
 
 
 def days_until(stamp, now):

@@ -466,6 +466,79 @@ def test_make_unsafe_wraps_only_braces():
     assert templar.template(list(result)[2]) == '{{ 1 }}'
 
 
+def test_as_unsafe_copies_only_data_that_is_not_plain():
+    from ansible_collections.wabiz.onprem.plugins.plugin_utils._unsafe import as_unsafe, is_plain
+    plain = {'a': '{{ 7 * 6 }}', 'b': [1, 2.5, None, True, {'c': 'x{y}'}], 3: []}
+    assert is_plain(plain) and as_unsafe(plain) is plain
+    # anything but the exact JSON types is not plain: a tagged string (also as a key, or deep down), a tuple, a set
+    for other in ({'a': [{'b': trusted('{{ 1 }}')}]}, {trusted('{{ 1 }}'): 1}, {'a': (1, 2)}, [{1, 2}], [b'x'], [Origin(path='/x').tag('y')]):
+        assert not is_plain(other), other
+    data = {'a': [{'b': trusted('{{ 7 * 6 }}')}], 'c': 'd'}
+    result = as_unsafe(data)
+    assert result == data and result is not data and result['a'] is not data['a']
+    templar = Templar(loader=DataLoader(), variables={'before': data, 'after': result})
+    assert templar.template(trusted('{{ before.a[0].b }}')) == 42
+    assert templar.template(trusted('{{ after.a[0].b }}')) == '{{ 7 * 6 }}'
+    # the input is left as it was
+    assert templar.template(data['a'][0]['b']) == 42
+
+
+def test_a_string_trusted_in_the_cache_is_never_templated(fake_client):
+    """A cache plugin that keeps ansible-core's tags may hand back a string trusted as a template (a tampered cache
+    file): the plugin drops the trust before the data reaches the host variables."""
+    cache = MemoryCache()
+    run(make_plugin({'cache': True}, cache=cache))
+    (key, stored), = cache.items()
+    support = stored['clusters']['mc-1']['support']['support']
+    support[sorted(support)[0]]['version'] = trusted('{{ 7 * 6 }}')
+    FakeClient.calls = []
+    inventory = run(make_plugin({'cache': True, 'compose': {'version0': 'wabiz_support.nodes[0].version'}}, cache=cache))
+    assert FakeClient.calls == []
+    mc = host_vars(inventory, 'mc-1')
+    templar = Templar(loader=DataLoader(), variables=mc)
+    assert templar.template(trusted('{{ wabiz_support.nodes[0].version }}|{{ wabiz_support.cluster.versions }}|{{ version0 }}')) == \
+        "{{ 7 * 6 }}|['v2.57.2', '{{ 7 * 6 }}']|{{ 7 * 6 }}"
+
+
+def test_the_collector_is_paused_for_the_build_and_restored(fake_client, monkeypatch):
+    import gc
+    seen = []
+    collections = []
+    populate = InventoryModule._populate
+    collect = gc.collect
+
+    def spy(self, configs, data):
+        seen.append(gc.isenabled())
+        return populate(self, configs, data)
+
+    def counted_collect(*args):
+        collections.append((args, gc.isenabled()))
+        return collect(*args)
+
+    monkeypatch.setattr(InventoryModule, '_populate', spy)
+    monkeypatch.setattr(gc, 'collect', counted_collect)
+    assert gc.isenabled()
+    run(make_plugin())
+    # paused while building; after the build, back on and one full collection
+    assert seen == [False] and gc.isenabled() and collections == [((), True)]
+    # an error raised after the block restores it too; a collector that was off stays off and is never run
+    with pytest.raises(AnsibleError):
+        run(make_plugin({'fail_on_error': True}))
+    assert gc.isenabled()
+    del collections[:]
+    gc.disable()
+    try:
+        run(make_plugin())
+        assert not gc.isenabled() and seen[-1] is False and collections == []
+    finally:
+        gc.enable()
+    # an error inside the block: the collector is back on, without the full collection
+    monkeypatch.setattr(InventoryModule, '_populate', lambda self, configs, data: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        run(make_plugin())
+    assert gc.isenabled() and collections == []
+
+
 # ---- failures and concurrency ------------------------------------------------------------------
 
 def test_one_failing_worker_does_not_sink_the_fleet(fake_client):

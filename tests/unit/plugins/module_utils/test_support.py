@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import (
     REDACTED,
     SupportShapeError,
+    format_timestamp,
     json_object_pairs,
     normalize,
     parse_shard_count,
@@ -765,6 +766,15 @@ def test_too_many_nodes_is_a_bounded_shape_error():
 def test_too_long_list_is_a_bounded_shape_error():
     with pytest.raises(SupportShapeError, match='at most 10000'):
         normalize(flat_with(env=['A=1'] * 20000), now=NOW)
+
+
+@pytest.mark.parametrize('stamp', [
+    datetime(2027, 5, 29, 12, 1, 55, 999999, tzinfo=timezone.utc), datetime(1000, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+    datetime(999, 12, 31, 23, 59, 59, tzinfo=timezone.utc), datetime(1, 1, 1, tzinfo=timezone.utc),
+    datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=5))), datetime(2026, 3, 1, 1, 0, tzinfo=timezone(timedelta(hours=-2))),
+])
+def test_format_timestamp_writes_what_strftime_writes(stamp):
+    assert format_timestamp(stamp) == stamp.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 @pytest.mark.parametrize('stamp', ['9999-12-31T23:59:59-05:00', '0001-01-01T00:00:00+01:00'])
