@@ -515,12 +515,14 @@ def test_the_collector_is_paused_for_the_build_and_restored(fake_client, monkeyp
         collections.append((args, gc.isenabled()))
         return collect(*args)
 
+    freezes = []
     monkeypatch.setattr(InventoryModule, '_populate', spy)
     monkeypatch.setattr(gc, 'collect', counted_collect)
+    monkeypatch.setattr(gc, 'freeze', lambda: freezes.append(len(collections)))  # the test process's objects stay collectable
     assert gc.isenabled()
     run(make_plugin())
-    # paused while building; after the build, back on and one full collection
-    assert seen == [False] and gc.isenabled() and collections == [((), True)]
+    # paused while building; after the build, back on, one full collection, then what is left frozen
+    assert seen == [False] and gc.isenabled() and collections == [((), True)] and freezes == [1]
     # an error raised after the block restores it too; a collector that was off stays off and is never run
     with pytest.raises(AnsibleError):
         run(make_plugin({'fail_on_error': True}))
@@ -529,7 +531,7 @@ def test_the_collector_is_paused_for_the_build_and_restored(fake_client, monkeyp
     gc.disable()
     try:
         run(make_plugin())
-        assert not gc.isenabled() and seen[-1] is False and collections == []
+        assert not gc.isenabled() and seen[-1] is False and collections == [] and freezes == [1, 2]  # never with the collector off
     finally:
         gc.enable()
     # an error inside the block: the collector is back on, without the full collection
