@@ -296,3 +296,16 @@ def test_gate_from_inventory_without_the_api(tmp_path):
         'free_space_low', 'node_error', 'shard_unowned', 'shard_unowned']  # wacore1 logs low; shard 1 (wacore2), shard 2 (wacore3)
     assert verdicts['gone']['passed'] is False and verdicts['gone']['error']['code'] == 'unreachable'
     assert verdicts['mc-healthy']['source'] == 'stored'
+
+
+def test_forked_readers_list_what_one_process_lists(sim, tmp_path):
+    """processes: 3 over the simulator (HTTPS, the real client, in forked children): the same --list as the golden."""
+    dead = closed_port()
+    config = write_config(tmp_path, sim, dead, extra='processes: 3\n')
+    listing = tmp_path / 'list.json'
+    proc = run(inventory_cmd(tmp_path, config, '--list', '--output', str(listing), '-vvv'), tmp_path, ENV)
+    assert proc.returncode == 0, proc.stderr
+    assert 'in 3 process(es)' in proc.stdout + proc.stderr
+    replacements = [(sim.base_url, 'https://SIM'), (sim.ca_path, '<CA>'), (str(tmp_path), '<TMP>'), ('127.0.0.1:%d' % dead, '127.0.0.1:<DEAD>')]
+    with open(GOLDEN) as handle:
+        assert normalize(unwrap(json.loads(listing.read_text())), replacements) == json.load(handle)

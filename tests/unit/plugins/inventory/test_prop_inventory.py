@@ -74,7 +74,7 @@ class FakeClient(object):
 def make_plugin(clusters):
     values = {
         'plugin': 'wabiz.onprem.support', 'clusters': clusters, 'username': 'monitor', 'password': 'Secr3t!', 'token': None,
-        'validate_certs': True, 'ca_path': None, 'timeout': 5.0, 'retries': 0, 'policy': {}, 'nodes': True, 'workers': 2,
+        'validate_certs': True, 'ca_path': None, 'timeout': 5.0, 'retries': 0, 'policy': {}, 'nodes': True, 'workers': 2, 'processes': None,
         'fail_on_error': False, 'strict': False, 'compose': {}, 'groups': {}, 'keyed_groups': [], 'leading_separator': True,
         'use_extra_vars': False, 'cache': False,
     }

@@ -174,7 +174,7 @@ def make_plugin(options=None, cache=None, loader=None, clusters_yaml=None, envir
     values = {
         'plugin': 'wabiz.onprem.support', 'clusters': copy.deepcopy(DEFAULT_CLUSTERS), 'username': 'monitor',
         'password': 'Secr3t!', 'token': None, 'validate_certs': True, 'ca_path': None, 'timeout': 10.0, 'retries': 2,
-        'policy': {}, 'nodes': True, 'workers': 4, 'fail_on_error': False, 'strict': False, 'compose': {},
+        'policy': {}, 'nodes': True, 'workers': 4, 'processes': None, 'fail_on_error': False, 'strict': False, 'compose': {},
         'groups': {}, 'keyed_groups': [], 'leading_separator': True, 'use_extra_vars': False, 'cache': False,
     }
     values.update(options or {})
@@ -578,7 +578,7 @@ def test_workers_are_bounded(fake_client, monkeypatch):
     run(make_plugin({'workers': 1000}))
     assert seen['workers'] == 4  # never more threads than clusters
     many = [{'name': 'c%d' % index, 'url': 'https://sim/mc-1'} for index in range(300)]
-    run(make_plugin({'workers': 1000, 'clusters': many, 'nodes': False}))
+    run(make_plugin({'workers': 1000, 'clusters': many, 'nodes': False, 'processes': 1}))
     assert seen['workers'] == plugin_module.MAX_WORKERS
     run(make_plugin({'workers': 0}))
     assert seen['workers'] == 1
@@ -920,3 +920,52 @@ def test_a_cache_of_the_first_format_is_read_again(fake_client):
     run(make_plugin({'cache': True}, cache=cache))
     assert len([call for call in FakeClient.calls if call[0] == 'fetch']) == 4
     assert 'user:pw' not in json.dumps(dict(cache))
+
+
+def _inventory_dump(inventory):
+    """Hosts, groups and variables, without the read times."""
+    hosts = {}
+    for name, host in inventory.hosts.items():
+        variables = copy.deepcopy(dict(host.vars))
+        support = variables.get('wabiz_support')
+        if isinstance(support, dict):
+            support.pop('fetched_at', None)
+        hosts[name] = (variables, sorted(group.name for group in host.get_groups()))
+    return hosts
+
+
+def test_processes_read_what_one_process_reads(fake_client):
+    """Shares of the clusters read by forked processes give the same inventory as one process, the failed cluster too."""
+    one = _inventory_dump(run(make_plugin({'processes': 1})))
+    two = _inventory_dump(run(make_plugin({'processes': 2})))
+    three = _inventory_dump(run(make_plugin({'processes': 3, 'workers': 3})))
+    assert one == two == three
+    assert set(one) >= {'mc-1', 'ha-1', 'single-1', 'down'}
+
+
+def test_a_reading_process_that_dies_fails_its_own_clusters_only(fake_client):
+    parent = os.getpid()
+
+    class Dying(FakeClient):
+        def fetch(self):
+            if self.url == 'https://sim/ha-1' and os.getpid() != parent:
+                os._exit(3)  # pylint: disable=protected-access
+            return FakeClient.fetch(self)
+
+    plugin = make_plugin({'processes': 2})
+    plugin.client_class = Dying
+    inventory = run(plugin)
+    # the shares are every other cluster: mc-1 and single-1 here, ha-1 and down in the child
+    assert host_vars(inventory, 'mc-1')['wabiz_support']['reachable'] is True
+    assert host_vars(inventory, 'single-1')['wabiz_support']['reachable'] is True
+    for name in ('ha-1', 'down'):
+        error = host_vars(inventory, name)['wabiz_support']['error']
+        assert error['code'] == 'internal_error' and 'ended without an answer' in error['message'], error
+    assert sorted(hosts_of(inventory, 'wabiz_error_internal_error')) == ['down', 'ha-1']
+
+
+def test_the_default_is_one_process_for_a_small_fleet(fake_client, monkeypatch):
+    forks = []
+    monkeypatch.setattr(InventoryModule, '_fork_reader', lambda self, configs, workers: forks.append(configs) or 1 / 0)
+    run(make_plugin())
+    assert forks == []
