@@ -43,11 +43,15 @@ try:
     from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
     HAS_URLLIB3 = True
     URLLIB3_IMPORT_ERROR = None
+    # urllib3 1.26 (supported) hands an IP address to the TLS layer without server_hostname, which a context that checks
+    # the host name itself refuses ("check_hostname requires server_hostname"); 1.x matches the host name on its own.
+    URLLIB3_CHECKS_HOSTNAME = int(urllib3.__version__.split('.')[0]) < 2
 except ImportError:
     urllib3 = None
     Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
     HAS_URLLIB3 = False
     URLLIB3_IMPORT_ERROR = traceback.format_exc()
+    URLLIB3_CHECKS_HOSTNAME = False
 
 USER_AGENT = 'wabiz.onprem/0.1.0'
 _HEADERS = {'User-Agent': USER_AGENT, 'Accept': 'application/json', 'Accept-Encoding': 'gzip, deflate'}
@@ -508,6 +512,8 @@ def _ssl_context(validate_certs, ca_path):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    if validate_certs and URLLIB3_CHECKS_HOSTNAME:
+        context.check_hostname = False  # urllib3 1.x matches the host name after the handshake (IP addresses too)
     with _SSL_CONTEXTS_LOCK:
         if key not in _SSL_CONTEXTS and len(_SSL_CONTEXTS) >= MAX_SSL_CONTEXTS:
             del _SSL_CONTEXTS[next(iter(_SSL_CONTEXTS))]
