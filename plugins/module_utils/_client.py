@@ -616,7 +616,7 @@ class Client(object):
                  timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=0.5, warn=None, on_secret=None,
                  max_body_bytes=MAX_BODY_BYTES, sleep=time.sleep, session_token=None, keep_session=False):
         if not HAS_URLLIB3:
-            raise RuntimeError('the Python library urllib3 is required')
+            raise WabizError('missing_library', 'the Python library urllib3 is required where the client runs (pip install urllib3)')
         parts = _check_url(url)
         self.url = public_url(url).rstrip('/')
         self.username = username

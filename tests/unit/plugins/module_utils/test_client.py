@@ -404,6 +404,15 @@ def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     assert unchecked.verify_mode == ssl.CERT_NONE and not unchecked.check_hostname
 
 
+def test_without_urllib3_the_client_is_a_missing_library_error(monkeypatch):
+    # the event source reports a WabizError as it is; anything else was an internal_error naming only the type
+    monkeypatch.setattr(_client, 'HAS_URLLIB3', False)
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com', token='x')
+    assert info.value.code == 'missing_library'
+    assert 'pip install urllib3' in info.value.message
+
+
 @pytest.mark.parametrize('url', ['', 'wa.example.com', 'ftp://wa.example.com', 'https://'])
 def test_bad_url_is_a_clear_error(url):
     with pytest.raises(WabizError) as info:
