@@ -813,6 +813,9 @@ class Client(object):
     def login(self):
         """POST /v1/users/login with Basic auth; keeps the token for the following calls."""
         if not (self.username and self.password):
+            if self.username:  # the usual slip: the password was to come from the environment and did not
+                raise self._error('auth_failed', 'no usable credentials for %s: username given but no password (give password, '
+                                  'or WABIZ_PASSWORD in the environment), or give token' % self.url)
             raise self._error('auth_failed', 'no usable credentials for %s: give token, or username and password' % self.url)
         response = self._send('POST', '/v1/users/login', headers={'Authorization': 'Basic %s' % self._basic})
         where = 'login to %s as %s' % (self.url, self.username)

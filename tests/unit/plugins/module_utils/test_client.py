@@ -404,6 +404,16 @@ def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     assert unchecked.verify_mode == ssl.CERT_NONE and not unchecked.check_hostname
 
 
+def test_a_username_without_password_says_where_the_password_comes_from():
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com', username='monitor').login()
+    assert info.value.code == 'auth_failed'
+    assert 'no usable credentials' in info.value.message and 'WABIZ_PASSWORD' in info.value.message
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com').login()
+    assert info.value.message.endswith('give token, or username and password')
+
+
 def test_without_urllib3_the_client_is_a_missing_library_error(monkeypatch):
     # the event source reports a WabizError as it is; anything else was an internal_error naming only the type
     monkeypatch.setattr(_client, 'HAS_URLLIB3', False)
