@@ -50,7 +50,7 @@ COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 SIM_PATH = os.path.join(REPO, 'tests', 'simulator')
 PASSWORD = 'Adm1n!pass'
 VARIANTS = {
-    'floor': 'floor: bare threaded client, login + /v1/support',
+    'floor': 'bare threaded client, login + /v1/support',
     'a': 'inventory plugin + health_gate playbook',
     'a1': 'inventory plugin + health_gate role per host',
     'b': 'support_info per host (forks 5)',

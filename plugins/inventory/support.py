@@ -576,8 +576,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not configs:
             return {}
         if not HAS_URLLIB3:
+            # the import error's last line ("No module named 'urllib3'"), not its traceback
+            reason = (URLLIB3_IMPORT_ERROR or '').strip().splitlines()[-1:] or ['not importable']
             raise AnsibleError('The wabiz.onprem.support inventory plugin needs the Python library urllib3 on the '
-                               'controller (pip install urllib3): %s' % URLLIB3_IMPORT_ERROR)
+                               'controller (pip install urllib3): %s' % reason[0])
         workers = self.get_option('workers')
         workers = max(1, min(int(workers if workers is not None else 32), MAX_WORKERS, len(configs)))
         processes = self._processes(len(configs), workers)

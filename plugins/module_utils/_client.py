@@ -43,11 +43,15 @@ try:
     from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
     HAS_URLLIB3 = True
     URLLIB3_IMPORT_ERROR = None
+    # urllib3 1.26 (supported) hands an IP address to the TLS layer without server_hostname, which a context that checks
+    # the host name itself refuses ("check_hostname requires server_hostname"); 1.x matches the host name on its own.
+    URLLIB3_CHECKS_HOSTNAME = int(urllib3.__version__.split('.')[0]) < 2
 except ImportError:
     urllib3 = None
     Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
     HAS_URLLIB3 = False
     URLLIB3_IMPORT_ERROR = traceback.format_exc()
+    URLLIB3_CHECKS_HOSTNAME = False
 
 USER_AGENT = 'wabiz.onprem/0.1.0'
 _HEADERS = {'User-Agent': USER_AGENT, 'Accept': 'application/json', 'Accept-Encoding': 'gzip, deflate'}
@@ -508,6 +512,8 @@ def _ssl_context(validate_certs, ca_path):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    if validate_certs and URLLIB3_CHECKS_HOSTNAME:
+        context.check_hostname = False  # urllib3 1.x matches the host name after the handshake (IP addresses too)
     with _SSL_CONTEXTS_LOCK:
         if key not in _SSL_CONTEXTS and len(_SSL_CONTEXTS) >= MAX_SSL_CONTEXTS:
             del _SSL_CONTEXTS[next(iter(_SSL_CONTEXTS))]
@@ -610,7 +616,7 @@ class Client(object):
                  timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=0.5, warn=None, on_secret=None,
                  max_body_bytes=MAX_BODY_BYTES, sleep=time.sleep, session_token=None, keep_session=False):
         if not HAS_URLLIB3:
-            raise RuntimeError('the Python library urllib3 is required')
+            raise WabizError('missing_library', 'the Python library urllib3 is required where the client runs (pip install urllib3)')
         parts = _check_url(url)
         self.url = public_url(url).rstrip('/')
         self.username = username
@@ -807,6 +813,9 @@ class Client(object):
     def login(self):
         """POST /v1/users/login with Basic auth; keeps the token for the following calls."""
         if not (self.username and self.password):
+            if self.username:  # the usual slip: the password was to come from the environment and did not
+                raise self._error('auth_failed', 'no usable credentials for %s: username given but no password (give password, '
+                                  'or WABIZ_PASSWORD in the environment), or give token' % self.url)
             raise self._error('auth_failed', 'no usable credentials for %s: give token, or username and password' % self.url)
         response = self._send('POST', '/v1/users/login', headers={'Authorization': 'Basic %s' % self._basic})
         where = 'login to %s as %s' % (self.url, self.username)

@@ -566,6 +566,18 @@ def test_fail_on_error(fake_client):
         run(make_plugin({'fail_on_error': True}))
 
 
+def test_without_urllib3_one_clear_message_and_no_traceback(fake_client, monkeypatch):
+    monkeypatch.setattr(plugin_module, 'HAS_URLLIB3', False)
+    monkeypatch.setattr(plugin_module, 'URLLIB3_IMPORT_ERROR', 'Traceback (most recent call last):\n  File "x.py", line 1, '
+                        'in <module>\n    import urllib3\nModuleNotFoundError: No module named \'urllib3\'\n')
+    with pytest.raises(AnsibleError) as caught:
+        run(make_plugin())
+    message = str(caught.value.message)
+    assert 'needs the Python library urllib3 on the controller (pip install urllib3)' in message
+    assert "No module named 'urllib3'" in message
+    assert 'Traceback' not in message and 'File "' not in message
+
+
 def test_workers_are_bounded(fake_client, monkeypatch):
     seen = {}
 

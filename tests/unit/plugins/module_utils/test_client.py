@@ -389,7 +389,8 @@ def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     ca_path = str(tmp_path / 'ca.pem')
     trustme.CA().cert_pem.write_to_path(ca_path)
     first = _client._ssl_context(True, ca_path)
-    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
+    # the host name: checked by the context, or by urllib3 1.x itself (test_urllib3_1_still_checks_the_host_name_of_an_ip_address)
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname is not _client.URLLIB3_CHECKS_HOSTNAME
     assert len(first.get_ca_certs()) == 1  # the given CA, not the system store
     assert _client._ssl_context(True, ca_path) is first  # shared by the clients of the process
     trustme.CA().cert_pem.write_to_path(ca_path)
@@ -397,9 +398,29 @@ def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     changed = _client._ssl_context(True, ca_path)
     assert changed is not first and changed.get_ca_certs() != first.get_ca_certs()
     system = _client._ssl_context(True, None)
-    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname and system is not first
+    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname is not _client.URLLIB3_CHECKS_HOSTNAME
+    assert system is not first
     unchecked = _client._ssl_context(False, ca_path)
     assert unchecked.verify_mode == ssl.CERT_NONE and not unchecked.check_hostname
+
+
+def test_a_username_without_password_says_where_the_password_comes_from():
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com', username='monitor').login()
+    assert info.value.code == 'auth_failed'
+    assert 'no usable credentials' in info.value.message and 'WABIZ_PASSWORD' in info.value.message
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com').login()
+    assert info.value.message.endswith('give token, or username and password')
+
+
+def test_without_urllib3_the_client_is_a_missing_library_error(monkeypatch):
+    # the event source reports a WabizError as it is; anything else was an internal_error naming only the type
+    monkeypatch.setattr(_client, 'HAS_URLLIB3', False)
+    with pytest.raises(WabizError) as info:
+        Client('https://wa.example.com', token='x')
+    assert info.value.code == 'missing_library'
+    assert 'pip install urllib3' in info.value.message
 
 
 @pytest.mark.parametrize('url', ['', 'wa.example.com', 'ftp://wa.example.com', 'https://'])

@@ -223,13 +223,30 @@ def test_clients_of_one_ca_file_share_one_context_that_holds_only_that_ca(tls):
     for client in (first, second):
         assert client.get_support() == SUPPORT
     assert context.cert_store_stats()['x509_ca'] == 1  # no other bundle loaded into it by a connection
-    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
+    # urllib3 1.x matches the host name itself (test_urllib3_1_still_checks_the_host_name_of_an_ip_address)
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, not _client.URLLIB3_CHECKS_HOSTNAME)
 
 
 def test_the_shared_context_still_checks_the_host_name(tls):
     assert support(tls.url, ca_path=tls.ca) == SUPPORT
     error = tls_error(tls.url.replace('127.0.0.1', 'localhost'), ca_path=tls.ca)  # the certificate names 127.0.0.1 only
     assert 'localhost' in error.message
+
+
+@pytest.mark.parametrize('checks_hostname', [False, True])
+def test_urllib3_1_still_checks_the_host_name_of_an_ip_address(tls, monkeypatch, checks_hostname):
+    # urllib3 1.26 (supported) wraps the socket of an IP address without server_hostname: a context that checks the
+    # host name itself refused every such URL ("check_hostname requires server_hostname", reported as unreachable).
+    # Under 1.x the context leaves the host name to urllib3, which still refuses a name the certificate does not hold.
+    if not checks_hostname and _client.urllib3.__version__.startswith('1.'):
+        pytest.skip('urllib3 1.x needs the host name left to it')
+    monkeypatch.setattr(_client, 'URLLIB3_CHECKS_HOSTNAME', checks_hostname)
+    monkeypatch.setattr(_client, '_SSL_CONTEXTS', {})
+    assert context_of(Client(tls.url, token='t.o.k', ca_path=tls.ca)).check_hostname is not checks_hostname
+    assert support(tls.url, ca_path=tls.ca) == SUPPORT
+    error = tls_error(tls.url.replace('127.0.0.1', 'localhost'), ca_path=tls.ca)
+    assert 'localhost' in error.message
+    tls_error(tls.url, ca_path=tls.other)
 
 
 def test_a_changed_ca_file_gets_a_new_context(tls):
