@@ -155,3 +155,18 @@ def test_a_pre_upgrade_verdict_left_from_an_earlier_play_never_reaches_the_repor
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
     assert results[('ha-down', 'pre_upgrade')]['outcome'] != 'passed'
+
+
+@pytest.mark.parametrize('fact', ['wabiz_gate', 'wabiz_pre_upgrade'])
+def test_health_gate_hosts_never_leaves_a_play_host_to_a_verdict_the_run_did_not_make(sim, tmp_path, fact):
+    """health_gate_hosts (a role variable, e.g. in group_vars) narrows the fleet pass; a play host outside it carries a
+    passing verdict in the inventory (a saved host_vars file). The playbook gates it over the API all the same."""
+    old = {'cluster': 'ha-down', 'passed': True, 'go': True, 'status': 'ok', 'fail_on': 'critical', 'findings': [],
+           'blocking': [], 'error': None, 'topology': 'ha', 'target_version': 'v2.47.0', 'plan': [],
+           'checked_at': '2026-01-01T00:00:00Z', 'message': 'ha-down passed (saved verdict)'}
+    (tmp_path / 'host_vars').mkdir()
+    (tmp_path / 'host_vars' / 'ha-down.yml').write_text(json.dumps({fact: old}))
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', json.dumps({'health_gate_hosts': ['ha-ok']}))
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', 'health_gate')]['outcome'] == 'failed'
