@@ -46,9 +46,13 @@ def fleet_file(tmp_path, sim):
 def test_a_report_narrowed_by_fleet_report_hosts_does_not_hide_a_failed_cluster(sim, tmp_path, extra):
     """fleet_report_hosts (a fleet_report role variable, e.g. in group_vars) chooses what the report lists; the
     playbook's verdict is still over every cluster it gated."""
-    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', json.dumps({'fleet_report_hosts': ['ha-ok']}), *extra)
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', json.dumps({'fleet_report_hosts': ['ha-ok']}), *extra,
+                    env={'ANSIBLE_SHOW_CUSTOM_STATS': 'true'})
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert 'ha-down' in proc.stdout.split('did not pass the health gate', 1)[-1]
+    # the job's artifacts (set_stats, which a workflow branches on) say the same as the run
+    stats = json.loads(proc.stdout.split('CUSTOM STATS:', 1)[1].split('RUN:', 1)[1].strip().splitlines()[0])
+    assert stats['wabiz_fleet_verdict'] == 'failed' and stats['wabiz_fleet_not_passed'] == ['ha-down'], stats
 
 
 @pytest.mark.parametrize('extra', [[], ['-e', 'health_gate_refresh=true']], ids=['stored', 'api'])
