@@ -174,3 +174,11 @@ def test_health_gate_hosts_never_leaves_a_play_host_to_a_verdict_the_run_did_not
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
     assert results[('ha-down', 'health_gate')]['outcome'] == 'failed'
+
+
+def test_pre_upgrade_artifacts_never_say_passed_for_a_report_narrowed_by_fleet_report_hosts(sim, tmp_path):
+    proc = playbook(tmp_path, 'pre_upgrade', fleet_file(tmp_path, sim), '-e', 'pre_upgrade_check_target_version=v2.47.0',
+                    '-e', json.dumps({'fleet_report_hosts': ['ha-ok']}), env={'ANSIBLE_SHOW_CUSTOM_STATS': 'true'})
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    stats = json.loads(proc.stdout.split('CUSTOM STATS:', 1)[1].split('RUN:', 1)[1].strip().splitlines()[0])
+    assert stats['wabiz_fleet_verdict'] == 'failed' and stats['wabiz_fleet_not_passed'] == ['ha-down'], stats
