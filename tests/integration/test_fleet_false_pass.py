@@ -182,3 +182,10 @@ def test_pre_upgrade_artifacts_never_say_passed_for_a_report_narrowed_by_fleet_r
     assert proc.returncode != 0, proc.stdout[-3000:]
     stats = json.loads(proc.stdout.split('CUSTOM STATS:', 1)[1].split('RUN:', 1)[1].strip().splitlines()[0])
     assert stats['wabiz_fleet_verdict'] == 'failed' and stats['wabiz_fleet_not_passed'] == ['ha-down'], stats
+
+
+def test_health_gate_refresh_false_given_as_text_still_gates_from_the_stored_data(sim, tmp_path):
+    """-e health_gate_refresh=false is the text 'false': read as a boolean, not as a non-empty (true) value."""
+    proc = playbook(tmp_path, 'health_gate', fleet_file(tmp_path, sim), '-e', 'health_gate_refresh=false')
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert '2 cluster(s) gated from stored data' in proc.stdout, proc.stdout[-3000:]
