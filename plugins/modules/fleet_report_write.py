@@ -40,7 +40,8 @@ options:
   hosts:
     description:
       - Build the report from the variables of these inventory hosts (their verdict facts C(wabiz_gate) and
-        C(wabiz_pre_upgrade), and C(wabiz_support) for the node tables), as
+        C(wabiz_pre_upgrade), and their stored support data for the node tables, C(ansible_facts.wabiz_support)
+        first, then C(wabiz_support)), as
         C(hostvars | wabiz.onprem.fleet_report(hosts=...)) does.
       - Each value is read untemplated when it holds nothing Ansible would template, else through templating.
     type: list

@@ -46,7 +46,7 @@ def gate_inputs(hostvars, host):
 
 def report_entries(hostvars, hosts, gate_verdicts=None):
     """The entries of ``build_report`` for ``hosts``: their verdict facts (``gate_verdicts``, {host: wabiz_gate} of the
-    health gate's fleet pass, before the hosts' own ``wabiz_gate``) and their ``wabiz_support`` (node data)."""
+    health gate's fleet pass, before the hosts' own ``wabiz_gate``) and their stored support data (node data)."""
     check_hosts(hostvars, hosts)
     if gate_verdicts is None:
         gate_verdicts = {}
@@ -55,12 +55,15 @@ def report_entries(hostvars, hosts, gate_verdicts=None):
     facts = tuple(fact for dummy, fact in CHECKS)
     entries = []
     for host in hosts:
-        values = host_values(hostvars, host, facts + ('wabiz_support',))
+        values = host_values(hostvars, host, facts + STORED)
         entry = dict((fact, values.get(fact)) for fact in facts)
         entry['host'] = host
         if host in gate_verdicts:
             entry['wabiz_gate'] = plain(gate_verdicts[host])
-        if 'wabiz_support' in values:  # node data for the HTML and Prometheus reports (_report_nodes)
-            entry['wabiz_support'] = values['wabiz_support']
+        # node data for the HTML and Prometheus reports (_report_nodes): the data a stored verdict was computed from,
+        # support_facts' fact first as in gate_inputs (the two differ when facts are not injected as variables)
+        data = stored_support(values)
+        if data is not None:
+            entry['wabiz_support'] = data
         entries.append(entry)
     return entries

@@ -77,3 +77,13 @@ def test_deep_data_is_read_through_templating_which_bounds_it(hostvars):
     hostvars._inventory.get_host('eu-1').set_variable('deep', deep)  # pylint: disable=protected-access
     with pytest.raises(ValueError, match='nested deeper'):
         host_values(hostvars, 'eu-1', ('deep',))
+
+
+def test_report_node_data_is_the_gated_data_when_facts_are_not_injected(hostvars, monkeypatch):
+    """support_facts' fact and the inventory's wabiz_support both present, facts not injected as variables (the coming
+    default of INJECT_FACTS_AS_VARS): the fleet pass gates the fact, so the report's node data is the fact's too."""
+    from ansible.vars import manager
+    monkeypatch.setattr(manager, '_INJECT_FACTS', False)
+    hostvars._inventory.get_host('eu-4').set_variable('wabiz_support', {'nodes': ['from the inventory']})  # pylint: disable=protected-access
+    assert gate_inputs(hostvars, 'eu-4')[0] == {'nodes': ['from facts']}
+    assert report_entries(hostvars, ['eu-4'])[0]['wabiz_support'] == {'nodes': ['from facts']}
