@@ -8,6 +8,7 @@ disk, in turn), then runs each variant as a subprocess and measures wall time, C
 memory of the whole process tree:
 
   floor  a bare threaded client (plain requests, 32 threads): login + GET /v1/support per cluster (floor.py)
+  floor3 the same reads on urllib3 directly, the transport of the collection's client (floor.py --urllib3)
   a   inventory plugin + the wabiz.onprem.health_gate playbook (fleet mode from the inventory data, report files)
   a1  inventory plugin + the health_gate role's per-host entry point on every cluster host (gate_role.yml)
   b   wabiz.onprem.support_info per cluster host, static inventory, default forks
@@ -51,6 +52,7 @@ SIM_PATH = os.path.join(REPO, 'tests', 'simulator')
 PASSWORD = 'Adm1n!pass'
 VARIANTS = {
     'floor': 'bare threaded client, login + /v1/support',
+    'floor3': 'the same on urllib3 (the client\'s transport)',
     'a': 'inventory plugin + health_gate playbook',
     'a1': 'inventory plugin + health_gate role per host',
     'b': 'support_info per host (forks 5)',
@@ -59,14 +61,14 @@ VARIANTS = {
     'd2': 'cached inventory (ansible-inventory --list)',
     'e': 'cached inventory + health_gate playbook',
 }
-ORDER = ('floor', 'a', 'a1', 'b', 'c', 'd', 'd2', 'e')
+ORDER = ('floor', 'floor3', 'a', 'a1', 'b', 'c', 'd', 'd2', 'e')
 CACHED = ('d', 'd2', 'e')
 # The gate fails closed: with failing clusters these runs end non-zero (2, failed hosts), the others 0.
 GATES = ('a', 'a1', 'b', 'c', 'e')
 # A coreapp down (its shard has no owner), a shard owner without the WhatsApp connection, low disk.
 FAILING_PATCHES = '[{nodes: {wacore2: {missing: true}}}, {nodes: {wacore3: {socket_conn: DN}}}, {free_space: {logs: 1000000}}]'
 # (N, percent failing, variants) of the default run
-DEFAULT_PLAN = ((1000, 10, ('floor', 'a', 'd', 'd2')), (1000, 0, ('floor', 'a')), (1000, 50, ('floor', 'a')),
+DEFAULT_PLAN = ((1000, 10, ('floor', 'floor3', 'a', 'd', 'd2')), (1000, 0, ('floor', 'a')), (1000, 50, ('floor', 'a')),
                 (100, 10, ('floor', 'a', 'c')))
 
 
@@ -261,6 +263,7 @@ def commands(paths, workdir):
     inventory = os.path.join(VENV_BIN, 'ansible-inventory')
     return {
         'floor': [PYTHON, os.path.join(HERE, 'floor.py'), paths['floor']],
+        'floor3': [PYTHON, os.path.join(HERE, 'floor.py'), paths['floor'], '--urllib3'],
         'a': [playbook, '-i', paths['plugin'], 'wabiz.onprem.health_gate', '-e', 'fleet_report_dir=%s' % os.path.join(workdir, 'report-a')],
         'a1': [playbook, '-i', paths['plugin'], os.path.join(HERE, 'gate_role.yml')],
         'b': [playbook, '-i', paths['static'], os.path.join(HERE, 'support_info_per_host.yml')],
@@ -375,17 +378,24 @@ def _cell(result):
 
 def summary(runs):
     """Markdown: every run, then the ratios the issue asks for."""
-    lines = ['| N | failing | variant | wall / CPU / peak PSS | vs floor (wall, CPU) | vs DIY (wall) |', '|---|---|---|---|---|---|']
+    lines = ['| N | failing | variant | wall / CPU / peak PSS | vs floor (wall, CPU) | vs floor3 (wall, CPU) | vs DIY (wall) |',
+             '|---|---|---|---|---|---|---|']
     for (count, failing), results in runs:
-        floor, diy = results.get('floor'), results.get('c')
+        diy = results.get('c')
         for variant in [v for v in ORDER if v in results]:
             result = results[variant]
-            ratio_floor = ratio_diy = '-'
-            if floor and 'wall' in floor and 'wall' in result and variant != 'floor' and floor['wall'] and floor['cpu']:
-                ratio_floor = '%.2fx, %.2fx' % (result['wall'] / floor['wall'], result['cpu'] / floor['cpu'])
-            if diy and 'wall' in diy and 'wall' in result and variant not in ('c', 'floor') and result['wall']:
+            ratios = []
+            for base in ('floor', 'floor3'):
+                floor = results.get(base)
+                ratio = '-'
+                if floor and 'wall' in floor and 'wall' in result and variant not in ('floor', 'floor3') and floor['wall'] and floor['cpu']:
+                    ratio = '%.2fx, %.2fx' % (result['wall'] / floor['wall'], result['cpu'] / floor['cpu'])
+                ratios.append(ratio)
+            ratio_diy = '-'
+            if diy and 'wall' in diy and 'wall' in result and variant not in ('c', 'floor', 'floor3') and result['wall']:
                 ratio_diy = '%.1fx faster' % (diy['wall'] / result['wall'])
-            lines.append('| %d | %s%% | %s %s | %s | %s | %s |' % (count, failing, variant, VARIANTS[variant], _cell(result), ratio_floor, ratio_diy))
+            cells = (count, failing, variant, VARIANTS[variant], _cell(result), ratios[0], ratios[1], ratio_diy)
+            lines.append('| %d | %s%% | %s %s | %s | %s | %s | %s |' % cells)
     largest = max(size for (size, dummy), dummy2 in runs)
     sweep = sorted((failing, results['a']) for (count, failing), results in runs
                    if count == largest and 'a' in results and 'wall' in results['a'])

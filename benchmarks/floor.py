@@ -6,7 +6,10 @@ A bare threaded client, plain ``requests`` in a ThreadPoolExecutor: for every cl
 (one TLS handshake, as the inventory plugin has), ``POST /v1/users/login`` with Basic auth, then
 ``GET /v1/support`` with the token. No checks, no report, no Ansible.
 
-    python benchmarks/floor.py CLUSTERS_JSON   # {"url": base URL, "ca_path": CA file, "clusters": [names]}
+    python benchmarks/floor.py CLUSTERS_JSON [--urllib3]   # {"url": base URL, "ca_path": CA file, "clusters": [names]}
+
+With --urllib3 the same reads go through urllib3 directly (one pool per cluster, one TLS context for all), the
+transport the collection's client uses since it left requests: the floor of that transport (variant floor3).
 
 Prints one JSON line {"clusters": N, "ok": n, "failed": [names...]}; exits 1 when any cluster was not read.
 Credentials from WABIZ_USERNAME / WABIZ_PASSWORD.
@@ -20,7 +23,11 @@ import sys
 
 from concurrent.futures import ThreadPoolExecutor
 
+import base64
+import ssl
+
 import requests
+import urllib3
 
 WORKERS = 32
 
@@ -37,13 +44,34 @@ def read_one(base, name, ca_path, auth):
         return bool(support.json().get('support'))
 
 
-def main(path):
+def read_one_urllib3(base, name, context, auth):
+    host, port = base.split('//', 1)[1].rsplit(':', 1)
+    pool = urllib3.HTTPSConnectionPool(host, int(port), ssl_context=context, maxsize=1, retries=False, timeout=30)
+    try:
+        basic = 'Basic %s' % base64.b64encode(('%s:%s' % auth).encode('utf-8')).decode('ascii')
+        login = pool.request('POST', '/%s/v1/users/login' % name, headers={'Authorization': basic})
+        if login.status != 200:
+            raise ValueError('login: HTTP %d' % login.status)
+        token = json.loads(login.data)['users'][0]['token']
+        support = pool.request('GET', '/%s/v1/support' % name, headers={'Authorization': 'Bearer %s' % token})
+        if support.status != 200:
+            raise ValueError('support: HTTP %d' % support.status)
+        return bool(json.loads(support.data).get('support'))
+    finally:
+        pool.close()
+
+
+def main(path, transport='requests'):
     with open(path) as handle:
         info = json.load(handle)
     auth = (os.environ.get('WABIZ_USERNAME', 'admin'), os.environ['WABIZ_PASSWORD'])
     failed = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = [(name, pool.submit(read_one, info['url'], name, info['ca_path'], auth)) for name in info['clusters']]
+        if transport == 'urllib3':
+            context = ssl.create_default_context(cafile=info['ca_path'])
+            futures = [(name, pool.submit(read_one_urllib3, info['url'], name, context, auth)) for name in info['clusters']]
+        else:
+            futures = [(name, pool.submit(read_one, info['url'], name, info['ca_path'], auth)) for name in info['clusters']]
         for name, future in futures:
             try:
                 if not future.result():
@@ -55,4 +83,4 @@ def main(path):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], 'urllib3' if '--urllib3' in sys.argv[2:] else 'requests'))
