@@ -524,9 +524,11 @@ def _environ_proxy(url):
     return proxy if '://' in proxy else 'http://' + proxy
 
 
-def _pool_manager(url, validate_certs, ca_path):
+def _pool_manager(url, validate_certs, ca_path, add_secret=None):
     """The urllib3 pool manager of one client (through the environment's proxy, if any), whose connections report
-    their sockets to the running attempt's _Deadline."""
+    their sockets to the running attempt's _Deadline. ``add_secret`` learns the proxy's password and the header made
+    of it (a proxy may echo them in an answer). A proxy variable that cannot be used is a WabizError (unreachable)
+    that never repeats its user info."""
     options = dict(num_pools=1, maxsize=2, block=False, retries=False)
     if urlsplit(url).scheme == 'https':
         options['ssl_context'] = _ssl_context(validate_certs, ca_path)
@@ -534,17 +536,41 @@ def _pool_manager(url, validate_certs, ca_path):
             options.update(cert_reqs='CERT_NONE', assert_hostname=False)
     proxy = _environ_proxy(url)
     if proxy:
-        proxy_parts = urlsplit(proxy)
-        if proxy_parts.username is not None:
-            credentials = '%s:%s' % (unquote(proxy_parts.username), unquote(proxy_parts.password or ''))
-            options['proxy_headers'] = urllib3.make_headers(proxy_basic_auth=credentials)
-            proxy = urlunsplit((proxy_parts.scheme, proxy_parts.hostname + (':%d' % proxy_parts.port if proxy_parts.port else ''),
-                                proxy_parts.path, '', ''))
-        manager = urllib3.ProxyManager(proxy, **options)
+        shown = public_url(proxy) or 'a value that cannot be shown'
+        try:
+            proxy_parts = urlsplit(proxy)
+            port = proxy_parts.port
+            host = proxy_parts.hostname
+            if not host or proxy_parts.scheme not in ('http', 'https'):
+                raise ValueError('the proxy must look like http://[USER:PASSWORD@]HOST[:PORT]')
+            if proxy_parts.username is not None:
+                username, password = unquote(proxy_parts.username), unquote(proxy_parts.password or '')
+                basic = base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
+                if add_secret:
+                    for secret in (proxy_parts.password, password, basic):
+                        add_secret(secret)
+                options['proxy_headers'] = {'Proxy-Authorization': 'Basic %s' % basic}
+                netloc = '[%s]' % host if ':' in host else host
+                proxy = urlunsplit((proxy_parts.scheme, netloc + (':%d' % port if port else ''), proxy_parts.path, '', ''))
+            manager = urllib3.ProxyManager(proxy, **options)
+        except (ValueError, Urllib3Error) as exc:
+            raise WabizError('unreachable', 'the proxy the environment gives for %s (https_proxy, http_proxy or all_proxy), '
+                             '%s, cannot be used: %s' % (public_url(url), shown, _short_proxy_problem(exc)))
     else:
         manager = urllib3.PoolManager(**options)
     manager.pool_classes_by_scheme = _WATCHED_POOLS
     return manager
+
+
+def _short_proxy_problem(exc):
+    """What is wrong with a proxy URL, without the URL itself (it may hold a password)."""
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
+        text = str(exc)
+        if 'Port' in text:
+            return 'no valid port'
+        if text.startswith('the proxy must'):
+            return text
+    return type(exc).__name__
 
 
 def _is_read_timeout(exc):
@@ -639,7 +665,7 @@ class Client(object):
             self._warn('%s uses plain http: the password and the token travel unencrypted' % self.url)
         elif not validate_certs:
             self._warn('TLS certificate validation is off for %s: anyone on the path can read the token' % self.url)
-        self._pool = _pool_manager(self.url, validate_certs, ca_path)
+        self._pool = _pool_manager(self.url, validate_certs, ca_path, add_secret=self._add_secret)
         self._timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
         for secret in (token, password, session_token):
             self._add_secret(secret)

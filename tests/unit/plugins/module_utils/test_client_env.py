@@ -103,6 +103,47 @@ def test_a_proxy_that_is_down_makes_the_webapp_unreachable(server, monkeypatch):
     assert server.calls == []
 
 
+PROXY_PASSWORD = 'Pr0xy S3cr\u00eat'
+PROXY_BASIC = base64.b64encode(('puser:%s' % PROXY_PASSWORD).encode('utf-8')).decode('ascii')
+
+
+def test_the_proxy_password_is_a_secret_even_when_the_proxy_echoes_it(server, monkeypatch):
+    # it was not: a proxy answering for a plain http webapp with the header it got put the proxy credentials in the message
+    monkeypatch.setenv('HTTP_PROXY', server.url.replace('http://', 'http://puser:Pr0xy%20S3cr%C3%AAt@'))
+    server.on('GET', 'http://wa.example.invalid/v1/support',
+              (407, 'you sent Proxy-Authorization: Basic %s, password %s' % (PROXY_BASIC, PROXY_PASSWORD), {'type': 'text/plain'}))
+    learned = []
+    client = Client('http://wa.example.invalid', token='given.tok.en', retries=0, on_secret=learned.append)
+    with pytest.raises(WabizError) as caught:
+        client.get_support()
+    assert caught.value.code == 'bad_response'
+    assert PROXY_BASIC not in str(caught.value) and 'S3cr' not in str(caught.value)
+    assert PROXY_BASIC in learned and PROXY_PASSWORD in learned
+    assert server.calls == [('GET', 'http://wa.example.invalid/v1/support', 'Bearer given.tok.en')]
+
+
+@pytest.mark.parametrize('proxy', ['http://puser:pw-Secret9@127.0.0.1:abc', 'http://puser:pw-Secret9@127.0.0.1:99999',
+                                   'http://puser:pw-Secret9@', 'socks5://puser:pw-Secret9@127.0.0.1:1080',
+                                   'ftp://puser:pw-Secret9@127.0.0.1:21'])
+def test_a_proxy_variable_that_cannot_be_used_is_one_clear_error_without_its_password(proxy, monkeypatch):
+    # it was a ValueError, TypeError or ProxySchemeUnknown out of Client(): a traceback in a module
+    monkeypatch.setenv('HTTPS_PROXY', proxy)
+    with pytest.raises(WabizError) as caught:
+        Client('https://127.0.0.1:9', token='given.tok.en', retries=0)
+    assert caught.value.code == 'unreachable'
+    assert 'proxy' in caught.value.message and 'pw-Secret9' not in caught.value.message
+
+
+@pytest.mark.parametrize('proxy', ['http://puser:p%C3%A4ss%E2%82%AC@127.0.0.1:', 'http://puser:pw@[::1]:'])
+def test_proxy_credentials_beyond_latin_1_and_an_ipv6_proxy_are_used(proxy, monkeypatch):
+    # UnicodeEncodeError (urllib3 encodes proxy credentials as latin-1), LocationParseError (brackets lost)
+    port = closed_port()
+    monkeypatch.setenv('HTTPS_PROXY', proxy + str(port))
+    with pytest.raises(WabizError) as caught:
+        Client('https://127.0.0.1:9', token='given.tok.en', retries=0).get_support()
+    assert caught.value.code == 'unreachable' and 'cannot connect' in caught.value.message
+
+
 def test_the_environment_is_read_when_the_client_is_made(server, monkeypatch):
     server.on('GET', '/v1/support', (200, SUPPORT))
     client = make_client(server, username=None, password=None, token='given.tok.en', retries=0)
