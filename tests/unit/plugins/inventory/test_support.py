@@ -920,3 +920,28 @@ def test_a_cache_of_the_first_format_is_read_again(fake_client):
     run(make_plugin({'cache': True}, cache=cache))
     assert len([call for call in FakeClient.calls if call[0] == 'fetch']) == 4
     assert 'user:pw' not in json.dumps(dict(cache))
+
+
+def test_a_second_parse_frees_the_cycles_the_first_one_froze():
+    # gc.freeze after a parse kept every object then alive out of reach of the collector for good: what a later
+    # parse in the same process drops (meta: refresh_inventory replaces the InventoryData, whose hosts and groups
+    # refer to each other) was never freed
+    import gc
+    import weakref
+
+    class Node(object):
+        pass
+
+    assert gc.isenabled()
+    try:
+        with plugin_module._collector_paused(collect=True):
+            node = Node()
+            node.itself = node
+            alive = weakref.ref(node)
+        del node
+        with plugin_module._collector_paused(collect=True):
+            pass
+        assert alive() is None
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
