@@ -784,8 +784,7 @@ class Client(object):
         except NewConnectionError as exc:  # before the timeouts: urllib3 makes it one of them
             raise self._error('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
         except Urllib3SSLError as exc:
-            raise self._error('tls_error', '%s: TLS failed (%s). Give ca_path with the CA that signed the webapp '
-                              'certificate, or set validate_certs=false only for a test' % (where, _short(exc)))
+            raise self._error('tls_error', '%s: TLS failed (%s). %s' % (where, _short(exc), _tls_hint(exc)))
         except Urllib3TimeoutError:
             raise self._error('timeout', '%s: no answer within %s s' % (where, self.timeout))
         except LocationParseError as exc:
@@ -949,6 +948,18 @@ class Client(object):
             return self._error('api_error', '%s: unexpected HTTP %s' % (where, response.status), status=response.status)
         return self._error('bad_response', '%s: unexpected answer (HTTP %s), expected %s' % (where, response.status, expected),
                            status=response.status)
+
+
+def _tls_hint(exc):
+    """What to do about a failed TLS handshake: a certificate for another name or out of its validity period is not
+    cured by another CA (and validate_certs=false is never the advice for it)."""
+    text = str(exc)
+    if 'mismatch' in text:
+        return ('The webapp certificate is not issued for the host of url: give url with a name (or address) the '
+                'certificate holds')
+    if 'has expired' in text or 'not yet valid' in text:
+        return 'The webapp certificate is outside its validity period: renew it (or check the clocks)'
+    return 'Give ca_path with the CA that signed the webapp certificate, or set validate_certs=false only for a test'
 
 
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")

@@ -273,6 +273,14 @@ def test_the_shared_context_still_checks_the_host_name(tls):
     assert 'localhost' in error.message
 
 
+def test_a_certificate_for_another_name_is_not_blamed_on_the_ca(tls):
+    # the advice was "Give ca_path ..., or set validate_certs=false": wrong for a certificate the CA did sign
+    error = tls_error(tls.url.replace('127.0.0.1', 'localhost'), ca_path=tls.ca)
+    assert 'not issued for the host of url' in error.message
+    assert 'validate_certs=false' not in error.message
+    assert 'validate_certs=false' in tls_error(tls.url, ca_path=tls.other).message
+
+
 def test_a_changed_ca_file_gets_a_new_context(tls):
     first = Client(tls.url, token='t.o.k', ca_path=tls.ca)
     assert first.get_support() == SUPPORT
