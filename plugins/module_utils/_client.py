@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import base64
 import heapq
+import ipaddress
 import itertools
 import json
 import os
@@ -31,7 +32,7 @@ from html import escape as html_escape
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, json_object_pairs, to_int, REDACTED
 
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
-from urllib.request import getproxies, proxy_bypass
+from urllib.request import getproxies, getproxies_environment, proxy_bypass
 
 # urllib3 directly, not requests on top of it: requests' per-request work (settings merged from the environment,
 # netrc, cookies, hooks) doubled the client's CPU time per request, which is what bounds a fleet read.
@@ -514,12 +515,30 @@ def _ssl_context(validate_certs, ca_path):
         return _SSL_CONTEXTS.setdefault(key, context)
 
 
+def _bypass_proxy(host):
+    """Whether no_proxy names ``host``: urllib's reading of it (names, domains, ``*``), plus the networks it holds
+    (``10.0.0.0/8``, ``[::1]``) for a host given as an address, as requests read them."""
+    if proxy_bypass(host):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    for entry in getproxies_environment().get('no', '').split(','):
+        try:
+            if address in ipaddress.ip_network(entry.strip().strip('[]'), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _environ_proxy(url):
     """The proxy the environment gives for ``url`` (https_proxy / http_proxy / all_proxy, no_proxy), or None."""
     parts = urlsplit(url)
     proxies = getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get('all')
-    if not proxy or proxy_bypass(parts.hostname or ''):
+    if not proxy or _bypass_proxy(parts.hostname or ''):
         return None
     return proxy if '://' in proxy else 'http://' + proxy
 

@@ -87,7 +87,9 @@ def test_the_proxy_of_the_environment_is_used(server, monkeypatch):
     assert server.calls == [('GET', 'http://wa.example.invalid/v1/support', 'Bearer given.tok.en')]
 
 
-@pytest.mark.parametrize('no_proxy', ['127.0.0.1', '*', 'localhost,127.0.0.1'])
+# with a network (CIDR) as requests read it: the proxy got the requests of 127.0.0.0/8 or 10.0.0.0/8 once urllib3 replaced it
+@pytest.mark.parametrize('no_proxy', ['127.0.0.1', '*', 'localhost,127.0.0.1', '127.0.0.0/8', '10.0.0.0/8, 127.0.0.0/24',
+                                      'wa.example, 127.0.0.1/32'])
 def test_no_proxy_of_the_environment_is_honoured(server, monkeypatch, no_proxy):
     monkeypatch.setenv('HTTP_PROXY', 'http://127.0.0.1:%d' % closed_port())
     monkeypatch.setenv('NO_PROXY', no_proxy)
