@@ -44,8 +44,11 @@ try:
     from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
     HAS_URLLIB3 = True
     URLLIB3_IMPORT_ERROR = None
+    # urllib3 1.x checks the host name of a certificate itself, not through the TLS context (see _ssl_context)
+    URLLIB3_MATCHES_HOSTNAME = urllib3.__version__.startswith(('0.', '1.'))
 except ImportError:
     urllib3 = None
+    URLLIB3_MATCHES_HOSTNAME = False
     Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
     HAS_URLLIB3 = False
     URLLIB3_IMPORT_ERROR = traceback.format_exc()
@@ -509,6 +512,11 @@ def _ssl_context(validate_certs, ca_path):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    if validate_certs and URLLIB3_MATCHES_HOSTNAME:
+        # urllib3 1.x wraps the socket of an address (https://10.0.0.5) without server_hostname, which a context that
+        # checks the name refuses ("check_hostname requires server_hostname"); it matches the name (addresses included)
+        # itself after the handshake when the context does not
+        context.check_hostname = False
     with _SSL_CONTEXTS_LOCK:
         if key not in _SSL_CONTEXTS and len(_SSL_CONTEXTS) >= MAX_SSL_CONTEXTS:
             del _SSL_CONTEXTS[next(iter(_SSL_CONTEXTS))]
@@ -973,7 +981,7 @@ def _tls_hint(exc):
     """What to do about a failed TLS handshake: a certificate for another name or out of its validity period is not
     cured by another CA (and validate_certs=false is never the advice for it)."""
     text = str(exc)
-    if 'mismatch' in text:
+    if 'mismatch' in text or "doesn't match" in text:  # OpenSSL's words, urllib3 1.x's
         return ('The webapp certificate is not issued for the host of url: give url with a name (or address) the '
                 'certificate holds')
     if 'has expired' in text or 'not yet valid' in text:
