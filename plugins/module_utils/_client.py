@@ -44,11 +44,11 @@ try:
     from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
     HAS_URLLIB3 = True
     URLLIB3_IMPORT_ERROR = None
-    # urllib3 1.x checks the host name of a certificate itself, not through the TLS context (see _ssl_context)
-    URLLIB3_MATCHES_HOSTNAME = urllib3.__version__.startswith(('0.', '1.'))
+    # urllib3 1.x: checks the host name of a certificate itself (see _ssl_context), decodes without bound (see _read)
+    URLLIB3_1 = urllib3.__version__.startswith(('0.', '1.'))
 except ImportError:
     urllib3 = None
-    URLLIB3_MATCHES_HOSTNAME = False
+    URLLIB3_1 = False
     Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
     HAS_URLLIB3 = False
     URLLIB3_IMPORT_ERROR = traceback.format_exc()
@@ -512,7 +512,7 @@ def _ssl_context(validate_certs, ca_path):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    if validate_certs and URLLIB3_MATCHES_HOSTNAME:
+    if validate_certs and URLLIB3_1:
         # urllib3 1.x wraps the socket of an address (https://10.0.0.5) without server_hostname, which a context that
         # checks the name refuses ("check_hostname requires server_hostname"); it matches the name (addresses included)
         # itself after the handshake when the context does not
@@ -835,10 +835,19 @@ class Client(object):
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise self._error('bad_response', '%s: answer of %s bytes is over the %d byte limit' % (where, declared, self.max_body_bytes),
                               status=raw.status)
+        amount = 65536
+        if URLLIB3_1:  # urllib3 1.x: decodes all it reads at once, without bound
+            # 1 KB of gzip decodes to at most about 1 MB; a second coding multiplies that again (1.8 KB of gzip in
+            # gzip made 2 GB), and no webapp sends two
+            amount = 1024
+            codings = [coding.strip() for coding in raw.headers.get('Content-Encoding', '').lower().split(',')]
+            if len([coding for coding in codings if coding not in ('', 'identity')]) > 1:
+                raise self._error('bad_response', '%s: the answer is encoded more than once (Content-Encoding: %s)' % (
+                    where, raw.headers.get('Content-Encoding')[:80]), status=raw.status)
         chunks = []
         size = 0
         try:
-            for chunk in raw.stream(65536, decode_content=True):
+            for chunk in raw.stream(amount, decode_content=True):
                 size += len(chunk)
                 if size > self.max_body_bytes:
                     raise self._error('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),

@@ -267,7 +267,7 @@ def test_clients_of_one_ca_file_share_one_context_that_holds_only_that_ca(tls):
         assert client.get_support() == SUPPORT
     assert context.cert_store_stats()['x509_ca'] == 1  # no other bundle loaded into it by a connection
     # urllib3 1.x matches the name itself (it wraps an address's socket without server_hostname)
-    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, not _client.URLLIB3_MATCHES_HOSTNAME)
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, not _client.URLLIB3_1)
 
 
 def test_the_shared_context_still_checks_the_host_name(tls):
@@ -483,3 +483,21 @@ def test_a_forked_child_gets_its_own_watchdog_even_when_the_parent_held_its_lock
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     finally:
         deadline.stop()
+
+
+@pytest.mark.parametrize('urllib3_1', [False, True])
+def test_an_answer_encoded_twice_is_refused_with_urllib3_1(server, monkeypatch, urllib3_1):
+    # urllib3 1.x decodes all it reads at once: 1.8 KB of gzip in gzip made the client allocate 2 GB
+    import gzip
+    monkeypatch.setattr(_client, 'URLLIB3_1', urllib3_1)
+    body = json.dumps(SUPPORT).encode()
+    server.on('GET', '/v1/support', (200, gzip.compress(gzip.compress(body)), {'type': 'application/json', 'headers': {'Content-Encoding': 'gzip, gzip'}}))
+    server.on('GET', '/once', (200, gzip.compress(body), {'type': 'application/json', 'headers': {'Content-Encoding': 'gzip'}}))
+    client = make_client(server, username=None, password=None, token='given.tok.en', retries=0)
+    assert client.get('/once') == SUPPORT
+    if urllib3_1:
+        with pytest.raises(WabizError) as caught:
+            client.get_support()
+        assert caught.value.code == 'bad_response' and 'encoded more than once' in caught.value.message
+    else:
+        assert client.get_support() == SUPPORT
