@@ -999,7 +999,8 @@ def _tls_hint(exc):
 
 
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")
-_SSL_RE = re.compile(r"\[SSL[^\]]*\][^'\")]*")
+_SSL_RE = re.compile(r"\[SSL[^\]]*\](?:[^'\")]|'[^'\s]{1,253}')*")  # a quoted name kept: "not valid for 'wa'"
+_SSL_C_RE = re.compile(r" \(_ssl\.c:\d+$")
 
 
 def _short(exc):
@@ -1008,7 +1009,7 @@ def _short(exc):
     for pattern in (_SSL_RE, _ERRNO_RE):
         match = pattern.search(text)
         if match:
-            return match.group(0).strip().rstrip('.')
+            return _SSL_C_RE.sub('', match.group(0).strip()).rstrip('.')
     for known in ('Name or service not known', 'Temporary failure in name resolution', 'Connection refused',
                   'Connection reset by peer', 'Remote end closed connection without response', 'hostname mismatch',
                   'certificate verify failed', 'IncompleteRead', 'Connection broken'):

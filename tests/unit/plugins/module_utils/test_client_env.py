@@ -282,6 +282,9 @@ def test_a_certificate_for_another_name_is_not_blamed_on_the_ca(tls):
     assert 'not issued for the host of url' in error.message
     assert 'validate_certs=false' not in error.message
     assert 'validate_certs=false' in tls_error(tls.url, ca_path=tls.other).message
+    if not _client.URLLIB3_1:  # OpenSSL's words, the name quoted; the (_ssl.c:NNN) of the C source left out
+        assert "certificate is not valid for 'localhost')" in error.message
+        assert '_ssl.c' not in tls_error(tls.url, ca_path=tls.other).message
 
 
 def test_a_changed_ca_file_gets_a_new_context(tls):
