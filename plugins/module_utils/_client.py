@@ -41,7 +41,7 @@ try:
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     from urllib3.exceptions import HTTPError as Urllib3Error, LocationParseError, NewConnectionError, SSLError as Urllib3SSLError
-    from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+    from urllib3.exceptions import InvalidHeader, TimeoutError as Urllib3TimeoutError
     HAS_URLLIB3 = True
     URLLIB3_IMPORT_ERROR = None
     # urllib3 1.x: checks the host name of a certificate itself (see _ssl_context), decodes without bound (see _read)
@@ -49,7 +49,7 @@ try:
 except ImportError:
     urllib3 = None
     URLLIB3_1 = False
-    Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
+    Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = InvalidHeader = None
     HAS_URLLIB3 = False
     URLLIB3_IMPORT_ERROR = traceback.format_exc()
 
@@ -816,6 +816,8 @@ class Client(object):
             raise self._error('timeout', '%s: no answer within %s s' % (where, self.timeout))
         except LocationParseError as exc:
             raise self._error('unreachable', '%s: invalid URL (%s)' % (where, _short(exc)))
+        except InvalidHeader as exc:  # the webapp answered, with Content-Length twice and unequal
+            raise self._error('bad_response', '%s: the answer has an invalid header (%s)' % (where, _short(exc)))
         except (Urllib3Error, OSError, ValueError) as exc:
             if isinstance(getattr(exc, 'reason', None), Urllib3SSLError):  # a TLS failure behind a proxy
                 raise self._error('tls_error', '%s: TLS failed (%s)' % (where, _short(exc)))

@@ -504,3 +504,13 @@ def test_an_answer_encoded_twice_is_refused_with_urllib3_1(server, monkeypatch, 
         assert caught.value.code == 'bad_response' and 'encoded more than once' in caught.value.message
     else:
         assert client.get_support() == SUPPORT
+
+
+def test_two_unequal_content_lengths_are_a_bad_response_not_an_unreachable_webapp(server):
+    # it was "unreachable: cannot connect (Content-Length contained multiple unmatching values)", and retried
+    server.on('GET', '/v1/support', (200, SUPPORT, {'headers': {'Content-Length': '1'}}))
+    client = make_client(server, username=None, password=None, token='given.tok.en', retries=2)
+    with pytest.raises(WabizError) as caught:
+        client.get_support()
+    assert caught.value.code == 'bad_response' and 'Content-Length' in caught.value.message
+    assert len(server.calls) == 1
