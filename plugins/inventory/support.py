@@ -229,7 +229,8 @@ def _collector_paused(collect=False):
 
     ``collect``: when the block ends without error and the collector was on, run one full collection, then freeze what
     is left (``gc.freeze``): the collector never scans those objects again, in this process or in the workers it
-    forks (one pass instead of one per collection, for the rest of the run)."""
+    forks (one pass instead of one per collection, for the rest of the run). What an earlier such block froze is
+    unfrozen first, so that the objects a later parse dropped are freed."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -241,6 +242,10 @@ def _collector_paused(collect=False):
     if enabled:
         gc.enable()
         if collect:
+            # what an earlier parse of this process froze first goes back to the collector: a second parse (two
+            # sources, meta: refresh_inventory) drops objects that refer to each other (hosts and their groups),
+            # which a frozen generation would keep for good
+            gc.unfreeze()
             gc.collect()
             # and then left alone: the hosts live as long as the process, and ansible-playbook forks a worker per task
             # and host; a collection in the parent or a worker would walk them all again (and, in a worker, copy every

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import base64
 import heapq
+import ipaddress
 import itertools
 import json
 import os
@@ -31,7 +32,7 @@ from html import escape as html_escape
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import is_keyed, json_object_pairs, to_int, REDACTED
 
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
-from urllib.request import getproxies, proxy_bypass
+from urllib.request import getproxies, getproxies_environment, proxy_bypass
 
 # urllib3 directly, not requests on top of it: requests' per-request work (settings merged from the environment,
 # netrc, cookies, hooks) doubled the client's CPU time per request, which is what bounds a fleet read.
@@ -40,18 +41,17 @@ try:
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     from urllib3.exceptions import HTTPError as Urllib3Error, LocationParseError, NewConnectionError, SSLError as Urllib3SSLError
-    from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+    from urllib3.exceptions import InvalidHeader, TimeoutError as Urllib3TimeoutError
     HAS_URLLIB3 = True
     URLLIB3_IMPORT_ERROR = None
-    # urllib3 1.26 (supported) hands an IP address to the TLS layer without server_hostname, which a context that checks
-    # the host name itself refuses ("check_hostname requires server_hostname"); 1.x matches the host name on its own.
-    URLLIB3_CHECKS_HOSTNAME = int(urllib3.__version__.split('.')[0]) < 2
+    # urllib3 1.x: checks the host name of a certificate itself (see _ssl_context), decodes without bound (see _read)
+    URLLIB3_1 = urllib3.__version__.startswith(('0.', '1.'))
 except ImportError:
     urllib3 = None
-    Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = None
+    URLLIB3_1 = False
+    Urllib3Error = Urllib3SSLError = Urllib3TimeoutError = LocationParseError = NewConnectionError = InvalidHeader = None
     HAS_URLLIB3 = False
     URLLIB3_IMPORT_ERROR = traceback.format_exc()
-    URLLIB3_CHECKS_HOSTNAME = False
 
 USER_AGENT = 'wabiz.onprem/0.1.0'
 _HEADERS = {'User-Agent': USER_AGENT, 'Accept': 'application/json', 'Accept-Encoding': 'gzip, deflate'}
@@ -512,12 +512,33 @@ def _ssl_context(validate_certs, ca_path):
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    if validate_certs and URLLIB3_CHECKS_HOSTNAME:
-        context.check_hostname = False  # urllib3 1.x matches the host name after the handshake (IP addresses too)
+    if validate_certs and URLLIB3_1:
+        # urllib3 1.x wraps the socket of an address (https://10.0.0.5) without server_hostname, which a context that
+        # checks the name refuses ("check_hostname requires server_hostname"); it matches the name (addresses included)
+        # itself after the handshake when the context does not
+        context.check_hostname = False
     with _SSL_CONTEXTS_LOCK:
         if key not in _SSL_CONTEXTS and len(_SSL_CONTEXTS) >= MAX_SSL_CONTEXTS:
             del _SSL_CONTEXTS[next(iter(_SSL_CONTEXTS))]
         return _SSL_CONTEXTS.setdefault(key, context)
+
+
+def _bypass_proxy(host):
+    """Whether no_proxy names ``host``: urllib's reading of it (names, domains, ``*``), plus the networks it holds
+    (``10.0.0.0/8``, ``[::1]``) for a host given as an address, as requests read them."""
+    if proxy_bypass(host):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    for entry in getproxies_environment().get('no', '').split(','):
+        try:
+            if address in ipaddress.ip_network(entry.strip().strip('[]'), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _environ_proxy(url):
@@ -525,14 +546,16 @@ def _environ_proxy(url):
     parts = urlsplit(url)
     proxies = getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get('all')
-    if not proxy or proxy_bypass(parts.hostname or ''):
+    if not proxy or _bypass_proxy(parts.hostname or ''):
         return None
     return proxy if '://' in proxy else 'http://' + proxy
 
 
-def _pool_manager(url, validate_certs, ca_path):
+def _pool_manager(url, validate_certs, ca_path, add_secret=None):
     """The urllib3 pool manager of one client (through the environment's proxy, if any), whose connections report
-    their sockets to the running attempt's _Deadline."""
+    their sockets to the running attempt's _Deadline. ``add_secret`` learns the proxy's password and the header made
+    of it (a proxy may echo them in an answer). A proxy variable that cannot be used is a WabizError (unreachable)
+    that never repeats its user info."""
     options = dict(num_pools=1, maxsize=2, block=False, retries=False)
     if urlsplit(url).scheme == 'https':
         options['ssl_context'] = _ssl_context(validate_certs, ca_path)
@@ -540,17 +563,41 @@ def _pool_manager(url, validate_certs, ca_path):
             options.update(cert_reqs='CERT_NONE', assert_hostname=False)
     proxy = _environ_proxy(url)
     if proxy:
-        proxy_parts = urlsplit(proxy)
-        if proxy_parts.username is not None:
-            credentials = '%s:%s' % (unquote(proxy_parts.username), unquote(proxy_parts.password or ''))
-            options['proxy_headers'] = urllib3.make_headers(proxy_basic_auth=credentials)
-            proxy = urlunsplit((proxy_parts.scheme, proxy_parts.hostname + (':%d' % proxy_parts.port if proxy_parts.port else ''),
-                                proxy_parts.path, '', ''))
-        manager = urllib3.ProxyManager(proxy, **options)
+        shown = public_url(proxy) or 'a value that cannot be shown'
+        try:
+            proxy_parts = urlsplit(proxy)
+            port = proxy_parts.port
+            host = proxy_parts.hostname
+            if not host or proxy_parts.scheme not in ('http', 'https'):
+                raise ValueError('the proxy must look like http://[USER:PASSWORD@]HOST[:PORT]')
+            if proxy_parts.username is not None:
+                username, password = unquote(proxy_parts.username), unquote(proxy_parts.password or '')
+                basic = base64.b64encode(('%s:%s' % (username, password)).encode('utf-8')).decode('ascii')
+                if add_secret:
+                    for secret in (proxy_parts.password, password, basic):
+                        add_secret(secret)
+                options['proxy_headers'] = {'Proxy-Authorization': 'Basic %s' % basic}
+                netloc = '[%s]' % host if ':' in host else host
+                proxy = urlunsplit((proxy_parts.scheme, netloc + (':%d' % port if port else ''), proxy_parts.path, '', ''))
+            manager = urllib3.ProxyManager(proxy, **options)
+        except (ValueError, Urllib3Error) as exc:
+            raise WabizError('unreachable', 'the proxy the environment gives for %s (https_proxy, http_proxy or all_proxy), '
+                             '%s, cannot be used: %s' % (public_url(url), shown, _short_proxy_problem(exc)))
     else:
         manager = urllib3.PoolManager(**options)
     manager.pool_classes_by_scheme = _WATCHED_POOLS
     return manager
+
+
+def _short_proxy_problem(exc):
+    """What is wrong with a proxy URL, without the URL itself (it may hold a password)."""
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
+        text = str(exc)
+        if 'Port' in text:
+            return 'no valid port'
+        if text.startswith('the proxy must'):
+            return text
+    return type(exc).__name__
 
 
 def _is_read_timeout(exc):
@@ -645,7 +692,7 @@ class Client(object):
             self._warn('%s uses plain http: the password and the token travel unencrypted' % self.url)
         elif not validate_certs:
             self._warn('TLS certificate validation is off for %s: anyone on the path can read the token' % self.url)
-        self._pool = _pool_manager(self.url, validate_certs, ca_path)
+        self._pool = _pool_manager(self.url, validate_certs, ca_path, add_secret=self._add_secret)
         self._timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
         for secret in (token, password, session_token):
             self._add_secret(secret)
@@ -764,12 +811,13 @@ class Client(object):
         except NewConnectionError as exc:  # before the timeouts: urllib3 makes it one of them
             raise self._error('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
         except Urllib3SSLError as exc:
-            raise self._error('tls_error', '%s: TLS failed (%s). Give ca_path with the CA that signed the webapp '
-                              'certificate, or set validate_certs=false only for a test' % (where, _short(exc)))
+            raise self._error('tls_error', '%s: TLS failed (%s). %s' % (where, _short(exc), _tls_hint(exc)))
         except Urllib3TimeoutError:
             raise self._error('timeout', '%s: no answer within %s s' % (where, self.timeout))
         except LocationParseError as exc:
             raise self._error('unreachable', '%s: invalid URL (%s)' % (where, _short(exc)))
+        except InvalidHeader as exc:  # the webapp answered, with Content-Length twice and unequal
+            raise self._error('bad_response', '%s: the answer has an invalid header (%s)' % (where, _short(exc)))
         except (Urllib3Error, OSError, ValueError) as exc:
             if isinstance(getattr(exc, 'reason', None), Urllib3SSLError):  # a TLS failure behind a proxy
                 raise self._error('tls_error', '%s: TLS failed (%s)' % (where, _short(exc)))
@@ -789,10 +837,19 @@ class Client(object):
         if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise self._error('bad_response', '%s: answer of %s bytes is over the %d byte limit' % (where, declared, self.max_body_bytes),
                               status=raw.status)
+        amount = 65536
+        if URLLIB3_1:  # urllib3 1.x: decodes all it reads at once, without bound
+            # 1 KB of gzip decodes to at most about 1 MB; a second coding multiplies that again (1.8 KB of gzip in
+            # gzip made 2 GB), and no webapp sends two
+            amount = 1024
+            codings = [coding.strip() for coding in raw.headers.get('Content-Encoding', '').lower().split(',')]
+            if len([coding for coding in codings if coding not in ('', 'identity')]) > 1:
+                raise self._error('bad_response', '%s: the answer is encoded more than once (Content-Encoding: %s)' % (
+                    where, raw.headers.get('Content-Encoding')[:80]), status=raw.status)
         chunks = []
         size = 0
         try:
-            for chunk in raw.stream(65536, decode_content=True):
+            for chunk in raw.stream(amount, decode_content=True):
                 size += len(chunk)
                 if size > self.max_body_bytes:
                     raise self._error('bad_response', '%s: answer is over the %d byte limit' % (where, self.max_body_bytes),
@@ -934,8 +991,21 @@ class Client(object):
                            status=response.status)
 
 
+def _tls_hint(exc):
+    """What to do about a failed TLS handshake: a certificate for another name or out of its validity period is not
+    cured by another CA (and validate_certs=false is never the advice for it)."""
+    text = str(exc)
+    if 'mismatch' in text or "doesn't match" in text:  # OpenSSL's words, urllib3 1.x's
+        return ('The webapp certificate is not issued for the host of url: give url with a name (or address) the '
+                'certificate holds')
+    if 'has expired' in text or 'not yet valid' in text:
+        return 'The webapp certificate is outside its validity period: renew it (or check the clocks)'
+    return 'Give ca_path with the CA that signed the webapp certificate, or set validate_certs=false only for a test'
+
+
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")
-_SSL_RE = re.compile(r"\[SSL[^\]]*\][^'\")]*")
+_SSL_RE = re.compile(r"\[SSL[^\]]*\](?:[^'\")]|'[^'\s]{1,253}')*")  # a quoted name kept: "not valid for 'wa'"
+_SSL_C_RE = re.compile(r" \(_ssl\.c:\d+$")
 
 
 def _short(exc):
@@ -944,7 +1014,7 @@ def _short(exc):
     for pattern in (_SSL_RE, _ERRNO_RE):
         match = pattern.search(text)
         if match:
-            return match.group(0).strip().rstrip('.')
+            return _SSL_C_RE.sub('', match.group(0).strip()).rstrip('.')
     for known in ('Name or service not known', 'Temporary failure in name resolution', 'Connection refused',
                   'Connection reset by peer', 'Remote end closed connection without response', 'hostname mismatch',
                   'certificate verify failed', 'IncompleteRead', 'Connection broken'):

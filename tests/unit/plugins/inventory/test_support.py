@@ -981,3 +981,28 @@ def test_the_default_is_one_process_for_a_small_fleet(fake_client, monkeypatch):
     monkeypatch.setattr(InventoryModule, '_fork_reader', lambda self, configs, workers: forks.append(configs) or 1 / 0)
     run(make_plugin())
     assert forks == []
+
+
+def test_a_second_parse_frees_the_cycles_the_first_one_froze():
+    # gc.freeze after a parse kept every object then alive out of reach of the collector for good: what a later
+    # parse in the same process drops (meta: refresh_inventory replaces the InventoryData, whose hosts and groups
+    # refer to each other) was never freed
+    import gc
+    import weakref
+
+    class Node(object):
+        pass
+
+    assert gc.isenabled()
+    try:
+        with plugin_module._collector_paused(collect=True):
+            node = Node()
+            node.itself = node
+            alive = weakref.ref(node)
+        del node
+        with plugin_module._collector_paused(collect=True):
+            pass
+        assert alive() is None
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

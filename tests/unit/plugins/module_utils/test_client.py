@@ -389,8 +389,7 @@ def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     ca_path = str(tmp_path / 'ca.pem')
     trustme.CA().cert_pem.write_to_path(ca_path)
     first = _client._ssl_context(True, ca_path)
-    # the host name: checked by the context, or by urllib3 1.x itself (test_urllib3_1_still_checks_the_host_name_of_an_ip_address)
-    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname is not _client.URLLIB3_CHECKS_HOSTNAME
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname != _client.URLLIB3_1
     assert len(first.get_ca_certs()) == 1  # the given CA, not the system store
     assert _client._ssl_context(True, ca_path) is first  # shared by the clients of the process
     trustme.CA().cert_pem.write_to_path(ca_path)
@@ -398,8 +397,7 @@ def test_ca_path_is_the_trust_of_a_tls_context_built_once(tmp_path):
     changed = _client._ssl_context(True, ca_path)
     assert changed is not first and changed.get_ca_certs() != first.get_ca_certs()
     system = _client._ssl_context(True, None)
-    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname is not _client.URLLIB3_CHECKS_HOSTNAME
-    assert system is not first
+    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname != _client.URLLIB3_1 and system is not first
     unchecked = _client._ssl_context(False, ca_path)
     assert unchecked.verify_mode == ssl.CERT_NONE and not unchecked.check_hostname
 

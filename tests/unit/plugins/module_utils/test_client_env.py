@@ -87,7 +87,9 @@ def test_the_proxy_of_the_environment_is_used(server, monkeypatch):
     assert server.calls == [('GET', 'http://wa.example.invalid/v1/support', 'Bearer given.tok.en')]
 
 
-@pytest.mark.parametrize('no_proxy', ['127.0.0.1', '*', 'localhost,127.0.0.1'])
+# with a network (CIDR) as requests read it: the proxy got the requests of 127.0.0.0/8 or 10.0.0.0/8 once urllib3 replaced it
+@pytest.mark.parametrize('no_proxy', ['127.0.0.1', '*', 'localhost,127.0.0.1', '127.0.0.0/8', '10.0.0.0/8, 127.0.0.0/24',
+                                      'wa.example, 127.0.0.1/32'])
 def test_no_proxy_of_the_environment_is_honoured(server, monkeypatch, no_proxy):
     monkeypatch.setenv('HTTP_PROXY', 'http://127.0.0.1:%d' % closed_port())
     monkeypatch.setenv('NO_PROXY', no_proxy)
@@ -101,6 +103,47 @@ def test_a_proxy_that_is_down_makes_the_webapp_unreachable(server, monkeypatch):
         make_client(server, username=None, password=None, token='given.tok.en', retries=0).get_support()
     assert caught.value.code == 'unreachable'
     assert server.calls == []
+
+
+PROXY_PASSWORD = 'Pr0xy S3cr\u00eat'
+PROXY_BASIC = base64.b64encode(('puser:%s' % PROXY_PASSWORD).encode('utf-8')).decode('ascii')
+
+
+def test_the_proxy_password_is_a_secret_even_when_the_proxy_echoes_it(server, monkeypatch):
+    # it was not: a proxy answering for a plain http webapp with the header it got put the proxy credentials in the message
+    monkeypatch.setenv('HTTP_PROXY', server.url.replace('http://', 'http://puser:Pr0xy%20S3cr%C3%AAt@'))
+    server.on('GET', 'http://wa.example.invalid/v1/support',
+              (407, 'you sent Proxy-Authorization: Basic %s, password %s' % (PROXY_BASIC, PROXY_PASSWORD), {'type': 'text/plain'}))
+    learned = []
+    client = Client('http://wa.example.invalid', token='given.tok.en', retries=0, on_secret=learned.append)
+    with pytest.raises(WabizError) as caught:
+        client.get_support()
+    assert caught.value.code == 'bad_response'
+    assert PROXY_BASIC not in str(caught.value) and 'S3cr' not in str(caught.value)
+    assert PROXY_BASIC in learned and PROXY_PASSWORD in learned
+    assert server.calls == [('GET', 'http://wa.example.invalid/v1/support', 'Bearer given.tok.en')]
+
+
+@pytest.mark.parametrize('proxy', ['http://puser:pw-Secret9@127.0.0.1:abc', 'http://puser:pw-Secret9@127.0.0.1:99999',
+                                   'http://puser:pw-Secret9@', 'socks5://puser:pw-Secret9@127.0.0.1:1080',
+                                   'ftp://puser:pw-Secret9@127.0.0.1:21'])
+def test_a_proxy_variable_that_cannot_be_used_is_one_clear_error_without_its_password(proxy, monkeypatch):
+    # it was a ValueError, TypeError or ProxySchemeUnknown out of Client(): a traceback in a module
+    monkeypatch.setenv('HTTPS_PROXY', proxy)
+    with pytest.raises(WabizError) as caught:
+        Client('https://127.0.0.1:9', token='given.tok.en', retries=0)
+    assert caught.value.code == 'unreachable'
+    assert 'proxy' in caught.value.message and 'pw-Secret9' not in caught.value.message
+
+
+@pytest.mark.parametrize('proxy', ['http://puser:p%C3%A4ss%E2%82%AC@127.0.0.1:', 'http://puser:pw@[::1]:'])
+def test_proxy_credentials_beyond_latin_1_and_an_ipv6_proxy_are_used(proxy, monkeypatch):
+    # UnicodeEncodeError (urllib3 encodes proxy credentials as latin-1), LocationParseError (brackets lost)
+    port = closed_port()
+    monkeypatch.setenv('HTTPS_PROXY', proxy + str(port))
+    with pytest.raises(WabizError) as caught:
+        Client('https://127.0.0.1:9', token='given.tok.en', retries=0).get_support()
+    assert caught.value.code == 'unreachable' and 'cannot connect' in caught.value.message
 
 
 def test_the_environment_is_read_when_the_client_is_made(server, monkeypatch):
@@ -223,8 +266,8 @@ def test_clients_of_one_ca_file_share_one_context_that_holds_only_that_ca(tls):
     for client in (first, second):
         assert client.get_support() == SUPPORT
     assert context.cert_store_stats()['x509_ca'] == 1  # no other bundle loaded into it by a connection
-    # urllib3 1.x matches the host name itself (test_urllib3_1_still_checks_the_host_name_of_an_ip_address)
-    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, not _client.URLLIB3_CHECKS_HOSTNAME)
+    # urllib3 1.x matches the name itself (it wraps an address's socket without server_hostname)
+    assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, not _client.URLLIB3_1)
 
 
 def test_the_shared_context_still_checks_the_host_name(tls):
@@ -233,20 +276,15 @@ def test_the_shared_context_still_checks_the_host_name(tls):
     assert 'localhost' in error.message
 
 
-@pytest.mark.parametrize('checks_hostname', [False, True])
-def test_urllib3_1_still_checks_the_host_name_of_an_ip_address(tls, monkeypatch, checks_hostname):
-    # urllib3 1.26 (supported) wraps the socket of an IP address without server_hostname: a context that checks the
-    # host name itself refused every such URL ("check_hostname requires server_hostname", reported as unreachable).
-    # Under 1.x the context leaves the host name to urllib3, which still refuses a name the certificate does not hold.
-    if not checks_hostname and _client.urllib3.__version__.startswith('1.'):
-        pytest.skip('urllib3 1.x needs the host name left to it')
-    monkeypatch.setattr(_client, 'URLLIB3_CHECKS_HOSTNAME', checks_hostname)
-    monkeypatch.setattr(_client, '_SSL_CONTEXTS', {})
-    assert context_of(Client(tls.url, token='t.o.k', ca_path=tls.ca)).check_hostname is not checks_hostname
-    assert support(tls.url, ca_path=tls.ca) == SUPPORT
+def test_a_certificate_for_another_name_is_not_blamed_on_the_ca(tls):
+    # the advice was "Give ca_path ..., or set validate_certs=false": wrong for a certificate the CA did sign
     error = tls_error(tls.url.replace('127.0.0.1', 'localhost'), ca_path=tls.ca)
-    assert 'localhost' in error.message
-    tls_error(tls.url, ca_path=tls.other)
+    assert 'not issued for the host of url' in error.message
+    assert 'validate_certs=false' not in error.message
+    assert 'validate_certs=false' in tls_error(tls.url, ca_path=tls.other).message
+    if not _client.URLLIB3_1:  # OpenSSL's words, the name quoted; the (_ssl.c:NNN) of the C source left out
+        assert "certificate is not valid for 'localhost')" in error.message
+        assert '_ssl.c' not in tls_error(tls.url, ca_path=tls.other).message
 
 
 def test_a_changed_ca_file_gets_a_new_context(tls):
@@ -448,3 +486,31 @@ def test_a_forked_child_gets_its_own_watchdog_even_when_the_parent_held_its_lock
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     finally:
         deadline.stop()
+
+
+@pytest.mark.parametrize('urllib3_1', [False, True])
+def test_an_answer_encoded_twice_is_refused_with_urllib3_1(server, monkeypatch, urllib3_1):
+    # urllib3 1.x decodes all it reads at once: 1.8 KB of gzip in gzip made the client allocate 2 GB
+    import gzip
+    monkeypatch.setattr(_client, 'URLLIB3_1', urllib3_1)
+    body = json.dumps(SUPPORT).encode()
+    server.on('GET', '/v1/support', (200, gzip.compress(gzip.compress(body)), {'type': 'application/json', 'headers': {'Content-Encoding': 'gzip, gzip'}}))
+    server.on('GET', '/once', (200, gzip.compress(body), {'type': 'application/json', 'headers': {'Content-Encoding': 'gzip'}}))
+    client = make_client(server, username=None, password=None, token='given.tok.en', retries=0)
+    assert client.get('/once') == SUPPORT
+    if urllib3_1:
+        with pytest.raises(WabizError) as caught:
+            client.get_support()
+        assert caught.value.code == 'bad_response' and 'encoded more than once' in caught.value.message
+    else:
+        assert client.get_support() == SUPPORT
+
+
+def test_two_unequal_content_lengths_are_a_bad_response_not_an_unreachable_webapp(server):
+    # it was "unreachable: cannot connect (Content-Length contained multiple unmatching values)", and retried
+    server.on('GET', '/v1/support', (200, SUPPORT, {'headers': {'Content-Length': '1'}}))
+    client = make_client(server, username=None, password=None, token='given.tok.en', retries=2)
+    with pytest.raises(WabizError) as caught:
+        client.get_support()
+    assert caught.value.code == 'bad_response' and 'Content-Length' in caught.value.message
+    assert len(server.calls) == 1
