@@ -258,9 +258,10 @@ def _drain(read_end, answers, index):
         answers[index] = stream.read()
 
 
-def _unread_entry(config, reason):
+def _unread_entry(config, error):
+    """The cache entry of a cluster that was not read: ``error`` ({code, message}) says why."""
     return {'url': _safe_public_url(config['url']), 'support': None, 'shard_count': None, 'shard_count_error': None,
-            'error': {'code': 'internal_error', 'message': reason}, 'reachable': False, 'fetched_at': _now_iso()}
+            'error': error, 'reachable': False, 'fetched_at': _now_iso()}
 
 
 def _now_iso():
@@ -649,7 +650,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     raise ValueError('no usable answer')
             except ValueError:
                 reason = 'the process that read this cluster ended without an answer (wait status %d)' % status
-                share_results = dict((config['name'], _unread_entry(config, reason)) for config in share)
+                share_results = dict((config['name'], _unread_entry(config, {'code': 'internal_error', 'message': reason})) for config in share)
                 share_warnings = []
             results.update((config['name'], share_results[config['name']]) for config in share)
             warnings.extend(message for message in share_warnings if isinstance(message, str))
@@ -849,8 +850,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                       'clusters': dict((name, entry) for name, entry in clusters.items() if name in configured)}
         for config in configs:
             if config['error']:
-                clusters[config['name']] = {'url': _safe_public_url(config['url']), 'support': None, 'error': config['error'],
-                                            'reachable': False, 'fetched_at': _now_iso()}
+                clusters[config['name']] = _unread_entry(config, config['error'])
         return clusters
 
     def update_cache_if_changed(self):

@@ -624,7 +624,7 @@ def _secret_forms(value):
 
 
 # A bearer token is printable ASCII without whitespace at either end (RFC 6750 b64token is a subset): anything else
-# cannot travel in a header, and requests' error for it would repeat the header, token included.
+# cannot travel in a header, and the HTTP library's error for it would repeat the header, token included.
 _TOKEN_RE = re.compile(r'[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?')
 
 
@@ -819,8 +819,6 @@ class Client(object):
         except InvalidHeader as exc:  # the webapp answered, with Content-Length twice and unequal
             raise self._error('bad_response', '%s: the answer has an invalid header (%s)' % (where, _short(exc)))
         except (Urllib3Error, OSError, ValueError) as exc:
-            if isinstance(getattr(exc, 'reason', None), Urllib3SSLError):  # a TLS failure behind a proxy
-                raise self._error('tls_error', '%s: TLS failed (%s)' % (where, _short(exc)))
             raise self._error('unreachable', '%s: cannot connect (%s)' % (where, _short(exc)))
         done = False
         try:

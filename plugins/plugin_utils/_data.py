@@ -16,7 +16,8 @@ from ansible.template import is_trusted_as_template
 MAX_DEPTH = 100
 
 _SCALARS = (int, float, type(None))  # bool is an int
-_PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))  # untagged: never a template
+# Exact types: a value tagged by ansible-core is a subclass, so it is not among them; untagged, never a template.
+PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def plain(value, depth=0):
@@ -40,7 +41,7 @@ def _raw_copy(value, depth=0):
     """Deep copy of raw (untemplated) variable data into plain dicts and lists; raises _Templated at a string Ansible
     would template (trusted as a template) or at any type other than JSON's (a vaulted value, a marker)."""
     kind = type(value)
-    if kind in _PLAIN_SCALARS:  # the bulk of the data: decided by its type alone
+    if kind in PLAIN_SCALARS:  # the bulk of the data: decided by its type alone
         return value
     if isinstance(value, str):  # tagged text (data from the inventory cache is)
         if is_trusted_as_template(value):
@@ -50,8 +51,8 @@ def _raw_copy(value, depth=0):
         if depth >= MAX_DEPTH:
             raise _Templated()  # the templated read reports the depth
         if isinstance(value, dict):
-            return {key: item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for key, item in value.items()}
-        return [item if type(item) in _PLAIN_SCALARS else _raw_copy(item, depth + 1) for item in value]
+            return {key: item if type(item) in PLAIN_SCALARS else _raw_copy(item, depth + 1) for key, item in value.items()}
+        return [item if type(item) in PLAIN_SCALARS else _raw_copy(item, depth + 1) for item in value]
     if isinstance(value, _SCALARS):
         return value
     raise _Templated()

@@ -19,8 +19,7 @@ __metaclass__ = type
 
 from ansible.utils.unsafe_proxy import wrap_var
 
-# Exact types (a tagged str or int is a subclass, so it is not among them).
-_PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import PLAIN_SCALARS as _PLAIN_SCALARS
 
 
 def _needs_wrap(value):
