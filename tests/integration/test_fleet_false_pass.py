@@ -82,16 +82,20 @@ def stored_report(sim, cluster, fetched_at):
     return data
 
 
+def ha_down_inventory(sim, tmp_path, host_vars, **group_vars):
+    """A static inventory of the one cluster host ha-down (simulator URL, admin user, its CA) with ``host_vars``."""
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'ha-down': dict({'wabiz_url': sim.url('ha-down')}, **host_vars)},
+        'vars': dict({'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path}, **group_vars)}}))
+    return inventory
+
+
 @pytest.mark.parametrize('max_age', ['300', '0'])
 def test_stored_data_dated_in_the_future_never_gates_a_cluster(sim, tmp_path, max_age):
     """A host carries healthy stored data that says it was read in 2099 (a clock set back, a saved host_vars file):
     it has no age, so it is read again over the API, which shows the cluster down."""
-    inventory = tmp_path / 'static.yml'
-    inventory.write_text(json.dumps({'wabiz_clusters': {
-        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
-                              'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}},
-        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
-                 'health_gate_retries': 0}}}))
+    inventory = ha_down_inventory(sim, tmp_path, {'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}, health_gate_retries=0)
     proc = playbook(tmp_path, 'health_gate', inventory, '-e', 'health_gate_max_age=%s' % max_age)
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
@@ -100,12 +104,7 @@ def test_stored_data_dated_in_the_future_never_gates_a_cluster(sim, tmp_path, ma
 
 
 def test_pre_upgrade_never_decides_on_stored_data_dated_in_the_future(sim, tmp_path):
-    inventory = tmp_path / 'static.yml'
-    inventory.write_text(json.dumps({'wabiz_clusters': {
-        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
-                              'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}},
-        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
-                 'pre_upgrade_check_retries': 0}}}))
+    inventory = ha_down_inventory(sim, tmp_path, {'wabiz_support': stored_report(sim, 'ha-ok', '2099-01-01T00:00:00Z')}, pre_upgrade_check_retries=0)
     proc = playbook(tmp_path, 'pre_upgrade', inventory, '-e', 'pre_upgrade_check_target_version=v2.47.0')
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
@@ -138,11 +137,7 @@ def test_a_verdict_left_from_an_earlier_play_never_stands_in_for_a_gate_that_cou
     reach the report as this run's."""
     old = {'cluster': 'ha-down', 'passed': True, 'status': 'ok', 'fail_on': 'critical', 'findings': [], 'blocking': [],
            'error': None, 'topology': 'ha', 'checked_at': '2026-01-01T00:00:00Z', 'message': 'ha-down passed (earlier play)'}
-    inventory = tmp_path / 'static.yml'
-    inventory.write_text(json.dumps({'wabiz_clusters': {
-        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'), 'wabiz_gate': old}},
-        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
-                 'health_gate_retries': 0}}}))
+    inventory = ha_down_inventory(sim, tmp_path, {'wabiz_gate': old}, health_gate_retries=0)
     proc = playbook(tmp_path, 'health_gate', inventory, '-e', 'health_gate_wait_delay=0')
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
@@ -152,10 +147,7 @@ def test_a_verdict_left_from_an_earlier_play_never_stands_in_for_a_gate_that_cou
 def test_a_pre_upgrade_verdict_left_from_an_earlier_play_never_reaches_the_report(sim, tmp_path):
     old = {'cluster': 'ha-down', 'go': True, 'status': 'ok', 'target_version': 'v2.47.0', 'findings': [], 'blocking': [],
            'error': None, 'plan': [], 'message': 'ha-down: GO (earlier play)'}
-    inventory = tmp_path / 'static.yml'
-    inventory.write_text(json.dumps({'wabiz_clusters': {
-        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'), 'wabiz_pre_upgrade': old}},
-        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path}}}))
+    inventory = ha_down_inventory(sim, tmp_path, {'wabiz_pre_upgrade': old})
     proc = playbook(tmp_path, 'pre_upgrade', inventory, '-e', 'pre_upgrade_check_target_version=""')
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
@@ -201,11 +193,7 @@ def test_an_older_cached_fact_never_hides_fresher_failing_inventory_data(sim, tm
     now = datetime.datetime.now(datetime.timezone.utc)
     before = (now - datetime.timedelta(seconds=60)).strftime('%Y-%m-%dT%H:%M:%SZ')
     (tmp_path / 'fact.json').write_text(json.dumps(stored_report(sim, 'ha-ok', before)))
-    inventory = tmp_path / 'static.yml'
-    inventory.write_text(json.dumps({'wabiz_clusters': {
-        'hosts': {'ha-down': {'wabiz_url': sim.url('ha-down'),
-                              'wabiz_support': stored_report(sim, 'ha-down', now.strftime('%Y-%m-%dT%H:%M:%SZ'))}},
-        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path}}}))
+    inventory = ha_down_inventory(sim, tmp_path, {'wabiz_support': stored_report(sim, 'ha-down', now.strftime('%Y-%m-%dT%H:%M:%SZ'))})
     (tmp_path / 'cache.yml').write_text(
         '- hosts: ha-down\n  gather_facts: false\n  tasks:\n'
         '    - ansible.builtin.set_fact:\n        wabiz_support: "{{ lookup(\'file\', \'%s\') | from_json }}"\n'
