@@ -20,8 +20,8 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import check
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import stored_age
-from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
-from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import check_hosts, gate_inputs
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import host_values, plain
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import STORED, check_hosts, gate_inputs, stored_support as _stored_support
 
 
 def _report(name, data, policy=None, now=None):
@@ -146,6 +146,15 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
 
 
+def stored_support(hostvars, host):
+    """The support data ``host`` carries that a gate may decide on (see _fleet.stored_support), or None."""
+    try:
+        check_hosts(hostvars, [host])
+        return _stored_support(host_values(hostvars, host, STORED))
+    except ValueError as exc:
+        raise AnsibleFilterError('wabiz.onprem.stored_support: %s' % exc)
+
+
 def stored_age_filter(data, now=None):
     """Seconds since support data was read from the API (its ``fetched_at``), None when it does not say."""
     # only fetched_at is read: no copy of the data
@@ -179,4 +188,5 @@ class FilterModule(object):
             'fleet_gate': fleet_gate,
             'upgrade_check': upgrade_check,
             'stored_age': stored_age_filter,
+            'stored_support': stored_support,
         }

@@ -102,7 +102,10 @@ notes:
   - "Cluster hosts are logical hosts, not machines. Plays over them usually set C(connection: local) and
     C(gather_facts: false)."
   - Host variables per cluster host are C(wabiz_cluster), C(wabiz_url), C(wabiz_validate_certs), C(wabiz_ca_path),
-    C(wabiz_username) and C(wabiz_support); per node host C(wabiz_cluster) and C(wabiz_node) (the normalized node).
+    C(wabiz_username), C(wabiz_support) and C(wabiz_support_fetched_at) (when this inventory read the cluster; the
+    roles and P(wabiz.onprem.stored_support#filter) never gate on an older C(ansible_facts['wabiz_support']) kept in a
+    fact cache, which would otherwise hide C(wabiz_support)); per node host C(wabiz_cluster) and C(wabiz_node) (the
+    normalized node).
   - "Groups: C(wabiz_clusters), C(wabiz_unreachable), C(wabiz_error_<code>), C(wabiz_status_<ok|warning|critical>),
     C(wabiz_topology_<single|ha|multiconnect|unknown>) for cluster hosts; C(wabiz_nodes), C(wabiz_cluster_<host>),
     C(wabiz_role_<role>), C(wabiz_shard_<n>) and C(wabiz_shard_control) (shard -1) for node hosts. Names are made
@@ -784,6 +787,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 'wabiz_ca_path': make_unsafe(config['ca_path']),
                 'wabiz_username': make_unsafe(config['username']),
                 'wabiz_support': report,
+                # when this read was made: a fact cached before it (facts beat inventory variables) is older, never used
+                'wabiz_support_fetched_at': make_unsafe(report.get('fetched_at')),
             }
             for key, value in variables.items():
                 inventory.set_variable(host, key, value)

@@ -34,6 +34,9 @@ not pass the message says the deadline ran out) only annotate the verdict.
 
 ``stored_age(data, now=None)``: seconds since the data was read (``fetched_at``), None when unknown or after ``now``.
 
+``freshest_stored(readings, read_at=None)``: the most recent of the stored readings a host carries, or None when
+``read_at`` (when the inventory read the cluster) says a more recent one exists that the host's variables hide.
+
 ``layered_policy(stored, policy)``: the stored policy of the data refined key by key by ``policy``.
 
 ``finding_line(finding)``, ``blocking(findings, fail_on)``, ``utc_now()``, ``safe_url(url)`` (= ``_client.public_url``),
@@ -120,18 +123,48 @@ def layered_policy(stored, policy):
 
 def stored_age(data, now=None):
     """Seconds since stored support data was read from the API (its ``fetched_at``), or None when it does not say."""
-    fetched_at = data.get('fetched_at') if isinstance(data, dict) else None
-    if not isinstance(fetched_at, str):
-        return None
-    try:
-        then = parse_timestamp(fetched_at)
-    except ValueError:
+    then = _read_time(data) if isinstance(data, dict) else None
+    if then is None:
         return None
     now = _evaluation_time(now) or datetime.now(timezone.utc)
     age = (now - then).total_seconds()
     # read after now (a clock set back, a hand-written or copied fetched_at): its age is unknown, so it is too old, never
     # forever fresh (fetched_at is cut to the second, so data read on this clock is never dated after now)
     return age if age >= 0 else None
+
+
+def _read_time(data):
+    fetched_at = data.get('fetched_at')
+    try:
+        return parse_timestamp(fetched_at) if isinstance(fetched_at, str) else None
+    except ValueError:
+        return None
+
+
+def freshest_stored(readings, read_at=None):
+    """The most recent of ``readings`` (stored support data a host carries, in order of preference when equally recent
+    or undated; what is not a dict is skipped), or None when there is none.
+
+    ``read_at`` is when the inventory last read the cluster (its ``wabiz_support_fetched_at``). A reading older than
+    that, or undated, is never returned then: a fresher one exists that a variable of higher precedence hides (a fact
+    cached before a change shadows the inventory's ``wabiz_support``), so the cluster must be read again. A ``read_at``
+    that is not a timestamp proves nothing either way: None as well."""
+    best, best_time = None, None
+    for data in readings:
+        if not isinstance(data, dict):
+            continue
+        read = _read_time(data)
+        if best is None or (read is not None and (best_time is None or read > best_time)):
+            best, best_time = data, read
+    if best is None or read_at is None:
+        return best
+    try:
+        inventory_time = parse_timestamp(read_at) if isinstance(read_at, str) else None
+    except ValueError:
+        inventory_time = None
+    if inventory_time is None or best_time is None or best_time < inventory_time:
+        return None
+    return best
 
 
 def check_gate_options(fail_on='critical', now=None):

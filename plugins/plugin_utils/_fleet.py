@@ -13,9 +13,11 @@ __metaclass__ = type
 from collections.abc import Mapping
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._report import CHECKS, report_text
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import freshest_stored
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import host_values, plain
 
-STORED = ('ansible_facts.wabiz_support', 'wabiz_support')  # support_facts first, then the inventory plugin's
+# support_facts' fact first, then the inventory plugin's variable, and when the plugin read the cluster
+STORED = ('ansible_facts.wabiz_support', 'wabiz_support', 'wabiz_support_fetched_at')
 
 
 def check_hosts(hostvars, hosts):
@@ -30,12 +32,10 @@ def check_hosts(hostvars, hosts):
 
 
 def stored_support(values):
-    """The support data among ``values`` ({name: value} of STORED): the fact (support_facts) before the inventory
-    plugin's host variable; None when there is none."""
-    data = values.get(STORED[0])
-    if data is None:
-        data = values.get(STORED[1])
-    return data if isinstance(data, Mapping) else None
+    """The support data among ``values`` ({name: value} of STORED) to gate on: the most recent reading, the fact before
+    the inventory plugin's variable when equally recent; None when there is none, or when the inventory read the cluster
+    later than that (its fresher reading is hidden, see freshest_stored)."""
+    return freshest_stored((values.get(STORED[0]), values.get(STORED[1])), values.get(STORED[2]))
 
 
 def gate_inputs(hostvars, host):
@@ -61,7 +61,7 @@ def report_entries(hostvars, hosts, gate_verdicts=None):
         if host in gate_verdicts:
             entry['wabiz_gate'] = plain(gate_verdicts[host])
         # node data for the HTML and Prometheus reports (_report_nodes): the data a stored verdict was computed from,
-        # support_facts' fact first as in gate_inputs (the two differ when facts are not injected as variables)
+        # picked as in gate_inputs (the two differ when facts are not injected as variables)
         data = stored_support(values)
         if data is not None:
             entry['wabiz_support'] = data

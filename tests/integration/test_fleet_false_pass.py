@@ -184,24 +184,49 @@ def test_health_gate_refresh_false_given_as_text_still_gates_from_the_stored_dat
     assert '2 cluster(s) gated from stored data' in proc.stdout, proc.stdout[-3000:]
 
 
-@pytest.mark.xfail(strict=True, reason='open: a fact (support_facts, fact cache) shadows fresher stored data of the inventory')
-def test_an_older_cached_fact_never_hides_fresher_failing_inventory_data(sim, tmp_path):
-    """A fact cache (AWX fact storage, jsonfile) keeps ansible_facts.wabiz_support from a support_facts run before a
-    change; the inventory read the cluster after it, down. Both are within health_gate_max_age: the gate must not pass on
-    the older reading (facts are injected as variables by default, so the inventory's wabiz_support is not even seen)."""
+def cache_old_fact(sim, tmp_path, inventory, env):
+    """A jsonfile fact cache (as AWX fact storage keeps it) holding, for ha-down, ansible_facts.wabiz_support of a read
+    made 60 s ago, when the cluster was healthy (a support_facts run before a change)."""
     import datetime
-    now = datetime.datetime.now(datetime.timezone.utc)
-    before = (now - datetime.timedelta(seconds=60)).strftime('%Y-%m-%dT%H:%M:%SZ')
+    import subprocess
+    from test_fleet_failclosed import BIN, ansible_env
+    before = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=60)).strftime('%Y-%m-%dT%H:%M:%SZ')
     (tmp_path / 'fact.json').write_text(json.dumps(stored_report(sim, 'ha-ok', before)))
-    inventory = ha_down_inventory(sim, tmp_path, {'wabiz_support': stored_report(sim, 'ha-down', now.strftime('%Y-%m-%dT%H:%M:%SZ'))})
     (tmp_path / 'cache.yml').write_text(
         '- hosts: ha-down\n  gather_facts: false\n  tasks:\n'
         '    - ansible.builtin.set_fact:\n        wabiz_support: "{{ lookup(\'file\', \'%s\') | from_json }}"\n'
         '        cacheable: true\n' % (tmp_path / 'fact.json'))
-    cache = {'ANSIBLE_CACHE_PLUGIN': 'jsonfile', 'ANSIBLE_CACHE_PLUGIN_CONNECTION': str(tmp_path / 'facts')}
-    from test_fleet_failclosed import BIN, ansible_env
-    import subprocess
     subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(inventory), str(tmp_path / 'cache.yml')],
-                   env=ansible_env(tmp_path, cache), cwd=str(tmp_path), capture_output=True, timeout=120, check=True)
-    proc = playbook(tmp_path, 'health_gate', inventory, env=cache)
+                   env=ansible_env(tmp_path, env), cwd=str(tmp_path), capture_output=True, timeout=120, check=True)
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+@pytest.mark.parametrize('name', ['health_gate', 'pre_upgrade'])
+def test_an_older_cached_fact_never_hides_fresher_failing_inventory_data(sim, tmp_path, name, inject):
+    """The fact cache keeps a healthy ansible_facts.wabiz_support read before a change; the inventory plugin read the
+    cluster after it, down. Both are within the max age: the gate must not pass on the older reading. Facts injected as
+    variables even hide the inventory's wabiz_support; the plugin's wabiz_support_fetched_at shows a fresher read exists."""
+    env = {'ANSIBLE_CACHE_PLUGIN': 'jsonfile', 'ANSIBLE_CACHE_PLUGIN_CONNECTION': str(tmp_path / 'facts'),
+           'ANSIBLE_INJECT_FACT_VARS': inject}
+    inventory = fleet_file(tmp_path, sim)
+    cache_old_fact(sim, tmp_path, inventory, env)
+    proc = playbook(tmp_path, name, inventory, '-e', 'pre_upgrade_check_target_version=v2.47.0', env=env)
     assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', name)]['outcome'] == 'failed', results[('ha-down', name)]
+    assert results[('ha-ok', name)]['outcome'] == 'passed', results[('ha-ok', name)]
+
+
+def test_the_role_on_each_host_never_gates_on_an_older_cached_fact(sim, tmp_path):
+    """The same with the role's per-host entry point, as a user's own play includes it."""
+    env = {'ANSIBLE_CACHE_PLUGIN': 'jsonfile', 'ANSIBLE_CACHE_PLUGIN_CONNECTION': str(tmp_path / 'facts')}
+    inventory = fleet_file(tmp_path, sim)
+    cache_old_fact(sim, tmp_path, inventory, env)
+    (tmp_path / 'gate.yml').write_text('- hosts: wabiz_clusters\n  gather_facts: false\n  roles:\n    - wabiz.onprem.health_gate\n')
+    import subprocess
+    from test_fleet_failclosed import BIN, ansible_env
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(inventory), str(tmp_path / 'gate.yml')],
+                          env=ansible_env(tmp_path, env), cwd=str(tmp_path), capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    assert 'socket_conn_down' in proc.stdout, proc.stdout[-3000:]
+    assert 'ha-down passed' not in proc.stdout, proc.stdout[-3000:]

@@ -45,7 +45,7 @@ FLEET = {
                    'wacore1': {'free_space': {'logs': 500000000}}}},
     ],
 }
-VOLATILE_KEYS = frozenset(('fetched_at', 'expire_timestamp', 'earliest_expiry', 'expires_in_days', 'checked_at'))
+VOLATILE_KEYS = frozenset(('fetched_at', 'wabiz_support_fetched_at', 'expire_timestamp', 'earliest_expiry', 'expires_in_days', 'checked_at'))
 
 
 def closed_port():

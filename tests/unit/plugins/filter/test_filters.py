@@ -46,7 +46,7 @@ def faulty(support):
 
 def test_filters_registered():
     assert set(F) == {'support_findings', 'support_report', 'shard_map', 'nodes_by_role', 'gate_verdict', 'fleet_gate',
-                      'upgrade_check', 'fleet_report', 'fleet_report_render', 'stored_age'}
+                      'upgrade_check', 'fleet_report', 'fleet_report_render', 'stored_age', 'stored_support'}
 
 
 @pytest.mark.parametrize('data, age', [
@@ -248,6 +248,24 @@ def test_fleet_gate_uses_facts_first_then_inventory_data_and_lists_pending():
     assert fleet['pending'] == ['lab']
     # the same verdict as the one-host filter
     assert fleet['verdicts']['eu-2']['findings'] == F['gate_verdict'](faulty, policy={'min_standby_coreapps': 0}, now=NOW)['findings']
+
+
+def test_a_fact_older_than_the_inventory_read_is_never_gated_on():
+    """A fact cache keeps a healthy fact from before the inventory's read (which, injected, hides wabiz_support): the
+    fleet pass sends the host to the API, stored_support says there is nothing to gate on; a later fact is used."""
+    healthy = dict(report('mc4'), fetched_at='2026-02-28T23:00:00Z')
+    hostvars = {
+        'cached': {'wabiz_support': healthy, 'ansible_facts': {'wabiz_support': healthy},
+                   'wabiz_support_fetched_at': '2026-02-28T23:30:00Z'},
+        'later': {'wabiz_support': healthy, 'ansible_facts': {'wabiz_support': healthy},
+                  'wabiz_support_fetched_at': '2026-02-28T22:30:00Z'},
+    }
+    fleet = F['fleet_gate'](hostvars, ['cached', 'later'], policy={'min_standby_coreapps': 0}, now=NOW)
+    assert fleet['pending'] == ['cached'] and sorted(fleet['verdicts']) == ['later']
+    assert F['stored_support'](hostvars, 'cached') is None
+    assert F['stored_support'](hostvars, 'later') == healthy
+    with pytest.raises(AnsibleFilterError, match='stored_support: .* is not an inventory host'):
+        F['stored_support'](hostvars, 'nope')
 
 
 def test_fleet_gate_refresh_puts_every_host_in_pending():

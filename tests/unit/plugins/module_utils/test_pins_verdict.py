@@ -16,7 +16,7 @@ import pytest
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import (
-    blocking, check_gate_options, finding_line, gate_verdict, gate_with_report, layered_policy, safe_error, safe_url, stored_age,
+    blocking, check_gate_options, finding_line, freshest_stored, gate_verdict, gate_with_report, layered_policy, safe_error, safe_url, stored_age,
     support_report, utc_now)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
@@ -280,6 +280,30 @@ def test_stored_age_bad_now():
     with pytest.raises(ValueError) as info:
         stored_age({'fetched_at': NOW}, now='yesterday')
     assert str(info.value).startswith('now: ')
+
+
+OLD = {'fetched_at': '2026-03-01T00:00:00Z', 'name': 'old'}
+NEW = {'fetched_at': '2026-03-01T00:05:00Z', 'name': 'new'}
+UNDATED = {'name': 'undated'}
+
+
+@pytest.mark.parametrize('readings, read_at, expected', [
+    ((OLD, NEW), None, NEW),  # the most recent, whatever the order
+    ((NEW, OLD), None, NEW),
+    ((OLD, dict(OLD, name='var')), None, OLD),  # equally recent: the first (the fact)
+    ((UNDATED, OLD), None, OLD),  # undated counts as oldest
+    ((UNDATED, dict(UNDATED, name='var')), None, UNDATED),
+    ((None, 'text', [NEW]), None, None),  # nothing stored
+    ((OLD, None), '2026-03-01T00:05:00Z', None),  # the inventory read it later: its reading is hidden
+    ((OLD, NEW), '2026-03-01T00:05:00Z', NEW),
+    ((NEW, None), '2026-03-01T00:00:00Z', NEW),  # a fact read after the inventory's read
+    ((NEW, None), '2026-03-01T01:05:00+01:00', NEW),  # the same instant in another zone
+    ((UNDATED, None), '2026-03-01T00:00:00Z', None),
+    ((NEW, None), 'yesterday', None),  # a read time that proves nothing never lets a reading through
+    ((NEW, None), 1772323200, None),
+])
+def test_freshest_stored(readings, read_at, expected):
+    assert freshest_stored(readings, read_at) is expected
 
 
 def test_a_failed_flag_with_nodes_and_no_error_is_checked_again():
