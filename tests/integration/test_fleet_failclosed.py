@@ -522,3 +522,20 @@ def test_the_final_failure_lists_the_first_50_clusters_and_counts_the_rest(tmp_p
     assert '\n... and 3 more (the fleet report lists every cluster)' in proc.stdout
     results, dummy = report_of(tmp_path)
     assert len(results) == 53 and set(result['outcome'] for result in results.values()) == {'error'}
+
+
+def test_the_final_failure_counts_clusters_not_results(tmp_path):
+    """Hosts that also carry a pre_upgrade verdict (an earlier play of the run) have two results each in the report:
+    the fleet's failure still counts clusters."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    stored = {'failed': True, 'reachable': False, 'fetched_at': now,
+              'error': {'code': 'unreachable', 'message': 'cannot connect'}}
+    upgrade = {'cluster': 'c', 'go': True, 'status': 'ok', 'target_version': 'v2.47.0', 'findings': [], 'blocking': [],
+               'error': None, 'plan': [], 'checked_at': now, 'message': 'GO'}
+    hosts = {'c00': {'wabiz_support': stored, 'wabiz_pre_upgrade': dict(upgrade, cluster='c00')},
+             'c01': {'wabiz_support': dict(stored, failed=False), 'wabiz_pre_upgrade': dict(upgrade, cluster='c01')}}
+    inventory = tmp_path / 'clusters.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {'hosts': hosts, 'vars': {'ansible_connection': 'local'}}}))
+    proc = playbook(tmp_path, 'health_gate', inventory)
+    assert proc.returncode == 2, (proc.stdout + proc.stderr)[-4000:]
+    assert "the host that wrote the report): 2 of 2 cluster(s) did not pass" in proc.stdout, proc.stdout[-3000:]
