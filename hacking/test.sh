@@ -2,8 +2,8 @@
 # wabiz.onprem test driver (used by `make test` and `.ci/run`).
 #
 # usage: hacking/test.sh [STAGE...]     (default: all)
-#   stages: setup sanity (= sanity-2.21 + sanity-2.20) sanity-2.21 sanity-2.20 pytest molecule lint build changelog
-#           galaxy ee docs  (these three use .venv-tools, requirements-tools.txt, made by setup when asked for)
+#   stages: setup sanity (= sanity-2.21 + sanity-2.20) sanity-2.21 sanity-2.20 pytest urllib3-1 molecule lint build
+#           changelog galaxy ee docs  (these three use .venv-tools, requirements-tools.txt, made by setup when asked for)
 #   `setup` (venvs, symlink farm, interpreter dir, ansible-test pip seed, shellcheck) always runs first.
 # Every stage is timed and logged to tests/output/ci/<stage>.log; a failing stage does not stop the others.
 # Ends with a stage table and, as the very last line:  ci: N passed, N failed, N skipped
@@ -30,7 +30,8 @@ VENVTOOLS=$REPO/.venv-tools
 PYBIN=$REPO/.build/pybin
 COLLECTIONS=$REPO/.build/collections
 TAIL=${TAIL:-30}
-ALL_STAGES=(sanity-2.21 sanity-2.20 pytest molecule lint build changelog galaxy ee docs)
+ALL_STAGES=(sanity-2.21 sanity-2.20 pytest urllib3-1 molecule lint build changelog galaxy ee docs)
+URLLIB3_1=$REPO/.build/urllib3-1
 
 export NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 TERM=${TERM:-dumb}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PYTHONDONTWRITEBYTECODE=1
@@ -46,7 +47,7 @@ for arg in "${@:-all}"; do
     sanity) stages+=(sanity-2.21 sanity-2.20) ;;
     units) stages+=(pytest) ;;
     setup) ;;
-    sanity-2.21|sanity-2.20|pytest|molecule|lint|build|changelog|galaxy|ee|docs) stages+=("$arg") ;;
+    sanity-2.21|sanity-2.20|pytest|urllib3-1|molecule|lint|build|changelog|galaxy|ee|docs) stages+=("$arg") ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown stage '$arg' (see --help)" >&2; exit 2 ;;
   esac
@@ -188,6 +189,22 @@ stage_pytest() {
   rc=$?
   if [ $rc -eq 5 ]; then echo "pytest: no tests collected (rc 5) - not a failure"; return 3; fi
   return $rc
+}
+
+# The client, the modules and the inventory once more on urllib3 1.26 (the oldest the collection supports): the
+# client branches on the urllib3 line (_client.URLLIB3_1), and 1.26 took a bug of its own that 2.x hid.
+stage_urllib3_1() {
+  if ! cmp -s requirements-urllib3-1.txt "$URLLIB3_1/.requirements"; then
+    rm -rf "$URLLIB3_1"
+    "$VENV/bin/python" -m pip install -q --target "$URLLIB3_1" -r requirements-urllib3-1.txt || return 1
+    cp requirements-urllib3-1.txt "$URLLIB3_1/.requirements"
+  fi
+  export PATH="$PYBIN:$VENV/bin:$PATH" PYTHONPATH="$URLLIB3_1:$COLLECTIONS:$REPO/tests/simulator"
+  "$VENV/bin/python" -c 'import sys, urllib3; print("urllib3", urllib3.__version__); sys.exit(not urllib3.__version__.startswith("1."))' || return 1
+  "$VENV/bin/python" -m pytest -n 2 -p no:cacheprovider --junitxml="$OUT/junit/$1/pytest.xml" \
+    tests/unit/plugins/module_utils/test_client.py tests/unit/plugins/module_utils/test_client_env.py \
+    tests/unit/plugins/module_utils/test_pins_client.py tests/unit/plugins/module_utils/test_connection.py \
+    tests/integration/test_support_info.py tests/integration/test_hostile.py tests/integration/test_inventory.py
 }
 
 stage_molecule() {  # one `molecule test -s X` per scenario, so a failing scenario does not hide the others
@@ -339,6 +356,7 @@ if [ "${STATUS[setup]}" = pass ]; then
     case $s in
       sanity-2.21) run_stage "$s" stage_sanity_221 ;;
       sanity-2.20) run_stage "$s" stage_sanity_220 ;;
+      urllib3-1) run_stage "$s" stage_urllib3_1 ;;
       *) run_stage "$s" "stage_$s" ;;
     esac
   done
@@ -359,7 +377,7 @@ import glob, sys, xml.etree.ElementTree as ET
 stage, status, junit_dir, logf = sys.argv[1:]
 p = f = s = 0
 sim = [0, 0, 0]   # passed, failed, skipped among the cases above that are the simulator's own tests
-if stage.startswith('sanity') or stage == 'pytest':
+if stage.startswith('sanity') or stage in ('pytest', 'urllib3-1'):
     for path in glob.glob(junit_dir + '/*.xml'):
         for tc in ET.parse(path).iter('testcase'):
             if tc.find('failure') is not None or tc.find('error') is not None: f += 1; kind = 1
