@@ -230,3 +230,49 @@ def test_the_role_on_each_host_never_gates_on_an_older_cached_fact(sim, tmp_path
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert 'socket_conn_down' in proc.stdout, proc.stdout[-3000:]
     assert 'ha-down passed' not in proc.stdout, proc.stdout[-3000:]
+
+
+def now_iso(seconds_ago=0):
+    import datetime
+    return (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=seconds_ago)).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def lost_after_read_inventory(sim, tmp_path):
+    """A static inventory of one cluster host 'lost' that the inventory read healthy a minute ago (wabiz_support and
+    wabiz_support_fetched_at, as the plugin sets them, e.g. from its cache) and that cannot be read now (closed port)."""
+    read = now_iso(60)
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'lost': {'wabiz_url': 'https://127.0.0.1:1', 'wabiz_support': stored_report(sim, 'ha-ok', read),
+                           'wabiz_support_fetched_at': read}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'health_gate_retries': 0, 'health_gate_timeout': 5}}}))
+    return inventory
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+def test_gather_never_passes_a_cluster_its_support_facts_could_not_read(sim, tmp_path, inject):
+    """gather.yml runs support_facts (on_error: warn): the cluster cannot be read now, so the fact is an error report,
+    which says no fetched_at. The inventory's older healthy reading is dated: it must not win over the later error."""
+    proc = playbook(tmp_path, 'gather', lost_after_read_inventory(sim, tmp_path), env={'ANSIBLE_INJECT_FACT_VARS': inject})
+    results, dummy = report_of(tmp_path)
+    assert results[('lost', 'health_gate')]['outcome'] != 'passed', results[('lost', 'health_gate')]
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+def test_health_gate_after_a_support_facts_play_that_could_not_read_the_cluster_fails(sim, tmp_path, inject):
+    """A user's playbook reads support_facts (on_error: ignore) in a first play, then imports the health_gate playbook."""
+    (tmp_path / 'site.yml').write_text(
+        '- hosts: wabiz_clusters\n  gather_facts: false\n  tasks:\n'
+        '    - wabiz.onprem.support_facts: {url: "{{ wabiz_url }}", username: admin, ca_path: "{{ wabiz_ca_path }}",'
+        ' on_error: ignore, retries: 0, timeout: 5}\n'
+        '- ansible.builtin.import_playbook: wabiz.onprem.health_gate\n')
+    import subprocess
+    from test_fleet_failclosed import BIN, ansible_env
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(lost_after_read_inventory(sim, tmp_path)),
+                           str(tmp_path / 'site.yml'), '-e', 'fleet_report_dir=%s' % (tmp_path / 'report')],
+                          env=ansible_env(tmp_path, {'ANSIBLE_INJECT_FACT_VARS': inject}), cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('lost', 'health_gate')]['outcome'] != 'passed', results[('lost', 'health_gate')]
