@@ -276,3 +276,36 @@ def test_health_gate_after_a_support_facts_play_that_could_not_read_the_cluster_
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
     assert results[('lost', 'health_gate')]['outcome'] != 'passed', results[('lost', 'health_gate')]
+
+
+@pytest.mark.parametrize('name', ['health_gate', 'pre_upgrade'])
+def test_a_hidden_inventory_reading_still_gives_its_policy_to_the_api_read(sim, tmp_path, name):
+    """The inventory's policy makes ha-ok fail (role_counts: 5 coreapps, it has 2). A fact cached before the inventory's
+    read (healthy, default policy), injected as variables, hides the inventory's wabiz_support: the gate reads the
+    cluster again over the API, and must read it with the inventory's policy, not the older fact's."""
+    env = {'ANSIBLE_CACHE_PLUGIN': 'jsonfile', 'ANSIBLE_CACHE_PLUGIN_CONNECTION': str(tmp_path / 'facts'),
+           'ANSIBLE_INJECT_FACT_VARS': 'true'}
+    inventory = tmp_path / 'fleet.wabiz.yml'
+    inventory.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\n'
+                         'policy: {role_counts: {coreapp: 5}}\nclusters:\n  - {name: ha-down, url: "%s"}\n'
+                         % (sim.ca_path, sim.url('ha-ok')))
+    cache_old_fact(sim, tmp_path, inventory, env)
+    proc = playbook(tmp_path, name, inventory, '-e', 'pre_upgrade_check_target_version=v2.47.0', env=env)
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', name)]['outcome'] == 'failed', results[('ha-down', name)]
+    assert 'role_count_mismatch' in results[('ha-down', name)]['message'], results[('ha-down', name)]
+    assert proc.returncode != 0, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize('extra', [['-e', 'health_gate_refresh=true'], ['-e', 'health_gate_max_age=0']], ids=['refresh', 'max-age-0'])
+def test_a_cluster_with_an_invalid_policy_never_passes_on_the_default_policy_over_the_api(sim, tmp_path, extra):
+    """The inventory marks the cluster invalid_policy (an unknown key next to role_counts that would fail it). Gated over
+    the API, the role must not read it with the default policy and pass it."""
+    inventory = tmp_path / 'fleet.wabiz.yml'
+    inventory.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\nclusters:\n'
+                         '  - {name: ha-ok, url: "%s", policy: {role_counts: {coreapp: 5}, nonsense_key: 1}}\n'
+                         % (sim.ca_path, sim.url('ha-ok')))
+    proc = playbook(tmp_path, 'health_gate', inventory, *extra)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] != 'passed', results[('ha-ok', 'health_gate')]
