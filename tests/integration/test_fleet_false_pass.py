@@ -309,3 +309,29 @@ def test_a_cluster_with_an_invalid_policy_never_passes_on_the_default_policy_ove
     assert proc.returncode != 0, proc.stdout[-3000:]
     results, dummy = report_of(tmp_path)
     assert results[('ha-ok', 'health_gate')]['outcome'] != 'passed', results[('ha-ok', 'health_gate')]
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+def test_a_later_fact_read_without_the_inventory_policy_is_gated_with_it(sim, tmp_path, inject):
+    """The inventory's policy makes the cluster fail (role_counts: 5 coreapps, it has 2). A play of the user's own reads
+    support_facts without that policy just before the health_gate playbook: its fact is the most recent reading, and is
+    gated with the inventory's policy too, not only with the default one it carries."""
+    inventory = tmp_path / 'fleet.wabiz.yml'
+    inventory.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\n'
+                         'policy: {role_counts: {coreapp: 5}}\nclusters:\n  - {name: ha-ok, url: "%s"}\n'
+                         % (sim.ca_path, sim.url('ha-ok')))
+    (tmp_path / 'site.yml').write_text(
+        '- hosts: wabiz_clusters\n  gather_facts: false\n  connection: local\n  tasks:\n'
+        '    - wabiz.onprem.support_facts: {url: "{{ wabiz_url }}", username: admin, ca_path: "{{ wabiz_ca_path }}"}\n'
+        '- ansible.builtin.import_playbook: wabiz.onprem.health_gate\n')
+    import subprocess
+    from test_fleet_failclosed import BIN, ansible_env
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(inventory), str(tmp_path / 'site.yml'),
+                           '-e', 'fleet_report_dir=%s' % (tmp_path / 'report')],
+                          env=ansible_env(tmp_path, {'ANSIBLE_INJECT_FACT_VARS': inject}), cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert os.path.exists(str(tmp_path / 'report' / 'wabiz-report.json')), proc.stdout[-3000:] + proc.stderr[-2000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] == 'failed', results[('ha-ok', 'health_gate')]
+    assert 'role_count_mismatch' in results[('ha-ok', 'health_gate')]['message']
+    assert proc.returncode != 0, proc.stdout[-3000:]
