@@ -105,8 +105,8 @@ notes:
     C(wabiz_username), C(wabiz_support), C(wabiz_support_fetched_at) (when this inventory read the cluster; the
     roles and P(wabiz.onprem.stored_support#filter) never gate on an older C(ansible_facts['wabiz_support']) kept in a
     fact cache, which would otherwise hide C(wabiz_support)) and C(wabiz_policy) (the policy the cluster is configured
-    with, top level < per cluster, which the roles read it with over the API; as given when it is invalid); per node host C(wabiz_cluster) and C(wabiz_node) (the
-    normalized node).
+    with, top level < per cluster, as given also when it is invalid; the roles read the cluster over the API with it
+    and gate its stored data with it); per node host C(wabiz_cluster) and C(wabiz_node) (the normalized node).
   - "Groups: C(wabiz_clusters), C(wabiz_unreachable), C(wabiz_error_<code>), C(wabiz_status_<ok|warning|critical>),
     C(wabiz_topology_<single|ha|multiconnect|unknown>) for cluster hosts; C(wabiz_nodes), C(wabiz_cluster_<host>),
     C(wabiz_role_<role>), C(wabiz_shard_<n>) and C(wabiz_shard_control) (shard -1) for node hosts. Names are made

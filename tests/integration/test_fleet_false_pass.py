@@ -254,7 +254,7 @@ def lost_after_read_inventory(sim, tmp_path):
 def test_gather_never_passes_a_cluster_its_support_facts_could_not_read(sim, tmp_path, inject):
     """gather.yml runs support_facts (on_error: warn): the cluster cannot be read now, so the fact is an error report,
     which says no fetched_at. The inventory's older healthy reading is dated: it must not win over the later error."""
-    proc = playbook(tmp_path, 'gather', lost_after_read_inventory(sim, tmp_path), env={'ANSIBLE_INJECT_FACT_VARS': inject})
+    playbook(tmp_path, 'gather', lost_after_read_inventory(sim, tmp_path), env={'ANSIBLE_INJECT_FACT_VARS': inject})
     results, dummy = report_of(tmp_path)
     assert results[('lost', 'health_gate')]['outcome'] != 'passed', results[('lost', 'health_gate')]
 
