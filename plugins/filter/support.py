@@ -109,15 +109,29 @@ def _fleet_options(hostvars, hosts, policy, fail_on, max_age, now):
 
 
 def _fleet_data(hostvars, host, use_stored, max_age, now):
-    """(the stored support data to gate, or None when the host must be read over the API; wabiz_cluster; wabiz_url)."""
-    data, cluster, url = gate_inputs(hostvars, host)
+    """(the stored support data to gate, or None when the host must be read over the API; wabiz_cluster; wabiz_url;
+    wabiz_policy)."""
+    data, cluster, url, host_policy = gate_inputs(hostvars, host)
     if not use_stored:
         data = None
     if data is not None and max_age is not None:
         age = stored_age(data, now)
         if age is None or age > max_age:
             data = None  # too old (or undated) to prove the cluster is healthy now: read it again
-    return data, cluster, url
+    return data, cluster, url, host_policy
+
+
+def _host_policy(host_policy, policy):
+    """The policy a host's stored data is gated with: the one the inventory configures for its cluster (wabiz_policy,
+    which a fact read with another policy does not carry) refined key by key by ``policy``; ValueError when it is not
+    a dictionary (the cluster fails on its own)."""
+    if host_policy is None:
+        return policy
+    if not isinstance(host_policy, Mapping):
+        raise ValueError('wabiz_policy: expected a dictionary, got %s' % type(host_policy).__name__)
+    layered = dict(host_policy)
+    layered.update(policy or {})
+    return layered
 
 
 def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None, max_age=None):
@@ -132,12 +146,13 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     for host in hosts:
         options = dict(policy=policy, fail_on=fail_on, cluster=host, url=None, source='stored', now=now)
         try:
-            data, cluster, options['url'] = _fleet_data(hostvars, host, use_stored, max_age, now)
+            data, cluster, options['url'], host_policy = _fleet_data(hostvars, host, use_stored, max_age, now)
             if isinstance(cluster, str) and cluster:
                 options['cluster'] = cluster
             if data is None:
                 pending.append(host)
                 continue
+            options['policy'] = _host_policy(host_policy, policy)
             verdicts[host] = _gate_verdict(data, **options)
         except ValueError as exc:
             # one cluster's unusable data never drops the fleet: it fails closed on its own

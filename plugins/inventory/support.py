@@ -102,10 +102,11 @@ notes:
   - "Cluster hosts are logical hosts, not machines. Plays over them usually set C(connection: local) and
     C(gather_facts: false)."
   - Host variables per cluster host are C(wabiz_cluster), C(wabiz_url), C(wabiz_validate_certs), C(wabiz_ca_path),
-    C(wabiz_username), C(wabiz_support) and C(wabiz_support_fetched_at) (when this inventory read the cluster; the
+    C(wabiz_username), C(wabiz_support), C(wabiz_support_fetched_at) (when this inventory read the cluster; the
     roles and P(wabiz.onprem.stored_support#filter) never gate on an older C(ansible_facts['wabiz_support']) kept in a
-    fact cache, which would otherwise hide C(wabiz_support)); per node host C(wabiz_cluster) and C(wabiz_node) (the
-    normalized node).
+    fact cache, which would otherwise hide C(wabiz_support)) and C(wabiz_policy) (the policy the cluster is configured
+    with, top level < per cluster, as given also when it is invalid; the roles read the cluster over the API with it
+    and gate its stored data with it); per node host C(wabiz_cluster) and C(wabiz_node) (the normalized node).
   - "Groups: C(wabiz_clusters), C(wabiz_unreachable), C(wabiz_error_<code>), C(wabiz_status_<ok|warning|critical>),
     C(wabiz_topology_<single|ha|multiconnect|unknown>) for cluster hosts; C(wabiz_nodes), C(wabiz_cluster_<host>),
     C(wabiz_role_<role>), C(wabiz_shard_<n>) and C(wabiz_shard_control) (shard -1) for node hosts. Names are made
@@ -540,7 +541,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if name in names:
                 raise AnsibleParserError('%s: the name is used twice; cluster names must be unique' % where)
             names.add(name)
-            config = dict(defaults, name=name, url=None, policy=None, error=None)
+            # the policy as configured (top level < per cluster, unchecked) for wabiz_policy: a read over the API with an
+            # invalid one fails as the inventory's did, never passes on the default policy
+            own = entry.get('policy')
+            given = dict(base_policy)
+            if isinstance(own, dict):
+                given.update(own)
+            elif own is not None:
+                given = own
+            config = dict(defaults, name=name, url=None, policy=None, error=None, policy_given=given)
             try:
                 config.update(self._cluster_settings(entry, where, defaults, base_policy))
             except ClusterConfigError as exc:
@@ -789,6 +798,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 'wabiz_support': report,
                 # when this read was made: a fact cached before it (facts beat inventory variables) is older, never used
                 'wabiz_support_fetched_at': make_unsafe(report.get('fetched_at')),
+                # the policy this cluster is configured with, for the roles' reads over the API: wabiz_support carries it
+                # only when read (not after an error) and a fact hides wabiz_support altogether
+                'wabiz_policy': make_unsafe(config['policy_given']),
             }
             for key, value in variables.items():
                 inventory.set_variable(host, key, value)

@@ -143,19 +143,25 @@ def _read_time(data):
 
 def freshest_stored(readings, read_at=None):
     """The most recent of ``readings`` (stored support data a host carries, in order of preference when equally recent
-    or undated; what is not a dict is skipped), or None when there is none.
+    or undated; what is not a dict is skipped), or None when there is none, or when a dated and an undated one are
+    both present (which is the later is unknown).
 
     ``read_at`` is when the inventory last read the cluster (its ``wabiz_support_fetched_at``). A reading older than
     that, or undated, is never returned then: a fresher one exists that a variable of higher precedence hides (a fact
     cached before a change shadows the inventory's ``wabiz_support``), so the cluster must be read again. A ``read_at``
     that is not a timestamp proves nothing either way: None as well."""
-    best, best_time = None, None
+    best, best_time, undated = None, None, False
     for data in readings:
         if not isinstance(data, dict):
             continue
         read = _read_time(data)
+        undated = undated or read is None
         if best is None or (read is not None and (best_time is None or read > best_time)):
             best, best_time = data, read
+    if best_time is not None and undated:
+        # an undated reading (support_facts' fact of a cluster it could not read, on_error warn / ignore) may be the
+        # later one: which is the most recent is unknown, so none is (a healthy older reading never hides the error)
+        return None
     if best is None or read_at is None:
         return best
     try:

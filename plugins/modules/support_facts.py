@@ -96,8 +96,9 @@ ansible_facts:
     wabiz_support:
       description:
         - The checked support data. Same keys as the result of M(wabiz.onprem.support_info) (C(reachable), C(status),
-          C(topology), C(nodes), C(cluster), C(findings), C(policy)), plus C(node), and C(error) when the call failed
-          with O(on_error) other than V(fail).
+          C(topology), C(nodes), C(cluster), C(findings), C(policy), C(fetched_at)), plus C(node), and C(error) when the call
+          failed with O(on_error) other than V(fail) (then with C(reachable), C(status=unknown), C(node) and C(fetched_at),
+          when the call was made).
       returned: always
       type: dict
       sample:
@@ -109,6 +110,8 @@ ansible_facts:
         findings: []
         node: null
 '''
+
+from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -140,7 +143,10 @@ def main():
             module.fail_json(msg=str(error), error=error.to_dict(), reachable=error.reachable, changed=False)
         if params['on_error'] == 'warn':
             module.warn(str(error))
-        facts = dict(reachable=error.reachable, status='unknown', error=error.to_dict(), node=None)
+        # dated like a reading (fetched_at): the gates take the most recent reading a host carries, so this failure is
+        # never outdated by an older healthy wabiz_support of the inventory
+        facts = dict(reachable=error.reachable, status='unknown', error=error.to_dict(), node=None,
+                     fetched_at=datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))
         module.exit_json(changed=False, ansible_facts=dict(wabiz_support=facts))
     report.pop('attempts', None)  # one read, always: not part of the fact
     if not params['include_support']:

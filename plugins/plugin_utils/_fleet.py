@@ -39,9 +39,9 @@ def stored_support(values):
 
 
 def gate_inputs(hostvars, host):
-    """(the host's stored support data or None, its wabiz_cluster, its wabiz_url)."""
-    values = host_values(hostvars, host, STORED + ('wabiz_cluster', 'wabiz_url'))
-    return stored_support(values), values.get('wabiz_cluster'), values.get('wabiz_url')
+    """(the host's stored support data or None, its wabiz_cluster, its wabiz_url, its wabiz_policy or None)."""
+    values = host_values(hostvars, host, STORED + ('wabiz_cluster', 'wabiz_url', 'wabiz_policy'))
+    return stored_support(values), values.get('wabiz_cluster'), values.get('wabiz_url'), values.get('wabiz_policy')
 
 
 def report_entries(hostvars, hosts, gate_verdicts=None):

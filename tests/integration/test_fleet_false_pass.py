@@ -230,3 +230,108 @@ def test_the_role_on_each_host_never_gates_on_an_older_cached_fact(sim, tmp_path
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert 'socket_conn_down' in proc.stdout, proc.stdout[-3000:]
     assert 'ha-down passed' not in proc.stdout, proc.stdout[-3000:]
+
+
+def now_iso(seconds_ago=0):
+    import datetime
+    return (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=seconds_ago)).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def lost_after_read_inventory(sim, tmp_path):
+    """A static inventory of one cluster host 'lost' that the inventory read healthy a minute ago (wabiz_support and
+    wabiz_support_fetched_at, as the plugin sets them, e.g. from its cache) and that cannot be read now (closed port)."""
+    read = now_iso(60)
+    inventory = tmp_path / 'static.yml'
+    inventory.write_text(json.dumps({'wabiz_clusters': {
+        'hosts': {'lost': {'wabiz_url': 'https://127.0.0.1:1', 'wabiz_support': stored_report(sim, 'ha-ok', read),
+                           'wabiz_support_fetched_at': read}},
+        'vars': {'ansible_connection': 'local', 'wabiz_username': 'admin', 'wabiz_ca_path': sim.ca_path,
+                 'health_gate_retries': 0, 'health_gate_timeout': 5}}}))
+    return inventory
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+def test_gather_never_passes_a_cluster_its_support_facts_could_not_read(sim, tmp_path, inject):
+    """gather.yml runs support_facts (on_error: warn): the cluster cannot be read now, so the fact is an error report,
+    which says no fetched_at. The inventory's older healthy reading is dated: it must not win over the later error."""
+    playbook(tmp_path, 'gather', lost_after_read_inventory(sim, tmp_path), env={'ANSIBLE_INJECT_FACT_VARS': inject})
+    results, dummy = report_of(tmp_path)
+    assert results[('lost', 'health_gate')]['outcome'] != 'passed', results[('lost', 'health_gate')]
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+def test_health_gate_after_a_support_facts_play_that_could_not_read_the_cluster_fails(sim, tmp_path, inject):
+    """A user's playbook reads support_facts (on_error: ignore) in a first play, then imports the health_gate playbook."""
+    (tmp_path / 'site.yml').write_text(
+        '- hosts: wabiz_clusters\n  gather_facts: false\n  tasks:\n'
+        '    - wabiz.onprem.support_facts: {url: "{{ wabiz_url }}", username: admin, ca_path: "{{ wabiz_ca_path }}",'
+        ' on_error: ignore, retries: 0, timeout: 5}\n'
+        '- ansible.builtin.import_playbook: wabiz.onprem.health_gate\n')
+    import subprocess
+    from test_fleet_failclosed import BIN, ansible_env
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(lost_after_read_inventory(sim, tmp_path)),
+                           str(tmp_path / 'site.yml'), '-e', 'fleet_report_dir=%s' % (tmp_path / 'report')],
+                          env=ansible_env(tmp_path, {'ANSIBLE_INJECT_FACT_VARS': inject}), cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('lost', 'health_gate')]['outcome'] != 'passed', results[('lost', 'health_gate')]
+
+
+@pytest.mark.parametrize('name', ['health_gate', 'pre_upgrade'])
+def test_a_hidden_inventory_reading_still_gives_its_policy_to_the_api_read(sim, tmp_path, name):
+    """The inventory's policy makes ha-ok fail (role_counts: 5 coreapps, it has 2). A fact cached before the inventory's
+    read (healthy, default policy), injected as variables, hides the inventory's wabiz_support: the gate reads the
+    cluster again over the API, and must read it with the inventory's policy, not the older fact's."""
+    env = {'ANSIBLE_CACHE_PLUGIN': 'jsonfile', 'ANSIBLE_CACHE_PLUGIN_CONNECTION': str(tmp_path / 'facts'),
+           'ANSIBLE_INJECT_FACT_VARS': 'true'}
+    inventory = tmp_path / 'fleet.wabiz.yml'
+    inventory.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\n'
+                         'policy: {role_counts: {coreapp: 5}}\nclusters:\n  - {name: ha-down, url: "%s"}\n'
+                         % (sim.ca_path, sim.url('ha-ok')))
+    cache_old_fact(sim, tmp_path, inventory, env)
+    proc = playbook(tmp_path, name, inventory, '-e', 'pre_upgrade_check_target_version=v2.47.0', env=env)
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-down', name)]['outcome'] == 'failed', results[('ha-down', name)]
+    assert 'role_count_mismatch' in results[('ha-down', name)]['message'], results[('ha-down', name)]
+    assert proc.returncode != 0, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize('extra', [['-e', 'health_gate_refresh=true'], ['-e', 'health_gate_max_age=0']], ids=['refresh', 'max-age-0'])
+def test_a_cluster_with_an_invalid_policy_never_passes_on_the_default_policy_over_the_api(sim, tmp_path, extra):
+    """The inventory marks the cluster invalid_policy (an unknown key next to role_counts that would fail it). Gated over
+    the API, the role must not read it with the default policy and pass it."""
+    inventory = tmp_path / 'fleet.wabiz.yml'
+    inventory.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\nclusters:\n'
+                         '  - {name: ha-ok, url: "%s", policy: {role_counts: {coreapp: 5}, nonsense_key: 1}}\n'
+                         % (sim.ca_path, sim.url('ha-ok')))
+    proc = playbook(tmp_path, 'health_gate', inventory, *extra)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] != 'passed', results[('ha-ok', 'health_gate')]
+
+
+@pytest.mark.parametrize('inject', ['true', 'false'], ids=['facts-as-vars', 'facts-not-injected'])
+def test_a_later_fact_read_without_the_inventory_policy_is_gated_with_it(sim, tmp_path, inject):
+    """The inventory's policy makes the cluster fail (role_counts: 5 coreapps, it has 2). A play of the user's own reads
+    support_facts without that policy just before the health_gate playbook: its fact is the most recent reading, and is
+    gated with the inventory's policy too, not only with the default one it carries."""
+    inventory = tmp_path / 'fleet.wabiz.yml'
+    inventory.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nretries: 0\n'
+                         'policy: {role_counts: {coreapp: 5}}\nclusters:\n  - {name: ha-ok, url: "%s"}\n'
+                         % (sim.ca_path, sim.url('ha-ok')))
+    (tmp_path / 'site.yml').write_text(
+        '- hosts: wabiz_clusters\n  gather_facts: false\n  connection: local\n  tasks:\n'
+        '    - wabiz.onprem.support_facts: {url: "{{ wabiz_url }}", username: admin, ca_path: "{{ wabiz_ca_path }}"}\n'
+        '- ansible.builtin.import_playbook: wabiz.onprem.health_gate\n')
+    import subprocess
+    from test_fleet_failclosed import BIN, ansible_env
+    proc = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', str(inventory), str(tmp_path / 'site.yml'),
+                           '-e', 'fleet_report_dir=%s' % (tmp_path / 'report')],
+                          env=ansible_env(tmp_path, {'ANSIBLE_INJECT_FACT_VARS': inject}), cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert os.path.exists(str(tmp_path / 'report' / 'wabiz-report.json')), proc.stdout[-3000:] + proc.stderr[-2000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'health_gate')]['outcome'] == 'failed', results[('ha-ok', 'health_gate')]
+    assert 'role_count_mismatch' in results[('ha-ok', 'health_gate')]['message']
+    assert proc.returncode != 0, proc.stdout[-3000:]

@@ -48,7 +48,10 @@ def test_on_error_fail_warn_ignore(sim):
     warned = run_module('wabiz.onprem.support_facts', dict(args, on_error='warn'))
     assert warned.rc == 0, warned
     facts = warned.data['ansible_facts']['wabiz_support']
-    assert facts == {'reachable': True, 'status': 'unknown', 'node': None, 'error': facts['error']}
+    assert facts == {'reachable': True, 'status': 'unknown', 'node': None, 'error': facts['error'], 'fetched_at': facts['fetched_at']}
+    # dated: a gate never takes an older healthy reading of the inventory over it
+    from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import stored_age
+    assert 0 <= stored_age(facts) < 60
     assert facts['error']['code'] == 'auth_failed'
     assert '[WARNING]: [auth_failed]' in warned.output
     ignored = run_module('wabiz.onprem.support_facts', dict(args, on_error='ignore'))

@@ -417,3 +417,22 @@ def test_fleet_gate_checks_its_options_once_before_any_host():
         F['fleet_gate'](hostvars, ['eu-1'], fail_on='sometimes', now=NOW)
     with pytest.raises(AnsibleFilterError, match='fleet_gate: now: '):
         F['fleet_gate'](hostvars, ['nope'], now='yesterday')
+
+
+def test_stored_data_is_gated_with_the_policy_the_inventory_configures():
+    """A fact read with the default policy (support_facts in a play of the user's own) is the most recent reading; the
+    cluster's wabiz_policy (the inventory's) still applies to it, under the role's own policy; one that is not a
+    dictionary fails that cluster alone."""
+    healthy = dict(report('mc4'), fetched_at='2026-02-28T23:30:00Z')
+    hostvars = {
+        'strict': {'ansible_facts': {'wabiz_support': healthy}, 'wabiz_policy': {'role_counts': {'coreapp': 9}}},
+        'relaxed': {'ansible_facts': {'wabiz_support': healthy}, 'wabiz_policy': {'role_counts': {'coreapp': 9}}},
+        'broken': {'ansible_facts': {'wabiz_support': healthy}, 'wabiz_policy': 'nope'},
+        'plain': {'ansible_facts': {'wabiz_support': healthy}},
+    }
+    strict = F['fleet_gate'](hostvars, ['strict', 'broken', 'plain'], policy={'min_standby_coreapps': 0}, now=NOW)
+    assert strict['failed'] == ['strict', 'broken'], strict['failed']
+    assert [f['code'] for f in strict['verdicts']['strict']['blocking']] == ['role_count_mismatch']
+    assert 'wabiz_policy' in strict['verdicts']['broken']['error']['message']
+    relaxed = F['fleet_gate'](hostvars, ['relaxed'], policy={'min_standby_coreapps': 0, 'role_counts': {}}, now=NOW)
+    assert relaxed['failed'] == []  # the role's own policy is over the inventory's

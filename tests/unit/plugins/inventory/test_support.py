@@ -942,6 +942,7 @@ def _inventory_dump(inventory):
         support = variables.get('wabiz_support')
         if isinstance(support, dict):
             support.pop('fetched_at', None)
+        variables.pop('wabiz_support_fetched_at', None)  # the same read time, which differs across a second boundary
         hosts[name] = (variables, sorted(group.name for group in host.get_groups()))
     return hosts
 

@@ -291,7 +291,8 @@ UNDATED = {'name': 'undated'}
     ((OLD, NEW), None, NEW),  # the most recent, whatever the order
     ((NEW, OLD), None, NEW),
     ((OLD, dict(OLD, name='var')), None, OLD),  # equally recent: the first (the fact)
-    ((UNDATED, OLD), None, OLD),  # undated counts as oldest
+    ((UNDATED, OLD), None, None),  # undated and dated: which is later is unknown (an error fact has no fetched_at)
+    ((OLD, UNDATED), None, None),
     ((UNDATED, dict(UNDATED, name='var')), None, UNDATED),
     ((None, 'text', [NEW]), None, None),  # nothing stored
     ((OLD, None), '2026-03-01T00:05:00Z', None),  # the inventory read it later: its reading is hidden

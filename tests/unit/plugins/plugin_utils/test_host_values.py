@@ -59,8 +59,8 @@ def test_a_template_in_the_inventory_is_templated(hostvars):
 
 
 def test_the_fleet_readers_use_it(hostvars):
-    assert gate_inputs(hostvars, 'eu-1') == (SUPPORT, 'eu-one', None)
-    assert gate_inputs(hostvars, 'eu-4') == ({'nodes': ['from facts']}, None, None)
+    assert gate_inputs(hostvars, 'eu-1') == (SUPPORT, 'eu-one', None, None)
+    assert gate_inputs(hostvars, 'eu-4') == ({'nodes': ['from facts']}, None, None, None)
     assert gate_inputs(hostvars, 'eu-2')[1] == 'EU-2'
     entries = report_entries(hostvars, ['eu-1', 'eu-3'], {'eu-3': {'passed': True}})
     assert entries[0]['host'] == 'eu-1' and entries[0]['wabiz_support'] == _data.plain(SUPPORT) and entries[0]['wabiz_gate'] is None
