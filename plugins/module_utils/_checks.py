@@ -450,6 +450,27 @@ def _check_sockets(subject):
                         % (why, shown))
 
 
+_ONLY_CONNECTED = {
+    'ha': 'HA: only the coreapp owning shard 0 is connected, every other node, the primary master included, reports DN',
+    'multiconnect': 'multiconnect: only the primary master and the coreapps owning a message shard are connected, every other '
+                    'node reports DN',
+}
+
+
+def _check_unexpected_connections(subject):
+    """HA / multiconnect: a node owning no shard (a standby coreapp, a secondary master, HA's primary master) that is
+    connected to WhatsApp: a second connection of the number, or a node that believes it serves a shard the shard map gives
+    to another; the documented topology is not what the cluster shows. A node owning shards it should not is the shard
+    checks' finding already."""
+    must = set(node['name'] for node, dummy in _must_connect(subject))
+    for node in subject.nodes:
+        state = node['socket_conn']
+        if node['name'] in must or node['shards'] or node['errors'] or not isinstance(state, str) or not state.startswith('UP'):
+            continue
+        subject.add('socket_conn_unexpected', CRITICAL, node['name'], 'node (%s, owning no shard) is connected (socket_conn %s) '
+                    'but must not be: %s' % (node['role'], state, _ONLY_CONNECTED[subject.topology]))
+
+
 # ---------------------------------------------------------------------------------------------
 # the table of checks, and the report
 # ---------------------------------------------------------------------------------------------
@@ -485,6 +506,7 @@ _CHECKS = (
     (_check_shard_count_value, _CLUSTER),
     (_check_shards_beyond_count, _CLUSTER),
     (_check_sockets, _ANY),
+    (_check_unexpected_connections, frozenset(('ha', 'multiconnect'))),
 )
 
 

@@ -69,6 +69,11 @@ FINDING_CODES = {
     },
     'standby_coreapp_missing': {'severity': WARNING, 'description': 'HA/MC: fewer than min_standby_coreapps coreapps own no shard'},
     'socket_conn_down': {'severity': CRITICAL, 'description': 'a node that must be connected is DN, UNK, missing or unknown'},
+    'socket_conn_unexpected': {
+        'severity': CRITICAL,
+        'description': 'HA/MC: a node that must be disconnected (not the shard-0 coreapp in HA; not the primary master nor a '
+                       'message shard owner in MC) is UP',
+    },
     'socket_conn_transient': {'severity': WARNING, 'description': 'a node that must be connected is SC or UP receiving offline'},
     'free_space_low': {'severity': WARNING, 'description': 'a directory is below free_space_warning (critical below free_space_critical)'},
     'build_expiring': {'severity': WARNING, 'description': 'the build expires within build_expiry_warning_days'},

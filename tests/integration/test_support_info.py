@@ -32,6 +32,7 @@ FINDING_CASES = {
     'standby_coreapp_missing': ('no-standby', {}),
     'socket_conn_down': ('core-down', {}),
     'socket_conn_transient': ('core-connecting', {}),
+    'socket_conn_unexpected': ('standby-up', {}),
     'free_space_low': ('disk-low', {}),
     'build_expiring': ('expiring', {}),
     'build_expired': ('expired-build', {}),

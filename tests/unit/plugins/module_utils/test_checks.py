@@ -209,7 +209,7 @@ FINDING_CASES = [
     ('role_counts', _drop('ha', CORE[1]), {'policy': {'role_counts': {'coreapp': 2}, 'min_standby_coreapps': 0}},
      ['role_count_mismatch'],
      ('role_count_mismatch', 'critical', None, 'cluster has 1 coreapp nodes (expected 2)')),
-    ('shard_unowned', _set('mc4', CORE[2], shards=[]), {},
+    ('shard_unowned', _set('mc4', CORE[2], shards=[], socket_conn='DN'), {},
      ['shard_unowned'],
      ('shard_unowned', 'critical', None, 'shard 2 has no owner (expected exactly one coreapp)')),
     ('control_unowned_mc', _set('mc4', MASTER0, shards=[]), {},
@@ -338,6 +338,10 @@ FINDING_CASES = [
     ('master_owns_message_shard', _apply(_drop('mc4', CORE[3]), _set('mc4', MASTER1, shards=[[3, 3]], socket_conn='UP')), {},
      ['shard_owner_role'],
      ('shard_owner_role', 'critical', MASTER1, 'node (secondary_master) owns message shard 3 (expected message shards on coreapps only)')),
+    ('standby_up', _set('ha', CORE[1], socket_conn='UP'), {},
+     ['socket_conn_unexpected'],
+     ('socket_conn_unexpected', 'critical', CORE[1], 'node (coreapp, owning no shard) is connected (socket_conn UP) but must '
+      'not be: HA: only the coreapp owning shard 0 is connected, every other node, the primary master included, reports DN')),
     ('duplicate_key', _set('mc4', CORE[4], socket_conn='DN'), {'duplicate': CORE[4]},
      ['node_key_duplicate'],
      ('node_key_duplicate', 'critical', CORE[4], 'node key appears more than once in the body: a node may hide behind its twin '
@@ -394,11 +398,47 @@ def test_api_says_ha_but_body_is_multiconnect():
     assert set(f['node'] for f in only(report, 'shard_count_invalid')) == set(CORE[1:4])
 
 
-def test_ha_owner_connected_but_others_owning_nothing_up_is_fine():
+def test_ha_node_other_than_the_shard_owner_up_is_critical():
+    """HA: only the coreapp owning shard 0 is connected; every other node, the primary master included, reports DN
+    (reference 4.1, docs/data-model.md topology rules). A standby or a master that is UP is not the documented cluster."""
     body = load('ha')
     body['support'][CORE[1]]['socket_conn'] = 'UP'
-    body['support'][MASTER0]['socket_conn'] = 'UP'
+    body['support'][MASTER0]['socket_conn'] = 'up receiving  offline'
+    report = run(body)
+    assert report['status'] == 'critical'
+    assert [(f['code'], f['severity'], f['node']) for f in report['findings']] == [
+        ('socket_conn_unexpected', 'critical', MASTER0), ('socket_conn_unexpected', 'critical', CORE[1])]
+
+
+def test_ha_extra_coreapp_up_is_critical():
+    body = load('ha')
+    extra = copy.deepcopy(body['support'][CORE[1]])
+    extra['socket_conn'] = 'UP'
+    body['support']['wacore9:0123456789ab'] = extra
+    assert [(f['code'], f['node']) for f in run(body)['findings']] == [('socket_conn_unexpected', 'wacore9:0123456789ab')]
+
+
+@pytest.mark.parametrize('state', ['SC', 'DN', 'UNK', None])
+def test_ha_standby_connecting_or_down_is_normal(state):
+    body = load('ha')
+    body['support'][CORE[1]]['socket_conn'] = state
+    if state is None:
+        body['support'][CORE[1]].pop('socket_conn')
     assert run(body)['findings'] == []
+
+
+def test_multiconnect_standby_or_secondary_master_up_is_critical():
+    body = load('mc4')
+    body['support'][CORE[4]]['socket_conn'] = 'UP'
+    body['support'][MASTER1]['socket_conn'] = 'UP'
+    assert [(f['code'], f['node']) for f in run(body)['findings']] == [
+        ('socket_conn_unexpected', MASTER1), ('socket_conn_unexpected', CORE[4])]
+
+
+def test_node_in_error_is_not_flagged_as_connected():
+    body = load('ha')
+    body['support'][CORE[1]] = {'errors': [ERROR_1011], 'socket_conn': 'UP'}
+    assert codes(run(body, policy={'min_standby_coreapps': 0})) == ['node_error']
 
 
 def test_error_node_is_not_also_flagged_for_its_connection():
@@ -491,6 +531,7 @@ def test_free_space_dir_override_levels():
 def test_expected_shards_drives_topology_without_api():
     body = load('mc4')
     body['support'][CORE[3]]['shards'] = []
+    body['support'][CORE[3]]['socket_conn'] = 'DN'
     report = run(body, shard_count=None, policy={'expected_shards': 4})
     assert report['cluster']['shard_count_source'] == 'policy'
     assert codes(report) == ['shard_unowned']
@@ -1054,6 +1095,7 @@ def test_checks_table_is_pinned():
         ('_check_control_shard_multiconnect', ['multiconnect']), ('_check_control_shard_ha', ['ha']),
         ('_check_shard_count_answer', cluster), ('_check_shard_count_source', cluster), ('_check_shard_count_value', cluster),
         ('_check_shards_beyond_count', cluster), ('_check_sockets', every),
+        ('_check_unexpected_connections', ['ha', 'multiconnect']),
     ]
 
 

@@ -320,6 +320,7 @@ def test_stored_cluster_summary_is_not_trusted():
     stored = report('mc4')
     owner = [node for node in stored['nodes'] if node['shards'] == [2]][0]
     owner['shards'] = []
+    owner['socket_conn'] = 'DN'
     # the stored summary still says every shard is owned, the stored status and findings say ok
     verdict = gate_verdict(stored, now=NOW)
     assert verdict['passed'] is False
