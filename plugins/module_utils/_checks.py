@@ -401,7 +401,9 @@ def _check_shard_count_source(subject):
         subject.add('shard_count_unknown', WARNING, None, 'cannot tell the message shard count: GET /v1/account/shards was not '
                     'read, the policy has no expected_shards, and no node owns a message shard')
     elif subject.cluster['shard_count_source'] == 'inferred':
-        subject.add('shard_count_inferred', WARNING, None, 'message shard count %d is only inferred from the owned shards (GET '
+        # multiconnect (2 or more): the owners of shards N..2N-1 may all be gone and nothing shows, so it is never a pass;
+        # HA's shape (1) is a warning: a multiconnect cluster gives the control shard to its primary master, never infers 1
+        subject.add('shard_count_inferred', CRITICAL if count > 1 else WARNING, None, 'message shard count %d is only inferred from the owned shards (GET '
                     '/v1/account/shards was not read and the policy has no expected_shards), so a missing owner of a higher '
                     'shard cannot be seen: set policy.expected_shards to the real count, or let the monitoring user read GET '
                     '/v1/account/shards' % count)

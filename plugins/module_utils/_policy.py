@@ -58,8 +58,9 @@ FINDING_CODES = {
     },
     'shard_count_unknown': {'severity': WARNING, 'description': 'keyed body whose message shard count cannot be told'},
     'shard_count_inferred': {
-        'severity': WARNING,
-        'description': 'the message shard count is only inferred from the owned shards (pin it with policy.expected_shards)',
+        'severity': CRITICAL,
+        'description': 'the message shard count is only inferred from the owned shards (pin it with policy.expected_shards); '
+                       'critical when 2 or more (the owners of the higher shards may all be gone), a warning for HA (1)',
     },
     'shard_owner_role': {'severity': CRITICAL, 'description': 'a message shard is owned by a node that is not a coreapp'},
     'node_key_duplicate': {'severity': CRITICAL, 'description': 'a node key appears more than once in the body'},

@@ -332,7 +332,7 @@ FINDING_CASES = [
       'expected an object, got string')),
     ('count_inferred', _set('mc4', CORE[4], role='coreapp'), {'shard_count': None},
      ['shard_count_inferred'],
-     ('shard_count_inferred', 'warning', None, 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards '
+     ('shard_count_inferred', 'critical', None, 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards '
       'was not read and the policy has no expected_shards), so a missing owner of a higher shard cannot be seen: set '
       'policy.expected_shards to the real count, or let the monitoring user read GET /v1/account/shards')),
     ('master_owns_message_shard', _apply(_drop('mc4', CORE[3]), _set('mc4', MASTER1, shards=[[3, 3]], socket_conn='UP')), {},
@@ -372,6 +372,32 @@ def test_shard_unowned_is_one_finding_per_shard():
     report = run(body, shard_count=8)
     messages = [finding['message'] for finding in only(report, 'shard_unowned')]
     assert messages == ['shard %d has no owner (expected exactly one coreapp)' % shard for shard in (1, 2, 4, 5, 6, 7)]
+
+
+@pytest.mark.parametrize('shards, owned', [(4, 2), (8, 4), (16, 8), (32, 16)])
+def test_multiconnect_half_the_shards_unowned_with_an_inferred_count_never_passes(shards, owned):
+    """The monitoring user cannot read GET /v1/account/shards and the policy has no expected_shards: the owners of the
+    upper half of the shards are gone, so the count inferred from the highest owned shard is half the real one and no
+    shard shows as unowned. A count that cannot be proven is never a pass."""
+    support = {MASTER0: copy.deepcopy(load('mc4')['support'][MASTER0]), MASTER1: copy.deepcopy(load('mc4')['support'][MASTER1])}
+    template = load('mc4')['support'][CORE[0]]
+    for shard in range(owned):
+        support['10.0.2.%d:wa-core-%d' % (shard, shard)] = dict(copy.deepcopy(template), shards=[[shard, shard]])
+    support['10.0.3.1:wa-core-spare'] = dict(copy.deepcopy(template), shards=[], socket_conn='DN')
+    report = run({'support': support}, shard_count=None)
+    assert report['cluster']['shard_count'] == owned and report['cluster']['shard_count_source'] == 'inferred'
+    assert [(f['code'], f['severity']) for f in report['findings']] == [('shard_count_inferred', 'critical')]
+    assert report['status'] == 'critical'
+    # pinned by the policy or read from the API, the missing owners show
+    assert codes(run({'support': support}, shard_count=None, policy={'expected_shards': shards})) == ['shard_unowned']
+    assert codes(run({'support': support}, shard_count=shards)) == ['shard_unowned']
+
+
+def test_ha_inferred_count_stays_a_warning():
+    """HA's shape (the coreapp owning shard 0 holds the control shard, the masters own nothing) infers 1 shard; a
+    multiconnect cluster gives the control shard to its primary master, which makes the inferred count at least 2."""
+    report = run(load('ha'), shard_count=None)
+    assert [(f['code'], f['severity']) for f in report['findings']] == [('shard_count_inferred', 'warning')]
 
 
 def test_unknown_shard_count_still_flags_missing_owners():
@@ -904,7 +930,7 @@ def test_impossible_range_makes_the_shard_map_unprovable():
 def test_inferred_shard_count_says_how_to_pin_it():
     report = run(load('mc4'), shard_count=None)
     assert report['findings'] == [{
-        'code': 'shard_count_inferred', 'severity': 'warning', 'node': None,
+        'code': 'shard_count_inferred', 'severity': 'critical', 'node': None,
         'message': 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards was not read and the policy '
                    'has no expected_shards), so a missing owner of a higher shard cannot be seen: set policy.expected_shards to the '
                    'real count, or let the monitoring user read GET /v1/account/shards'}]
