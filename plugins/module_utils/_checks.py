@@ -401,7 +401,9 @@ def _check_shard_count_source(subject):
         subject.add('shard_count_unknown', WARNING, None, 'cannot tell the message shard count: GET /v1/account/shards was not '
                     'read, the policy has no expected_shards, and no node owns a message shard')
     elif subject.cluster['shard_count_source'] == 'inferred':
-        subject.add('shard_count_inferred', WARNING, None, 'message shard count %d is only inferred from the owned shards (GET '
+        # multiconnect (2 or more): the owners of shards N..2N-1 may all be gone and nothing shows, so it is never a pass;
+        # HA's shape (1) is a warning: a multiconnect cluster gives the control shard to its primary master, never infers 1
+        subject.add('shard_count_inferred', CRITICAL if count > 1 else WARNING, None, 'message shard count %d is only inferred from the owned shards (GET '
                     '/v1/account/shards was not read and the policy has no expected_shards), so a missing owner of a higher '
                     'shard cannot be seen: set policy.expected_shards to the real count, or let the monitoring user read GET '
                     '/v1/account/shards' % count)
@@ -450,6 +452,27 @@ def _check_sockets(subject):
                         % (why, shown))
 
 
+_ONLY_CONNECTED = {
+    'ha': 'HA: only the coreapp owning shard 0 is connected, every other node, the primary master included, reports DN',
+    'multiconnect': 'multiconnect: only the primary master and the coreapps owning a message shard are connected, every other '
+                    'node reports DN',
+}
+
+
+def _check_unexpected_connections(subject):
+    """HA / multiconnect: a node owning no shard (a standby coreapp, a secondary master, HA's primary master) that is
+    connected to WhatsApp: a second connection of the number, or a node that believes it serves a shard the shard map gives
+    to another; the documented topology is not what the cluster shows. A node owning shards it should not is the shard
+    checks' finding already."""
+    must = set(node['name'] for node, dummy in _must_connect(subject))
+    for node in subject.nodes:
+        state = node['socket_conn']
+        if node['name'] in must or node['shards'] or node['errors'] or not isinstance(state, str) or not state.startswith('UP'):
+            continue
+        subject.add('socket_conn_unexpected', CRITICAL, node['name'], 'node (%s, owning no shard) is connected (socket_conn %s) '
+                    'but must not be: %s' % (node['role'], state, _ONLY_CONNECTED[subject.topology]))
+
+
 # ---------------------------------------------------------------------------------------------
 # the table of checks, and the report
 # ---------------------------------------------------------------------------------------------
@@ -485,6 +508,7 @@ _CHECKS = (
     (_check_shard_count_value, _CLUSTER),
     (_check_shards_beyond_count, _CLUSTER),
     (_check_sockets, _ANY),
+    (_check_unexpected_connections, frozenset(('ha', 'multiconnect'))),
 )
 
 

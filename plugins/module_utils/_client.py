@@ -116,11 +116,19 @@ class _Response(object):
 
     @property
     def api_error(self):
-        """The first entry of the error envelope as a dict, or None."""
+        """The first entry of the error envelope as a dict, or None. The documented envelope is a list of objects; any
+        other non-empty ``errors`` (an object, text, a list of text) is an error answer too, never ignored."""
         errors = self.data.get('errors') if isinstance(self.data, dict) else None
-        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-            return errors[0]
-        return None
+        if errors is None or errors in ([], {}, ''):
+            return None
+        if isinstance(errors, dict):
+            return errors
+        if isinstance(errors, list):
+            for entry in errors:
+                if isinstance(entry, dict):
+                    return entry
+            return {'details': _clip(' '.join(str(entry) for entry in errors), 200)}
+        return {'details': _clip(str(errors), 200)}
 
     @property
     def api_code(self):

@@ -58,8 +58,9 @@ FINDING_CODES = {
     },
     'shard_count_unknown': {'severity': WARNING, 'description': 'keyed body whose message shard count cannot be told'},
     'shard_count_inferred': {
-        'severity': WARNING,
-        'description': 'the message shard count is only inferred from the owned shards (pin it with policy.expected_shards)',
+        'severity': CRITICAL,
+        'description': 'the message shard count is only inferred from the owned shards (pin it with policy.expected_shards); '
+                       'critical when 2 or more (the owners of the higher shards may all be gone), a warning for HA (1)',
     },
     'shard_owner_role': {'severity': CRITICAL, 'description': 'a message shard is owned by a node that is not a coreapp'},
     'node_key_duplicate': {'severity': CRITICAL, 'description': 'a node key appears more than once in the body'},
@@ -69,6 +70,11 @@ FINDING_CODES = {
     },
     'standby_coreapp_missing': {'severity': WARNING, 'description': 'HA/MC: fewer than min_standby_coreapps coreapps own no shard'},
     'socket_conn_down': {'severity': CRITICAL, 'description': 'a node that must be connected is DN, UNK, missing or unknown'},
+    'socket_conn_unexpected': {
+        'severity': CRITICAL,
+        'description': 'HA/MC: a node that must be disconnected (not the shard-0 coreapp in HA; not the primary master nor a '
+                       'message shard owner in MC) is UP',
+    },
     'socket_conn_transient': {'severity': WARNING, 'description': 'a node that must be connected is SC or UP receiving offline'},
     'free_space_low': {'severity': WARNING, 'description': 'a directory is below free_space_warning (critical below free_space_critical)'},
     'build_expiring': {'severity': WARNING, 'description': 'the build expires within build_expiry_warning_days'},

@@ -29,9 +29,11 @@ FINDING_CASES = {
     'control_shard_owner': ('control-owner', {}),
     'shard_count_invalid': ('shard-count-3', {}),
     'shard_count_unknown': ('shard-unknown', {}),
+    'shard_count_inferred': ('shards-half-gone', {}),
     'standby_coreapp_missing': ('no-standby', {}),
     'socket_conn_down': ('core-down', {}),
     'socket_conn_transient': ('core-connecting', {}),
+    'socket_conn_unexpected': ('standby-up', {}),
     'free_space_low': ('disk-low', {}),
     'build_expiring': ('expiring', {}),
     'build_expired': ('expired-build', {}),
@@ -149,6 +151,22 @@ def test_every_finding_code_is_produced(results, code):
     assert finding['severity'] in ('critical', 'warning')
     assert finding['message']
     assert entry['status'] in ('critical', 'warning')
+
+
+def test_multiconnect_count_only_inferred_never_passes(results):
+    """Half the shards lost their owner and the shard count cannot be read: the inferred count (2) hides them."""
+    entry = results['shard_count_inferred']
+    assert entry['cluster']['shard_count_source'] == 'inferred' and entry['cluster']['shard_count'] == 2
+    assert entry['cluster']['unowned_shards'] == []
+    assert [(f['code'], f['severity']) for f in entry['findings']] == [('shard_count_inferred', 'critical')]
+    assert entry['status'] == 'critical'
+
+
+def test_ha_standby_up_never_passes(results):
+    entry = results['socket_conn_unexpected']
+    assert [(f['code'], f['severity'], f['node'].split(':')[0]) for f in entry['findings']] == [
+        ('socket_conn_unexpected', 'critical', 'wacore2')]
+    assert entry['status'] == 'critical'
 
 
 def test_findings_name_the_node_and_both_levels(results):

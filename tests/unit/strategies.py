@@ -289,6 +289,15 @@ def _inject_control_to_coreapp(draw, cluster):
     return cluster
 
 
+def _inject_idle_node_up(draw, cluster):
+    """A node owning no shard (standby coreapp, secondary master, HA's primary master) that is UP."""
+    support = cluster.body['support']
+    must = set(_must_connect(cluster))
+    idle = [key for key in sorted(support) if key not in must and not support[key].get('shards')]
+    support[draw(st.sampled_from(idle))]['socket_conn'] = draw(st.sampled_from(['UP', 'up', 'UP receiving offline']))
+    return cluster
+
+
 def _inject_coreapp_two_shards(draw, cluster):
     support = cluster.body['support']
     owner = _owner_of(support, 0)
@@ -361,6 +370,7 @@ KEYED = ('ha', 'multiconnect')
 FAULT_TABLE = [
     ('socket_down', 'socket_conn_down', 'critical', TOPOLOGIES, _inject_socket(['DN', 'UNK', 'dn', 'garbage'])),
     ('socket_transient', 'socket_conn_transient', 'warning', TOPOLOGIES, _inject_socket(['SC', 'UP receiving offline', 'sc'])),
+    ('idle_node_up', 'socket_conn_unexpected', 'critical', KEYED, _inject_idle_node_up),
     ('node_error_1011', 'node_error', 'critical', TOPOLOGIES, _inject_node_error),
     ('shard_owner_missing', 'shard_unowned', 'critical', KEYED, _inject_owner_missing),
     ('two_primaries', 'primary_master_count', 'critical', KEYED, _inject_two_primaries),

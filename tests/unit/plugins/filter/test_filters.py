@@ -29,12 +29,16 @@ NOW = '2026-03-01T00:00:00Z'
 F = dict(support_filters.FilterModule().filters(), **report_filters.FilterModule().filters())
 
 
-def report(name, mutate=None):
+API_SHARDS = {'mc4': 4, 'ha': 1}
+
+
+def report(name, mutate=None, **kwargs):
     with open(os.path.join(FIXTURES, name + '.json')) as handle:
         body = json.load(handle)
     if mutate:
         mutate(body['support'])
-    return evaluate(body, now=NOW)
+    kwargs.setdefault('shard_count', API_SHARDS.get(name))  # what GET /v1/account/shards answers
+    return evaluate(body, now=NOW, **kwargs)
 
 
 def faulty(support):
@@ -73,7 +77,8 @@ def test_support_findings_rechecks_with_policy():
     assert set(f['code'] for f in findings) == {'free_space_low'}
     assert F['support_report'](data, {'free_space_warning': '20GiB', 'expected_shards': 4}, now=NOW)['status'] == 'warning'
     # without the count pinned (the monitoring user cannot read /v1/account/shards), coverage is only inferred
-    assert [f['code'] for f in F['support_findings'](data, now=NOW)] == ['shard_count_inferred']
+    assert [(f['code'], f['severity']) for f in F['support_findings'](report('mc4', shard_count=None), now=NOW)] == [
+        ('shard_count_inferred', 'critical')]
 
 
 @pytest.mark.parametrize('data, policy, text', [
@@ -201,7 +206,7 @@ def test_markdown_and_summary():
     assert [line.split()[:3] for line in lines[:-1]] == [
         ['CLUSTER', 'CHECK', 'OUTCOME'], ['down', 'health_gate', 'ERROR'], ['ha', 'health_gate', 'PASS'], ['ha', 'pre_upgrade', 'PASS'],
         ['mc-faulty', 'health_gate', 'FAIL'], ['mc-healthy', 'health_gate', 'PASS'], ['never', 'health_gate', 'NOT']]
-    assert lines[4].split()[3:] == ['critical', '1', '2', 'shard_unowned']  # and the warning shard_count_inferred
+    assert lines[4].split()[3:] == ['critical', '1', '1', 'shard_unowned']
     assert lines[-1] == 'verdict FAILED: 3 passed, 1 failed, 1 error, 1 not run'
 
 

@@ -209,7 +209,7 @@ FINDING_CASES = [
     ('role_counts', _drop('ha', CORE[1]), {'policy': {'role_counts': {'coreapp': 2}, 'min_standby_coreapps': 0}},
      ['role_count_mismatch'],
      ('role_count_mismatch', 'critical', None, 'cluster has 1 coreapp nodes (expected 2)')),
-    ('shard_unowned', _set('mc4', CORE[2], shards=[]), {},
+    ('shard_unowned', _set('mc4', CORE[2], shards=[], socket_conn='DN'), {},
      ['shard_unowned'],
      ('shard_unowned', 'critical', None, 'shard 2 has no owner (expected exactly one coreapp)')),
     ('control_unowned_mc', _set('mc4', MASTER0, shards=[]), {},
@@ -332,12 +332,16 @@ FINDING_CASES = [
       'expected an object, got string')),
     ('count_inferred', _set('mc4', CORE[4], role='coreapp'), {'shard_count': None},
      ['shard_count_inferred'],
-     ('shard_count_inferred', 'warning', None, 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards '
+     ('shard_count_inferred', 'critical', None, 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards '
       'was not read and the policy has no expected_shards), so a missing owner of a higher shard cannot be seen: set '
       'policy.expected_shards to the real count, or let the monitoring user read GET /v1/account/shards')),
     ('master_owns_message_shard', _apply(_drop('mc4', CORE[3]), _set('mc4', MASTER1, shards=[[3, 3]], socket_conn='UP')), {},
      ['shard_owner_role'],
      ('shard_owner_role', 'critical', MASTER1, 'node (secondary_master) owns message shard 3 (expected message shards on coreapps only)')),
+    ('standby_up', _set('ha', CORE[1], socket_conn='UP'), {},
+     ['socket_conn_unexpected'],
+     ('socket_conn_unexpected', 'critical', CORE[1], 'node (coreapp, owning no shard) is connected (socket_conn UP) but must '
+      'not be: HA: only the coreapp owning shard 0 is connected, every other node, the primary master included, reports DN')),
     ('duplicate_key', _set('mc4', CORE[4], socket_conn='DN'), {'duplicate': CORE[4]},
      ['node_key_duplicate'],
      ('node_key_duplicate', 'critical', CORE[4], 'node key appears more than once in the body: a node may hide behind its twin '
@@ -370,6 +374,32 @@ def test_shard_unowned_is_one_finding_per_shard():
     assert messages == ['shard %d has no owner (expected exactly one coreapp)' % shard for shard in (1, 2, 4, 5, 6, 7)]
 
 
+@pytest.mark.parametrize('shards, owned', [(4, 2), (8, 4), (16, 8), (32, 16)])
+def test_multiconnect_half_the_shards_unowned_with_an_inferred_count_never_passes(shards, owned):
+    """The monitoring user cannot read GET /v1/account/shards and the policy has no expected_shards: the owners of the
+    upper half of the shards are gone, so the count inferred from the highest owned shard is half the real one and no
+    shard shows as unowned. A count that cannot be proven is never a pass."""
+    support = {MASTER0: copy.deepcopy(load('mc4')['support'][MASTER0]), MASTER1: copy.deepcopy(load('mc4')['support'][MASTER1])}
+    template = load('mc4')['support'][CORE[0]]
+    for shard in range(owned):
+        support['10.0.2.%d:wa-core-%d' % (shard, shard)] = dict(copy.deepcopy(template), shards=[[shard, shard]])
+    support['10.0.3.1:wa-core-spare'] = dict(copy.deepcopy(template), shards=[], socket_conn='DN')
+    report = run({'support': support}, shard_count=None)
+    assert report['cluster']['shard_count'] == owned and report['cluster']['shard_count_source'] == 'inferred'
+    assert [(f['code'], f['severity']) for f in report['findings']] == [('shard_count_inferred', 'critical')]
+    assert report['status'] == 'critical'
+    # pinned by the policy or read from the API, the missing owners show
+    assert codes(run({'support': support}, shard_count=None, policy={'expected_shards': shards})) == ['shard_unowned']
+    assert codes(run({'support': support}, shard_count=shards)) == ['shard_unowned']
+
+
+def test_ha_inferred_count_stays_a_warning():
+    """HA's shape (the coreapp owning shard 0 holds the control shard, the masters own nothing) infers 1 shard; a
+    multiconnect cluster gives the control shard to its primary master, which makes the inferred count at least 2."""
+    report = run(load('ha'), shard_count=None)
+    assert [(f['code'], f['severity']) for f in report['findings']] == [('shard_count_inferred', 'warning')]
+
+
 def test_unknown_shard_count_still_flags_missing_owners():
     body = load('ha')
     body['support'][CORE[0]]['shards'] = []
@@ -394,11 +424,47 @@ def test_api_says_ha_but_body_is_multiconnect():
     assert set(f['node'] for f in only(report, 'shard_count_invalid')) == set(CORE[1:4])
 
 
-def test_ha_owner_connected_but_others_owning_nothing_up_is_fine():
+def test_ha_node_other_than_the_shard_owner_up_is_critical():
+    """HA: only the coreapp owning shard 0 is connected; every other node, the primary master included, reports DN
+    (reference 4.1, docs/data-model.md topology rules). A standby or a master that is UP is not the documented cluster."""
     body = load('ha')
     body['support'][CORE[1]]['socket_conn'] = 'UP'
-    body['support'][MASTER0]['socket_conn'] = 'UP'
+    body['support'][MASTER0]['socket_conn'] = 'up receiving  offline'
+    report = run(body)
+    assert report['status'] == 'critical'
+    assert [(f['code'], f['severity'], f['node']) for f in report['findings']] == [
+        ('socket_conn_unexpected', 'critical', MASTER0), ('socket_conn_unexpected', 'critical', CORE[1])]
+
+
+def test_ha_extra_coreapp_up_is_critical():
+    body = load('ha')
+    extra = copy.deepcopy(body['support'][CORE[1]])
+    extra['socket_conn'] = 'UP'
+    body['support']['wacore9:0123456789ab'] = extra
+    assert [(f['code'], f['node']) for f in run(body)['findings']] == [('socket_conn_unexpected', 'wacore9:0123456789ab')]
+
+
+@pytest.mark.parametrize('state', ['SC', 'DN', 'UNK', None])
+def test_ha_standby_connecting_or_down_is_normal(state):
+    body = load('ha')
+    body['support'][CORE[1]]['socket_conn'] = state
+    if state is None:
+        body['support'][CORE[1]].pop('socket_conn')
     assert run(body)['findings'] == []
+
+
+def test_multiconnect_standby_or_secondary_master_up_is_critical():
+    body = load('mc4')
+    body['support'][CORE[4]]['socket_conn'] = 'UP'
+    body['support'][MASTER1]['socket_conn'] = 'UP'
+    assert [(f['code'], f['node']) for f in run(body)['findings']] == [
+        ('socket_conn_unexpected', MASTER1), ('socket_conn_unexpected', CORE[4])]
+
+
+def test_node_in_error_is_not_flagged_as_connected():
+    body = load('ha')
+    body['support'][CORE[1]] = {'errors': [ERROR_1011], 'socket_conn': 'UP'}
+    assert codes(run(body, policy={'min_standby_coreapps': 0})) == ['node_error']
 
 
 def test_error_node_is_not_also_flagged_for_its_connection():
@@ -491,6 +557,7 @@ def test_free_space_dir_override_levels():
 def test_expected_shards_drives_topology_without_api():
     body = load('mc4')
     body['support'][CORE[3]]['shards'] = []
+    body['support'][CORE[3]]['socket_conn'] = 'DN'
     report = run(body, shard_count=None, policy={'expected_shards': 4})
     assert report['cluster']['shard_count_source'] == 'policy'
     assert codes(report) == ['shard_unowned']
@@ -863,7 +930,7 @@ def test_impossible_range_makes_the_shard_map_unprovable():
 def test_inferred_shard_count_says_how_to_pin_it():
     report = run(load('mc4'), shard_count=None)
     assert report['findings'] == [{
-        'code': 'shard_count_inferred', 'severity': 'warning', 'node': None,
+        'code': 'shard_count_inferred', 'severity': 'critical', 'node': None,
         'message': 'message shard count 4 is only inferred from the owned shards (GET /v1/account/shards was not read and the policy '
                    'has no expected_shards), so a missing owner of a higher shard cannot be seen: set policy.expected_shards to the '
                    'real count, or let the monitoring user read GET /v1/account/shards'}]
@@ -1054,6 +1121,7 @@ def test_checks_table_is_pinned():
         ('_check_control_shard_multiconnect', ['multiconnect']), ('_check_control_shard_ha', ['ha']),
         ('_check_shard_count_answer', cluster), ('_check_shard_count_source', cluster), ('_check_shard_count_value', cluster),
         ('_check_shards_beyond_count', cluster), ('_check_sockets', every),
+        ('_check_unexpected_connections', ['ha', 'multiconnect']),
     ]
 
 

@@ -285,6 +285,29 @@ def test_other_api_error_carries_code_title_details(server):
     assert error.reachable
 
 
+@pytest.mark.parametrize('errors', [
+    {'code': 1014, 'title': 'Internal error', 'details': 'Please check if wacore is running: wacore1:6252'},
+    ['Wacore is not instantiated'],
+    'App Expired: a version upgrade is required',
+    [None, {'code': 1011, 'title': 'Service not ready'}],
+], ids=['object', 'list of text', 'text', 'object after null'])
+def test_http_200_with_an_odd_error_envelope_next_to_support_is_an_error(server, errors):
+    """The envelope is documented as a list of objects; an answer that carries another form of it next to a healthy-looking
+    support body is still an error answer, never support data that passes the gate."""
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (200, dict(SUPPORT, errors=errors)))
+    with pytest.raises(WabizError) as info:
+        make_client(server).get_support()
+    assert info.value.code == 'api_error'
+
+
+@pytest.mark.parametrize('errors', [None, [], {}])
+def test_an_empty_error_envelope_is_no_error(server, errors):
+    server.on('POST', '/v1/users/login', (200, LOGIN_OK))
+    server.on('GET', '/v1/support', (200, dict(SUPPORT, errors=errors)))
+    assert make_client(server).get_support()['support'] == SUPPORT['support']
+
+
 @pytest.mark.parametrize('answer,fragment', [
     ((502, '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>'), 'HTML page'),
     ((200, '<html><body>Please log in</body></html>'), 'HTML page'),

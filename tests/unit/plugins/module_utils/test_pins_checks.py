@@ -68,7 +68,7 @@ ALL_CODES = ('build_expired, build_expiring, control_shard_owner, coreapp_multip
              'field_missing, field_unreadable, free_space_low, multi_connect_mismatch, node_error, node_key_duplicate, '
              'primary_master_count, role_count_mismatch, schema_mismatch, secondary_master_missing, shard_count_inferred, '
              'shard_count_invalid, shard_count_unknown, shard_multiple_owners, shard_owner_role, shard_unowned, socket_conn_down, '
-             'socket_conn_transient, standby_coreapp_missing, unregistered, version_mismatch')
+             'socket_conn_transient, socket_conn_unexpected, standby_coreapp_missing, unregistered, version_mismatch')
 
 
 def policy_error(policy):
@@ -231,14 +231,15 @@ TOPOLOGY_CASES = {
         {'p': node('primary_master'), 'c0': node('coreapp', [[-1, 0]]), 'c1': node('coreapp', [[1, 1]])}, {'expected_shards': 2}, [
             ('control_shard_owner', None, 'control shard -1 is owned by c0 (coreapp) (expected the primary master p)')]),
     'ha, shard 0 unowned': (
-        {'c0': node('coreapp', [[-1, -1]]), 'p': node('primary_master')}, {'expected_shards': 1}, [
+        {'c0': node('coreapp', [[-1, -1]]), 'p': node('primary_master', sock='DN')}, {'expected_shards': 1}, [
             ('control_shard_owner', None, 'control shard -1 is owned by c0 (coreapp) (expected the coreapp owning shard 0)'),
             ('shard_unowned', None, 'shard 0 has no owner (expected exactly one coreapp)')]),
     'ha, control shard apart from shard 0': (
-        {'c0': node('coreapp', [[0, 0]]), 'c1': node('coreapp', [[-1, -1]]), 'p': node('primary_master')}, {'expected_shards': 1}, [
+        {'c0': node('coreapp', [[0, 0]]), 'c1': node('coreapp', [[-1, -1]]), 'p': node('primary_master', sock='DN')}, {'expected_shards': 1}, [
             ('control_shard_owner', None, 'control shard -1 is owned by c1 (coreapp) (expected the coreapp owning shard 0, c0)')]),
     'ha, shard 0 on a master': (
-        {'m': node('secondary_master', [[0, 0]]), 'c1': node('coreapp', [[-1, -1]]), 'p': node('primary_master')}, {'expected_shards': 1}, [
+        {'m': node('secondary_master', [[0, 0]]), 'c1': node('coreapp', [[-1, -1]]), 'p': node('primary_master', sock='DN')},
+        {'expected_shards': 1}, [
             ('control_shard_owner', None, 'control shard -1 is owned by c1 (coreapp) (expected the coreapp owning shard 0)'),
             ('shard_owner_role', 'm', 'node (secondary_master) owns message shard 0 (expected message shards on coreapps only)')]),
     'mc sockets': (
@@ -268,13 +269,13 @@ TOPOLOGY_CASES = {
     'expiry at its boundaries': (
         {'p': node('primary_master', expire_timestamp=NOW), 'q': node('coreapp', expire_timestamp='2026-03-08T00:00:00Z'),
          'r': node('coreapp', expire_timestamp='2026-03-07T23:45:36Z')},
-        {'expected_shards': 1, 'ignore': ['field_missing', 'shard_unowned']}, [
+        {'expected_shards': 1, 'ignore': ['field_missing', 'shard_unowned', 'socket_conn_unexpected']}, [
             ('build_expiring', 'p', 'build expires in 0 days (expire_timestamp 2026-03-01T00:00:00Z), within the warning window of 7 days'),
             ('build_expiring', 'r', 'build expires in 6.99 days (expire_timestamp 2026-03-07T23:45:36Z), within the warning window of 7 days')]),
     'schemas': (
         {'a': node('primary_master', schema={'x': 1, 'y': 2, 'z': 3}), 'b': node('coreapp', schema={'x': 1, 'y': 3, 'z': 4}),
          'c': node('coreapp', schema={'x': 1, 'y': 3, 'z': 4}), 'd': node('coreapp', schema={'x': 1, 'w': 5, 'y': 2, 'z': 3})},
-        {'expected_shards': 1, 'ignore': ['field_missing', 'shard_unowned']}, [
+        {'expected_shards': 1, 'ignore': ['field_missing', 'shard_unowned', 'socket_conn_unexpected']}, [
             ('schema_mismatch', None, 'nodes report 3 different schema objects (expected one; differing keys: w, y, z): w=None, y=2, z=3 on a; '
              'w=None, y=3, z=4 on b, c; w=5, y=2, z=3 on d')]),
 }

@@ -271,28 +271,28 @@ def test_render_junit_text():
     assert text.split('\n')[:3] == [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<!-- wabiz.onprem report fingerprint: %s -->' % FLEET_FINGERPRINT,
-        '<testsuites name="T|i*t_l&lt;e&gt; `q` \\ x" time="0" timestamp="2026-03-01T00:00:00Z" tests="95" failures="1" errors="1" '
+        '<testsuites name="T|i*t_l&lt;e&gt; `q` \\ x" time="0" timestamp="2026-03-01T00:00:00Z" tests="98" failures="1" errors="1" '
         'skipped="1">']
     assert text.endswith('\n  </testsuite>\n</testsuites>\n')
     suite = {'time': '0', 'timestamp': AT}
-    assert junit_suites(text) == ({'name': FLEET_TITLE, 'time': '0', 'timestamp': AT, 'tests': '95', 'failures': '1', 'errors': '1',
+    assert junit_suites(text) == ({'name': FLEET_TITLE, 'time': '0', 'timestamp': AT, 'tests': '98', 'failures': '1', 'errors': '1',
                                    'skipped': '1'}, [
-        (dict(suite, name='wabiz.onprem.health_gate.alpha', tests='28', failures='1', errors='0', skipped='0'),
+        (dict(suite, name='wabiz.onprem.health_gate.alpha', tests='29', failures='1', errors='0', skipped='0'),
          [('host', 'alpha'), ('status', 'critical'), ('topology', 'ha'), ('fail_on', 'warning'),
           ('checked_at', '2026-03-01T00:00:01Z'), ('url', 'https://alpha:8443/x')],
-         28,
+         29,
          [('build_expiring', [('system-out', {}, '[warning] build_expiring (cluster): soon')]),
           ('disk_low', [('failure', {'type': 'disk_low', 'message': '1 blocking finding(s): disk <full>'},
                          '[critical] disk_low (n1): disk <full>')])]),
-        (dict(suite, name='wabiz.onprem.pre_upgrade.alpha', tests='38', failures='0', errors='0', skipped='0'),
+        (dict(suite, name='wabiz.onprem.pre_upgrade.alpha', tests='39', failures='0', errors='0', skipped='0'),
          [('host', 'alpha'), ('status', 'ok'), ('topology', 'ha'), ('target_version', 'v2.45.1'), ('current_version', 'v2.44.0'),
           ('schema_upgrade', 'step 2 (?): ')],
-         38, []),
+         39, []),
         (dict(suite, name='wabiz.onprem.health_gate.beta c', tests='1', failures='0', errors='1', skipped='0'),
          [('host', 'beta')], 1,
          [('reachable', [('error', {'type': 'unreachable', 'message': 'no  route\nto host'}, 'no  route\nto host')])]),
-        (dict(suite, name='wabiz.onprem.health_gate.delta', tests='27', failures='0', errors='0', skipped='0'),
-         [('host', 'delta'), ('status', 'ok')], 27, []),
+        (dict(suite, name='wabiz.onprem.health_gate.delta', tests='28', failures='0', errors='0', skipped='0'),
+         [('host', 'delta'), ('status', 'ok')], 28, []),
         (dict(suite, name='wabiz.onprem.health_gate.gamma', tests='1', failures='0', errors='0', skipped='1'),
          [('host', 'gamma')], 1,
          [('verdict', [('skipped', {'message': 'no verdict: the health gate did not run for this host'}, None)])]),
@@ -477,8 +477,8 @@ def test_render_junit_counts_and_skipped_message():
     report = results({'host': 'a', 'wabiz_gate': {'passed': False, 'findings': blocking, 'blocking': blocking}}, {'host': 'b'})
     report['results'][1]['message'] = None  # a report edited by hand: it still fits the schema
     root, suites = junit_suites(render_junit(report))
-    assert (root['tests'], root['failures'], root['skipped']) == ('29', '2', '1')
-    assert (suites[0][0]['tests'], suites[0][0]['failures']) == ('28', '2')  # the 27 codes of the gate and disk_low
+    assert (root['tests'], root['failures'], root['skipped']) == ('30', '2', '1')
+    assert (suites[0][0]['tests'], suites[0][0]['failures']) == ('29', '2')  # the 28 codes of the gate and disk_low
     assert suites[1][3] == [('verdict', [('skipped', {'message': 'no verdict'}, None)])]
 
 

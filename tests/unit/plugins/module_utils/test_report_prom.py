@@ -21,12 +21,15 @@ FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 NOW = '2026-03-01T00:00:00Z'
 
 
+API_SHARDS = {'mc4': 4, 'ha': 1}
+
+
 def support(name, mutate=None):
     with open(os.path.join(FIXTURES, name + '.json')) as handle:
         body = json.load(handle)
     if mutate:
         mutate(body['support'])
-    return evaluate(body, now=NOW)
+    return evaluate(body, now=NOW, shard_count=API_SHARDS.get(name))  # what GET /v1/account/shards answers
 
 
 def entry(host, data, source='stored'):

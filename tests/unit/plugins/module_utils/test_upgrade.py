@@ -25,10 +25,14 @@ def body(name):
         return json.load(handle)
 
 
+API_SHARDS = {'mc4': 4, 'ha': 1}
+
+
 def report(name, mutate=None, **kwargs):
     data = body(name)
     if mutate:
         mutate(data['support'])
+    kwargs.setdefault('shard_count', API_SHARDS.get(name))  # what GET /v1/account/shards answers
     return evaluate(data, now=NOW, **kwargs)
 
 
@@ -265,11 +269,11 @@ def test_gate_every_finding_in_message():
         support[keys[1]]['socket_conn'] = 'DN'
         support[keys[1]]['shards'] = []
         support[keys[2]] = {'errors': [{'code': 1011, 'title': 'Service not ready'}]}
-    verdict = gate_verdict(report('mc4', mutate), cluster='mc', now=NOW)
+    verdict = gate_verdict(report('mc4', mutate, shard_count=None), cluster='mc', now=NOW)
     assert verdict['passed'] is False
     assert [(f['code'], f['node']) for f in verdict['findings']] == [
-        ('node_error', '10.0.1.23:wa-core-2'), ('shard_unowned', None), ('shard_unowned', None),  # shards 1 and 2
-        ('shard_count_inferred', None)]
+        ('node_error', '10.0.1.23:wa-core-2'), ('shard_count_inferred', None), ('shard_unowned', None),
+        ('shard_unowned', None)]  # shards 1 and 2
     for finding in verdict['findings']:
         assert '%s (%s): %s' % (finding['code'], finding['node'] or 'cluster', finding['message']) in verdict['message']
 
@@ -320,6 +324,7 @@ def test_stored_cluster_summary_is_not_trusted():
     stored = report('mc4')
     owner = [node for node in stored['nodes'] if node['shards'] == [2]][0]
     owner['shards'] = []
+    owner['socket_conn'] = 'DN'
     # the stored summary still says every shard is owned, the stored status and findings say ok
     verdict = gate_verdict(stored, now=NOW)
     assert verdict['passed'] is False
@@ -373,7 +378,7 @@ def test_stored_partly_unusable_shards_stay_unusable():
 
 def test_recheck_policy_pins_an_inferred_shard_count():
     """Stored data whose shard count was only inferred: the policy of the re-check (inventory, role) pins it."""
-    data = report('mc4')
+    data = report('mc4', shard_count=None)
     assert data['cluster']['shard_count_source'] == 'inferred'
     again = support_report(data, policy={'expected_shards': 8}, now=NOW)[0]
     assert (again['cluster']['shard_count'], again['cluster']['shard_count_source']) == (8, 'policy')
@@ -384,7 +389,7 @@ def test_recheck_policy_pins_an_inferred_shard_count():
 def test_stored_policy_holds_unless_the_recheck_policy_overrides_it():
     """Precedence: built-in defaults < the policy the data was read with (inventory, per cluster) < the re-check's
     own policy (role / extra vars), key by key."""
-    data = report('mc4', policy={'expected_shards': 8, 'free_space_warning': '1TiB'})
+    data = report('mc4', shard_count=None, policy={'expected_shards': 8, 'free_space_warning': '1TiB'})
     assert data['policy']['expected_shards'] == 8
     stored = gate_verdict(data, policy={}, cluster='eu-1', now=NOW)
     assert stored['passed'] is False and codes(stored['blocking']) == ['shard_unowned']
