@@ -469,7 +469,7 @@ def _check_unexpected_connections(subject):
         state = node['socket_conn']
         if node['name'] in must or node['shards'] or node['errors'] or not isinstance(state, str) or not state.startswith('UP'):
             continue
-        subject.add('socket_conn_unexpected', CRITICAL, node['name'], 'node (%s, owning no shard) is connected (socket_conn %s) '
+        subject.add('socket_conn_unexpected', WARNING, node['name'], 'node (%s, owning no shard) is connected (socket_conn %s) '
                     'but must not be: %s' % (node['role'], state, _ONLY_CONNECTED[subject.topology]))
 
 

@@ -162,11 +162,11 @@ def test_multiconnect_count_only_inferred_never_passes(results):
     assert entry['status'] == 'critical'
 
 
-def test_ha_standby_up_never_passes(results):
+def test_ha_standby_up_is_a_warning(results):
     entry = results['socket_conn_unexpected']
     assert [(f['code'], f['severity'], f['node'].split(':')[0]) for f in entry['findings']] == [
-        ('socket_conn_unexpected', 'critical', 'wacore2')]
-    assert entry['status'] == 'critical'
+        ('socket_conn_unexpected', 'warning', 'wacore2')]
+    assert entry['status'] == 'warning'
 
 
 def test_findings_name_the_node_and_both_levels(results):

@@ -370,7 +370,7 @@ KEYED = ('ha', 'multiconnect')
 FAULT_TABLE = [
     ('socket_down', 'socket_conn_down', 'critical', TOPOLOGIES, _inject_socket(['DN', 'UNK', 'dn', 'garbage'])),
     ('socket_transient', 'socket_conn_transient', 'warning', TOPOLOGIES, _inject_socket(['SC', 'UP receiving offline', 'sc'])),
-    ('idle_node_up', 'socket_conn_unexpected', 'critical', KEYED, _inject_idle_node_up),
+    ('idle_node_up', 'socket_conn_unexpected', 'warning', KEYED, _inject_idle_node_up),
     ('node_error_1011', 'node_error', 'critical', TOPOLOGIES, _inject_node_error),
     ('shard_owner_missing', 'shard_unowned', 'critical', KEYED, _inject_owner_missing),
     ('two_primaries', 'primary_master_count', 'critical', KEYED, _inject_two_primaries),
