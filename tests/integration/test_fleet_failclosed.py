@@ -224,6 +224,10 @@ def test_health_gate_over_a_fleet_with_hostile_and_failing_clusters(sim, hostile
     # one failure for the run, on the host that wrote the report, listing every cluster that did not pass with its reason
     assert not_passed(proc) == {'eu_prod': 'failed', 'hostile_deep': 'error', 'echo_1_2____': 'error'}
     assert 'eu_prod (failed): ' in proc.stdout and 'socket_conn_down' in proc.stdout.split('did not pass the health gate:')[-1]
+    # the README's sample of that run: the recap line of the host that wrote the report (the first cluster)
+    with open(os.path.join(REPO, 'README.md')) as handle:
+        sample = re.search(r'^  ha-healthy\s+: (ok=.*)$', handle.read(), re.M).group(1)
+    assert recap(proc)['mc-ok'] == dict((key, int(value)) for key, value in re.findall(r'(\w+)=(\d+)', sample))
     assert_no_secret(tmp_path, proc)
 
 
