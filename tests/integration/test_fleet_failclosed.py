@@ -577,3 +577,19 @@ def test_a_password_only_in_the_fleet_file_is_not_handed_to_the_roles(sim, tmp_p
     proc = playbook(tmp_path, 'health_gate', fleet, *vault, '-e', 'health_gate_refresh=true', env=env)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert_no_secret(tmp_path, proc)
+
+
+@pytest.mark.parametrize('version', [2.47, 3, None])
+def test_a_target_version_that_is_not_a_text_is_one_clear_message(sim, tmp_path, version):
+    """`pre_upgrade_check_target_version: 2.47` in a vars file (or JSON -e) is a YAML number: the run failed with
+    "The filter plugin 'ansible.builtin.length' failed: object of type '_AnsibleTaggedFloat' has no len()"."""
+    fleet = tmp_path / 'fleet.wabiz.yml'
+    fleet.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nclusters:\n'
+                     '  - {name: ha-ok, url: "%s/ha-ok"}\n' % (sim.ca_path, sim.base_url))
+    proc = playbook(tmp_path, 'pre_upgrade', fleet, '-e', json.dumps({'pre_upgrade_check_target_version': version}))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output[-3000:]
+    assert 'has no len()' not in output and 'Traceback' not in output, output[-3000:]
+    assert 'give pre_upgrade_check_target_version' in output, output[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'pre_upgrade')]['outcome'] == 'error'
