@@ -503,11 +503,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise ClusterConfigError('invalid_policy', '%s: %s' % (where, to_native(exc)))
         return settings
 
+    def _as_given(self, keys):
+        """{key: value} of the top-level ``keys`` as the file or the environment gives them, before ansible-core's
+        config manager converts them: it reads any text as a boolean non-strictly ('ture', 'maybe', '' and a template
+        not rendered yet, "{{ true }}", are all false), which for validate_certs turned TLS verification off. These
+        values are rendered and checked strictly as a cluster entry's are; an empty environment variable is not set."""
+        written = getattr(self, '_config_data', None)
+        given = {}
+        for key in keys:
+            if isinstance(written, dict) and key in written:
+                given[key] = written[key]
+            elif self._from_environment(key):
+                given[key] = os.environ.get(OPTIONS[key]['env']) or None
+        return given
+
     def _defaults(self):
         """The top-level connection options, the defaults of every cluster, checked as one entry is; an error fails
         the source."""
         options = ConnectionOptions.from_ansible_plugin(self)
         given = dict((key, options.get(key)) for key in NAMES if key != 'url')
+        given.update(self._as_given(('validate_certs',)))
         verbatim = [key for key in given if self._from_environment(key)]
         values, problems = validate_options(self._rendered(given, 'option', verbatim=verbatim), where='option')
         if problems:
@@ -886,7 +901,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         with _collector_paused():
-            self._read_config_data(path)
+            self._config_data = self._read_config_data(path)
             configs = self._cluster_configs()
         data = self._load(path, configs, cache)
         started = time.time()
