@@ -505,14 +505,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _as_given(self, keys):
         """{key: value} of the top-level ``keys`` as the file or the environment gives them, before ansible-core's
-        config manager converts them: it reads any text as a boolean non-strictly ('ture', 'maybe', '' and a template
-        not rendered yet, "{{ true }}", are all false), which for validate_certs turned TLS verification off. These
+        config manager converts them, template or not: it reads any text as a boolean non-strictly ('ture', 'maybe',
+        '' and a template not rendered yet, "{{ true }}", are all false), which for validate_certs turned TLS
+        verification off; it made a ca_path lookup a path under the current directory before rendering it. These
         values are rendered and checked strictly as a cluster entry's are; an empty environment variable is not set."""
         written = getattr(self, '_config_data', None)
+        written = written if isinstance(written, dict) else {}
         given = {}
         for key in keys:
-            if isinstance(written, dict) and key in written:
-                given[key] = written[key]
+            names = [name for name in (key,) + tuple(OPTIONS[key].get('aliases') or ()) if name in written]
+            if names:
+                given[key] = written[names[0]]
             elif self._from_environment(key):
                 given[key] = os.environ.get(OPTIONS[key]['env']) or None
         return given
@@ -522,7 +525,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         the source."""
         options = ConnectionOptions.from_ansible_plugin(self)
         given = dict((key, options.get(key)) for key in NAMES if key != 'url')
-        given.update(self._as_given(('validate_certs',)))
+        given.update(self._as_given(('validate_certs', 'ca_path')))
         verbatim = [key for key in given if self._from_environment(key)]
         values, problems = validate_options(self._rendered(given, 'option', verbatim=verbatim), where='option')
         if problems:

@@ -350,3 +350,21 @@ def test_a_top_level_validate_certs_is_read_as_a_task_reads_it(sim, tmp_path, to
     rc, output, value = _validate_certs_of(sim, tmp_path, top_level, environment)
     assert rc == 0, output[-2000:]
     assert value is expected, output[-2000:]
+
+
+@pytest.mark.parametrize('top_level', [
+    "ca_path: \"{{ lookup('ansible.builtin.env', 'TEST_CA') }}\"\n",
+    "ca_cert: \"{{ lookup('ansible.builtin.env', 'TEST_CA') }}\"\n",
+], ids=['ca_path', 'ca_cert-alias'])
+def test_top_level_connection_options_take_a_lookup_or_a_template(sim, tmp_path, top_level):
+    """README: "a vault value or a lookup works wherever a value does". At the top level the config manager made the
+    ca_path lookup a path under the current directory before rendering it: tls_error for every cluster."""
+    config = tmp_path / 'tpl.wabiz.yml'
+    config.write_text('plugin: wabiz.onprem.support\nusername: admin\nnodes: false\n%s'
+                      'clusters:\n  - {name: ha-healthy, url: "%s/ha-healthy"}\n' % (top_level, sim.base_url))
+    proc = run([os.path.join(BIN, 'ansible-inventory'), '-i', str(config), '--host', 'ha-healthy'], tmp_path,
+               dict(ENV, TEST_CA=sim.ca_path))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    assert data['wabiz_ca_path'] == sim.ca_path
+    assert data['wabiz_support'].get('error') is None and data['wabiz_support']['status'] == 'ok', data['wabiz_support']
