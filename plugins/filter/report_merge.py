@@ -15,7 +15,8 @@ from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 def fleet_report_merge(reports, title=None, generated_at=None):
     """One fleet report from the reports of the slices of one run."""
     try:
-        return merge_reports(plain(reports), title=title, generated_at=generated_at)
+        # a plain dict (not _report's _CheckedReport): Ansible warns about a dict subclass in a variable
+        return dict(merge_reports(plain(reports), title=title, generated_at=generated_at))
     except (ValueError, KeyError, TypeError) as exc:
         raise AnsibleFilterError('wabiz.onprem.fleet_report_merge: %s' % exc)
 

@@ -504,11 +504,29 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise ClusterConfigError('invalid_policy', '%s: %s' % (where, to_native(exc)))
         return settings
 
+    def _as_given(self, keys):
+        """{key: value} of the top-level ``keys`` as the file or the environment gives them, before ansible-core's
+        config manager converts them, template or not: it reads any text as a boolean non-strictly ('ture', 'maybe',
+        '' and a template not rendered yet, "{{ true }}", are all false), which for validate_certs turned TLS
+        verification off; it made a ca_path lookup a path under the current directory before rendering it. These
+        values are rendered and checked strictly as a cluster entry's are; an empty environment variable is not set."""
+        written = getattr(self, '_config_data', None)
+        written = written if isinstance(written, dict) else {}
+        given = {}
+        for key in keys:
+            names = [name for name in (key,) + tuple(OPTIONS[key].get('aliases') or ()) if name in written]
+            if names:
+                given[key] = written[names[0]]
+            elif self._from_environment(key):
+                given[key] = os.environ.get(OPTIONS[key]['env']) or None
+        return given
+
     def _defaults(self):
         """The top-level connection options, the defaults of every cluster, checked as one entry is; an error fails
         the source."""
         options = ConnectionOptions.from_ansible_plugin(self)
         given = dict((key, options.get(key)) for key in NAMES if key != 'url')
+        given.update(self._as_given(('validate_certs', 'ca_path')))
         verbatim = [key for key in given if self._from_environment(key)]
         values, problems = validate_options(self._rendered(given, 'option', verbatim=verbatim), where='option')
         if problems:
@@ -898,7 +916,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         with _collector_paused():
-            self._read_config_data(path)
+            self._config_data = self._read_config_data(path)
             configs = self._cluster_configs()
         data = self._load(path, configs, cache)
         started = time.time()

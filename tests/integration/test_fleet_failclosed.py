@@ -224,6 +224,10 @@ def test_health_gate_over_a_fleet_with_hostile_and_failing_clusters(sim, hostile
     # one failure for the run, on the host that wrote the report, listing every cluster that did not pass with its reason
     assert not_passed(proc) == {'eu_prod': 'failed', 'hostile_deep': 'error', 'echo_1_2____': 'error'}
     assert 'eu_prod (failed): ' in proc.stdout and 'socket_conn_down' in proc.stdout.split('did not pass the health gate:')[-1]
+    # the README's sample of that run: the recap line of the host that wrote the report (the first cluster)
+    with open(os.path.join(REPO, 'README.md')) as handle:
+        sample = re.search(r'^  ha-healthy\s+: (ok=.*)$', handle.read(), re.M).group(1)
+    assert recap(proc)['mc-ok'] == dict((key, int(value)) for key, value in re.findall(r'(\w+)=(\d+)', sample))
     assert_no_secret(tmp_path, proc)
 
 
@@ -539,3 +543,53 @@ def test_the_final_failure_counts_clusters_not_results(tmp_path):
     proc = playbook(tmp_path, 'health_gate', inventory)
     assert proc.returncode == 2, (proc.stdout + proc.stderr)[-4000:]
     assert "the host that wrote the report): 2 of 2 cluster(s) did not pass" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_a_password_only_in_the_fleet_file_is_not_handed_to_the_roles(sim, tmp_path):
+    """README, Credentials: the inventory never hands its password on. With the password only in the fleet file (vault),
+    the stored gate passes, a refresh fails every cluster with auth_failed (never a pass), and wabiz_password in the
+    inventory's group_vars (vaulted) is what the roles read over the API."""
+    vaulted = '\n'.join('  ' + line for line in vault_encrypt(ADMIN_PASSWORD).splitlines())
+    (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
+    inventory = tmp_path / 'inventory'
+    inventory.mkdir()
+    fleet = inventory / 'fleet.wabiz.yml'
+    fleet.write_text(
+        'plugin: wabiz.onprem.support\n'
+        'username: admin\n'
+        'ca_path: "%(ca)s"\n'
+        'retries: 0\n'
+        'password: !vault |\n%(vaulted)s\n'
+        'clusters:\n'
+        '  - {name: mc-ok, url: "%(sim)s/mc-ok"}\n'
+        '  - {name: ha-ok, url: "%(sim)s/ha-ok"}\n' % {'sim': sim.base_url, 'ca': sim.ca_path, 'vaulted': vaulted})
+    vault = ('--vault-password-file', str(tmp_path / 'vault-pass'))
+    env = {'WABIZ_PASSWORD': ''}
+    proc = playbook(tmp_path, 'health_gate', fleet, *vault, env=env)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    proc = playbook(tmp_path, 'health_gate', fleet, *vault, '-e', 'health_gate_refresh=true', env=env)
+    assert proc.returncode == 2, proc.stdout[-4000:]
+    results, dummy = report_of(tmp_path)
+    assert dict((host, (result['outcome'], result['error']['code'])) for (host, check), result in results.items()) == {
+        'mc-ok': ('error', 'auth_failed'), 'ha-ok': ('error', 'auth_failed')}
+    (inventory / 'group_vars').mkdir()
+    (inventory / 'group_vars' / 'all.yml').write_text('wabiz_password: !vault |\n%s\n' % vaulted)
+    proc = playbook(tmp_path, 'health_gate', fleet, *vault, '-e', 'health_gate_refresh=true', env=env)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert_no_secret(tmp_path, proc)
+
+
+@pytest.mark.parametrize('version', [2.47, 3, None])
+def test_a_target_version_that_is_not_a_text_is_one_clear_message(sim, tmp_path, version):
+    """`pre_upgrade_check_target_version: 2.47` in a vars file (or JSON -e) is a YAML number: the run failed with
+    "The filter plugin 'ansible.builtin.length' failed: object of type '_AnsibleTaggedFloat' has no len()"."""
+    fleet = tmp_path / 'fleet.wabiz.yml'
+    fleet.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: "%s"\nclusters:\n'
+                     '  - {name: ha-ok, url: "%s/ha-ok"}\n' % (sim.ca_path, sim.base_url))
+    proc = playbook(tmp_path, 'pre_upgrade', fleet, '-e', json.dumps({'pre_upgrade_check_target_version': version}))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 2, output[-3000:]
+    assert 'has no len()' not in output and 'Traceback' not in output, output[-3000:]
+    assert 'give pre_upgrade_check_target_version' in output, output[-3000:]
+    results, dummy = report_of(tmp_path)
+    assert results[('ha-ok', 'pre_upgrade')]['outcome'] == 'error'

@@ -309,3 +309,62 @@ def test_forked_readers_list_what_one_process_lists(sim, tmp_path):
     replacements = [(sim.base_url, 'https://SIM'), (sim.ca_path, '<CA>'), (str(tmp_path), '<TMP>'), ('127.0.0.1:%d' % dead, '127.0.0.1:<DEAD>')]
     with open(GOLDEN) as handle:
         assert normalize(unwrap(json.loads(listing.read_text())), replacements) == json.load(handle)
+
+
+def _validate_certs_of(sim, tmp_path, top_level, environment=None):
+    """(rc, stdout+stderr, wabiz_validate_certs of the one cluster) of a fleet file with ``top_level`` lines."""
+    config = tmp_path / 'tls.wabiz.yml'
+    config.write_text('plugin: wabiz.onprem.support\nusername: admin\nca_path: %s\nnodes: false\n%s'
+                      'clusters:\n  - {name: ha-healthy, url: "%s/ha-healthy"}\n' % (sim.ca_path, top_level, sim.base_url))
+    proc = run([os.path.join(BIN, 'ansible-inventory'), '-i', str(config), '--host', 'ha-healthy'], tmp_path,
+               dict(ENV, **(environment or {})))
+    value = json.loads(proc.stdout).get('wabiz_validate_certs') if proc.returncode == 0 else None
+    return proc.returncode, proc.stdout + proc.stderr, value
+
+
+@pytest.mark.parametrize('top_level, environment', [
+    ('validate_certs: ture\n', None),
+    ("validate_certs: 'maybe'\n", None),
+    ('', {'WABIZ_VALIDATE_CERTS': 'ture'}),
+    ('', {'WABIZ_VALIDATE_CERTS': 'maybe'}),
+], ids=['file-typo', 'file-text', 'env-typo', 'env-text'])
+def test_a_top_level_validate_certs_that_is_no_boolean_fails_the_source(sim, tmp_path, top_level, environment):
+    """ansible-core's config manager reads any text as a boolean, non-strictly: a typo turned TLS verification off for
+    every cluster (where a task, and a cluster entry, reject it)."""
+    rc, output, value = _validate_certs_of(sim, tmp_path, top_level, environment)
+    assert value is not False, output[-2000:]
+    assert rc != 0 and 'validate_certs' in output and 'Traceback' not in output, output[-2000:]
+
+
+@pytest.mark.parametrize('top_level, environment, expected', [
+    ('validate_certs: "{{ true }}"\n', None, True),
+    ("validate_certs: \"{{ lookup('ansible.builtin.env', 'TEST_VERIFY') }}\"\n", {'TEST_VERIFY': 'yes'}, True),
+    ('validate_certs: yes\n', None, True),
+    ('', {'WABIZ_VALIDATE_CERTS': ''}, True),
+    ('', {'WABIZ_VALIDATE_CERTS': 'false'}, False),
+    ('validate_certs: false\n', None, False),
+], ids=['template', 'lookup', 'yes', 'env-empty', 'env-false', 'file-false'])
+def test_a_top_level_validate_certs_is_read_as_a_task_reads_it(sim, tmp_path, top_level, environment, expected):
+    """A template or a lookup at the top level was never rendered before the conversion: "{{ true }}" turned TLS
+    verification off. An empty WABIZ_VALIDATE_CERTS (an AWX field left empty) is not set: verification stays on."""
+    rc, output, value = _validate_certs_of(sim, tmp_path, top_level, environment)
+    assert rc == 0, output[-2000:]
+    assert value is expected, output[-2000:]
+
+
+@pytest.mark.parametrize('top_level', [
+    "ca_path: \"{{ lookup('ansible.builtin.env', 'TEST_CA') }}\"\n",
+    "ca_cert: \"{{ lookup('ansible.builtin.env', 'TEST_CA') }}\"\n",
+], ids=['ca_path', 'ca_cert-alias'])
+def test_top_level_connection_options_take_a_lookup_or_a_template(sim, tmp_path, top_level):
+    """README: "a vault value or a lookup works wherever a value does". At the top level the config manager made the
+    ca_path lookup a path under the current directory before rendering it: tls_error for every cluster."""
+    config = tmp_path / 'tpl.wabiz.yml'
+    config.write_text('plugin: wabiz.onprem.support\nusername: admin\nnodes: false\n%s'
+                      'clusters:\n  - {name: ha-healthy, url: "%s/ha-healthy"}\n' % (top_level, sim.base_url))
+    proc = run([os.path.join(BIN, 'ansible-inventory'), '-i', str(config), '--host', 'ha-healthy'], tmp_path,
+               dict(ENV, TEST_CA=sim.ca_path))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    assert data['wabiz_ca_path'] == sim.ca_path
+    assert data['wabiz_support'].get('error') is None and data['wabiz_support']['status'] == 'ok', data['wabiz_support']

@@ -40,6 +40,8 @@ def test_merge_reads_a_slice_directory_relative_to_the_current_directory(tmp_pat
     proc = merge(tmp_path, '-e', 'fleet_report_merge_dir=slices', '-e', 'fleet_report_dir=merged')
     assert 'no slice report to merge' not in proc.stdout + proc.stderr, proc.stdout[-3000:]
     assert proc.returncode == 2, proc.stdout[-3000:]   # us-1 did not pass
+    # the merged report is a plain dict: no "Type '_CheckedReport' is unsupported in variable storage" warning
+    assert 'unsupported in variable storage' not in proc.stdout + proc.stderr, proc.stdout[-3000:]
     merged = json.loads((tmp_path / 'merged' / 'wabiz-report.json').read_text())
     assert sorted((result['host'], result['outcome']) for result in merged['results']) == [('eu-1', 'passed'), ('us-1', 'error')]
 

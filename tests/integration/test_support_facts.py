@@ -8,8 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
-from integration_helpers import ADMIN_PASSWORD, connection, run_module, run_playbook
+from integration_helpers import ADMIN_PASSWORD, REPO, connection, run_module, run_playbook
 
 
 def test_facts_with_a_picked_node(sim):
@@ -121,3 +122,28 @@ def test_user_info_of_the_url_never_reaches_the_warning(sim):
     assert result.rc == 0, result
     assert "no node named 'nope'" in result.output
     assert 'Url!secret9' not in result.output
+
+
+def test_the_readme_facts_example_runs_as_written(sim, tmp_path):
+    """README, "As a facts module during fact gathering", verbatim over an inventory of the wabiz.onprem.support plugin.
+    The cluster hosts run the module (connection: local) with the interpreter the play gives them: the example must
+    give the controller's, or Ansible discovers one without urllib3 (here: a configured interpreter that does not exist)."""
+    import re
+    import requests
+    import yaml
+    with open(os.path.join(REPO, 'README.md')) as handle:
+        block = re.search(r'As a facts module during fact gathering:\n\n```yaml\n(.*?)```', handle.read(), re.S).group(1)
+    playbook = yaml.safe_load(block)
+    login = requests.post(sim.url('ha-ok', '/v1/users/login'), auth=('admin', ADMIN_PASSWORD), verify=sim.ca_path, timeout=10)
+    token = login.json()['users'][0]['token']
+    inventory = tmp_path / 'inventory'
+    (inventory / 'group_vars').mkdir(parents=True)
+    (inventory / 'fleet.wabiz.yml').write_text(
+        'plugin: wabiz.onprem.support\nnodes: false\nca_path: "%s"\ntoken: "{{ lookup(\'env\', \'README_TOKEN\') }}"\n'
+        'clusters:\n  - {name: ha-ok, url: "%s"}\n' % (sim.ca_path, sim.url('ha-ok')))
+    (inventory / 'group_vars' / 'all.yml').write_text('wabiz_token: "{{ lookup(\'env\', \'README_TOKEN\') }}"\n')
+    result = run_playbook(tmp_path / 'play.yml', playbook, inventory=inventory / 'fleet.wabiz.yml',
+                          env={'README_TOKEN': token, 'ANSIBLE_PYTHON_INTERPRETER': str(tmp_path / 'no-such-python')})
+    assert result.rc == 0, result
+    assert '"msg": "ok"' in result.output
+    assert token not in result.output

@@ -939,7 +939,6 @@ def _inventory_dump(inventory):
     hosts = {}
     for name, host in inventory.hosts.items():
         variables = copy.deepcopy(dict(host.vars))
-        variables.pop('wabiz_support_fetched_at', None)  # the read time again, as a host variable
         support = variables.get('wabiz_support')
         if isinstance(support, dict):
             support.pop('fetched_at', None)

@@ -60,3 +60,11 @@ def test_the_documented_table_is_the_list():
     rows = [line for line in section.splitlines() if line.startswith('| `')]
     documented = [line.split('|')[1].strip().strip('`') for line in rows]
     assert sorted(documented) == sorted(ERROR_CODES)
+
+
+def test_the_readme_lists_every_code():
+    """README, "Error codes": an operator who meets a code (invalid_option from a session without a password,
+    missing_library, module_failed from a role) finds it there."""
+    with open(os.path.join(ROOT, 'README.md')) as handle:
+        paragraph = handle.read().split('\nError codes (', 1)[1].split('\n\n', 1)[0]
+    assert sorted(set(re.findall(r'`([a-z_0-9]+)`', paragraph)) & set(ERROR_CODES)) == sorted(ERROR_CODES)
