@@ -10,7 +10,7 @@ that turn ``ValueError`` into ``AnsibleFilterError`` and leave undefined values 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
@@ -19,9 +19,9 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import asses
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import check_gate_options
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import stored_age
-from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import host_values, plain
-from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import STORED, check_hosts, gate_inputs, stored_support as _stored_support
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import freshest_stored, stored_age
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
+from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import check_hosts, gate_inputs
 
 
 def _report(name, data, policy=None, now=None):
@@ -161,13 +161,12 @@ def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True
     return {'verdicts': verdicts, 'failed': [host for host in verdicts if not verdicts[host]['passed']], 'pending': pending}
 
 
-def stored_support(hostvars, host):
-    """The support data ``host`` carries that a gate may decide on (see _fleet.stored_support), or None."""
-    try:
-        check_hosts(hostvars, [host])
-        return _stored_support(host_values(hostvars, host, STORED))
-    except ValueError as exc:
-        raise AnsibleFilterError('wabiz.onprem.stored_support: %s' % exc)
+def stored_support(readings, read_at=None):
+    """Of the readings a host's variables give (the fact, then wabiz_support), the one a gate may decide on, or None
+    (see _verdict.freshest_stored). The roles give what their task sees, role and include variables included."""
+    if isinstance(readings, (str, Mapping)) or not isinstance(readings, Sequence):
+        raise AnsibleFilterError('wabiz.onprem.stored_support: expected a list of support data, got %s' % type(readings).__name__)
+    return freshest_stored([plain(data) if isinstance(data, Mapping) else None for data in readings], plain(read_at))
 
 
 def stored_age_filter(data, now=None):

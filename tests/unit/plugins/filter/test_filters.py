@@ -267,10 +267,13 @@ def test_a_fact_older_than_the_inventory_read_is_never_gated_on():
     }
     fleet = F['fleet_gate'](hostvars, ['cached', 'later'], policy={'min_standby_coreapps': 0}, now=NOW)
     assert fleet['pending'] == ['cached'] and sorted(fleet['verdicts']) == ['later']
-    assert F['stored_support'](hostvars, 'cached') is None
-    assert F['stored_support'](hostvars, 'later') == healthy
-    with pytest.raises(AnsibleFilterError, match='stored_support: .* is not an inventory host'):
-        F['stored_support'](hostvars, 'nope')
+    readings = [healthy, healthy]
+    assert F['stored_support'](readings, read_at=hostvars['cached']['wabiz_support_fetched_at']) is None
+    assert F['stored_support'](readings, read_at=hostvars['later']['wabiz_support_fetched_at']) == healthy
+    # what a role's task sees: the fact undefined (none), wabiz_support from a role or include variable, no inventory read
+    assert F['stored_support']([None, healthy]) == healthy
+    with pytest.raises(AnsibleFilterError, match='stored_support: expected a list of support data, got dict'):
+        F['stored_support'](healthy)
 
 
 def test_fleet_gate_refresh_puts_every_host_in_pending():
