@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -340,26 +341,28 @@ def test_attempts_in_flight_share_one_watchdog_thread():
         assert not any(deadline.stop() for deadline in deadlines)
 
 
+@contextlib.contextmanager
 def socket_pair_watched(deadline):
+    """A connected socket pair whose left end ``deadline`` watches; both closed afterwards."""
     left, right = socket.socketpair()
-    deadline.watch(object(), left)
-    return left, right
+    try:
+        deadline.watch(object(), left)
+        yield left, right
+    finally:
+        left.close()
+        right.close()
 
 
 def test_an_attempt_that_overruns_has_its_sockets_shut_down():
     deadline = _client._Deadline()
     deadline.start(0.2)
-    left, right = socket_pair_watched(deadline)
-    try:
+    with socket_pair_watched(deadline) as (left, right):
         left.settimeout(5)
         started = time.monotonic()
         assert left.recv(1) == b''  # the blocked read ends: shut down by the watchdog
         assert time.monotonic() - started < 4
         assert deadline.stop() is True
         assert deadline.stop() is False  # reported once
-    finally:
-        left.close()
-        right.close()
 
 
 def test_an_attempt_stopped_in_time_is_never_expired_later():
@@ -367,16 +370,12 @@ def test_an_attempt_stopped_in_time_is_never_expired_later():
     deadline.start(0.1)
     assert deadline.stop() is False
     deadline.start(30)
-    left, right = socket_pair_watched(deadline)
-    try:
+    with socket_pair_watched(deadline) as (left, right):
         time.sleep(0.3)  # the first attempt's due time passes during the second attempt
         right.sendall(b'x')
         left.settimeout(2)
         assert left.recv(1) == b'x'
         assert deadline.stop() is False
-    finally:
-        left.close()
-        right.close()
 
 
 def test_a_late_call_for_an_earlier_attempt_changes_nothing():
@@ -392,14 +391,10 @@ def test_a_socket_opened_after_the_deadline_passed_is_shut_down_at_once():
     deadline = _client._Deadline()
     deadline.start(0.05)
     time.sleep(0.3)
-    left, right = socket_pair_watched(deadline)
-    try:
+    with socket_pair_watched(deadline) as (left, right):
         left.settimeout(2)
         assert left.recv(1) == b''
         assert deadline.stop() is True
-    finally:
-        left.close()
-        right.close()
 
 
 def test_deadlines_expire_in_their_order_whatever_the_order_they_started():
