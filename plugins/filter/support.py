@@ -19,7 +19,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._upgrade import asses
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import check_gate_options
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import gate_verdict as _gate_verdict
 from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import support_report as _support_report
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import freshest_stored, stored_age
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import freshest_stored, layered_policy, stored_age
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._data import plain
 from ansible_collections.wabiz.onprem.plugins.plugin_utils._fleet import check_hosts, gate_inputs
 
@@ -125,13 +125,9 @@ def _host_policy(host_policy, policy):
     """The policy a host's stored data is gated with: the one the inventory configures for its cluster (wabiz_policy,
     which a fact read with another policy does not carry) refined key by key by ``policy``; ValueError when it is not
     a dictionary (the cluster fails on its own)."""
-    if host_policy is None:
-        return policy
-    if not isinstance(host_policy, Mapping):
+    if host_policy is not None and not isinstance(host_policy, dict):
         raise ValueError('wabiz_policy: expected a dictionary, got %s' % type(host_policy).__name__)
-    layered = dict(host_policy)
-    layered.update(policy or {})
-    return layered
+    return layered_policy(host_policy, policy)
 
 
 def fleet_gate(hostvars, hosts, policy=None, fail_on='critical', use_stored=True, now=None, max_age=None):
