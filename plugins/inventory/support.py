@@ -174,7 +174,6 @@ import time
 import warnings as python_warnings
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
@@ -189,6 +188,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
     Client, WabizError, HAS_URLLIB3, URLLIB3_IMPORT_ERROR, public_url,
 )
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import utc_now
 from ansible_collections.wabiz.onprem.plugins.module_utils._connection import (
     ConnectionOptions, NAMES, OPTIONS, SECRETS, fetch, open_client, report_from_fetched, validate as validate_options,
 )
@@ -265,11 +265,7 @@ def _drain(read_end, answers, index):
 def _unread_entry(config, error):
     """The cache entry of a cluster that was not read: ``error`` ({code, message}) says why."""
     return {'url': _safe_public_url(config['url']), 'support': None, 'shard_count': None, 'shard_count_error': None,
-            'error': error, 'reachable': False, 'fetched_at': _now_iso()}
-
-
-def _now_iso():
-    return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+            'error': error, 'reachable': False, 'fetched_at': utc_now()}
 
 
 def group_name(*parts):
@@ -471,7 +467,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise ClusterConfigError('invalid_config', '%s: url must look like https://HOST[:PORT][/PREFIX], got %r' % (
                 where, _safe_public_url(url) or '<unparseable>'))
 
-    def _cluster_settings(self, entry, where, defaults, base_policy):
+    def _cluster_settings(self, entry, where, defaults, policy):
         """The connection settings and policy of one cluster entry, checked by ansible-core's argument spec validator
         against the connection layer's options (as a task's arguments are); ClusterConfigError when one cannot be
         used."""
@@ -492,12 +488,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise ClusterConfigError('invalid_config', '; '.join(problems))
         settings = dict((key, defaults[key] if values[key] is None else values[key]) for key in NAMES)
         settings['url'] = values['url']
-        policy = dict(base_policy)
-        own = entry.get('policy')
-        if own is not None:
-            if not isinstance(own, dict):
-                raise ClusterConfigError('invalid_policy', '%s: policy must be a dictionary, got %s' % (where, type(own).__name__))
-            policy.update(own)
+        if not isinstance(policy, dict):
+            raise ClusterConfigError('invalid_policy', '%s: policy must be a dictionary, got %s' % (where, type(policy).__name__))
         try:
             settings['policy'] = merge_policy(policy)
         except (PolicyError, ValueError, TypeError) as exc:
@@ -559,17 +551,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if name in names:
                 raise AnsibleParserError('%s: the name is used twice; cluster names must be unique' % where)
             names.add(name)
-            # the policy as configured (top level < per cluster, unchecked) for wabiz_policy: a read over the API with an
+            # the policy as configured (top level < per cluster, unchecked), also wabiz_policy: a read over the API with an
             # invalid one fails as the inventory's did, never passes on the default policy
             own = entry.get('policy')
-            given = dict(base_policy)
-            if isinstance(own, dict):
-                given.update(own)
-            elif own is not None:
-                given = own
+            given = own
+            if own is None or isinstance(own, dict):
+                given = dict(base_policy)
+                given.update(own or {})
             config = dict(defaults, name=name, url=None, policy=None, error=None, policy_given=given)
             try:
-                config.update(self._cluster_settings(entry, where, defaults, base_policy))
+                config.update(self._cluster_settings(entry, where, defaults, given))
             except ClusterConfigError as exc:
                 config['error'] = {'code': exc.code, 'message': exc.message}
                 raw_url = entry.get('url')
@@ -604,7 +595,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         secrets = _secrets_of(config, learned)
         entry['error'] = None if entry['error'] is None else _mask(_flat_error(entry['error']), secrets)
         entry['shard_count_error'] = _mask(entry['shard_count_error'], secrets)
-        entry['fetched_at'] = _now_iso()
+        entry['fetched_at'] = utc_now()
         return entry, [_mask(message, secrets) for message in warnings]
 
     def _fetch(self, configs):

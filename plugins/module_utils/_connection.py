@@ -34,7 +34,6 @@ import os
 import stat
 import time
 
-from datetime import datetime, timezone
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -46,7 +45,7 @@ from ansible_collections.wabiz.onprem.plugins.module_utils._client import (
 from ansible_collections.wabiz.onprem.plugins.module_utils._checks import evaluate
 from ansible_collections.wabiz.onprem.plugins.module_utils._policy import merge_policy, PolicyError
 from ansible_collections.wabiz.onprem.plugins.module_utils._support import redact, SupportShapeError
-from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, FAIL_ON, NOT_RETRIED
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import blocking, FAIL_ON, NOT_RETRIED, utc_now
 
 # The one declaration of the connection options. ``env``: the environment variable a module falls back to (the
 # inventory plugin reads the same variables through its documented ``env`` entries).
@@ -288,7 +287,7 @@ def report_from_fetched(fetched, url, policy):
         report['cluster']['shard_count_error'] = fetched['shard_count_error']
     report['reachable'] = True
     report['msg'] = summary(report)
-    report['fetched_at'] = datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    report['fetched_at'] = utc_now()
     return report
 
 

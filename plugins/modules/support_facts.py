@@ -111,11 +111,10 @@ ansible_facts:
         node: null
 '''
 
-from datetime import datetime, timezone
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wabiz.onprem.plugins.module_utils._client import WabizError, public_url
+from ansible_collections.wabiz.onprem.plugins.module_utils._verdict import utc_now
 from ansible_collections.wabiz.onprem.plugins.module_utils._module import module_kwargs, require_urllib3, collect
 
 
@@ -146,7 +145,7 @@ def main():
         # dated like a reading (fetched_at): the gates take the most recent reading a host carries, so this failure is
         # never outdated by an older healthy wabiz_support of the inventory
         facts = dict(reachable=error.reachable, status='unknown', error=error.to_dict(), node=None,
-                     fetched_at=datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))
+                     fetched_at=utc_now())
         module.exit_json(changed=False, ansible_facts=dict(wabiz_support=facts))
     report.pop('attempts', None)  # one read, always: not part of the fact
     if not params['include_support']:
