@@ -133,12 +133,16 @@ def stored_age(data, now=None):
     return age if age >= 0 else None
 
 
-def _read_time(data):
-    fetched_at = data.get('fetched_at')
+def _time_or_none(value):
+    """``value`` as an aware datetime when it is an ISO 8601 text, else None."""
     try:
-        return parse_timestamp(fetched_at) if isinstance(fetched_at, str) else None
+        return parse_timestamp(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def _read_time(data):
+    return _time_or_none(data.get('fetched_at'))
 
 
 def freshest_stored(readings, read_at=None):
@@ -164,10 +168,7 @@ def freshest_stored(readings, read_at=None):
         return None
     if best is None or read_at is None:
         return best
-    try:
-        inventory_time = parse_timestamp(read_at) if isinstance(read_at, str) else None
-    except ValueError:
-        inventory_time = None
+    inventory_time = _time_or_none(read_at)
     if inventory_time is None or best_time is None or best_time < inventory_time:
         return None
     return best
